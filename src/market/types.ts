@@ -1,0 +1,71 @@
+/**
+ * What one market scan produces (design.md §3). Rates and APRs are plain numbers: they are
+ * ratios for display and ranking, never sent to the exchange or summed into the ledger.
+ */
+
+export type SignalWarning = 'settlement_soon' | 'compressing' | 'capped_1h' | 'negative_funding' | 'thin_history';
+
+export interface SymbolSignal {
+  symbol: string;
+  baseAsset: string;
+  /** funding interval in hours (8 unless fundingInfo says otherwise) */
+  intervalHours: number;
+  periodsPerDay: number;
+  /** current (last) funding rate as a fraction, e.g. 0.0001 */
+  rate: number;
+  /** current funding APR in % = rate × periodsPerDay × 365 × 100 */
+  apr: number;
+  /** 7-day mean APR in %, from settled history; null when history was not fetched */
+  apr7d: number | null;
+  /** number of settlements the 7-day mean was computed from */
+  settlements7d: number;
+  /** entry basis % = (futures bid − spot ask) / spot ask × 100 */
+  basisPct: number;
+  /** round-trip fee % = 2 × (spot taker + futures taker) × 100 */
+  roundTripFeePct: number;
+  /** days of funding (at the 7-day mean) to pay the round trip; null when mean ≤ 0 */
+  breakEvenDays: number | null;
+  /** 7-day APR − round-trip fee % × 365 / HOLD_DAYS (uses current APR when no 7d history) */
+  netApr: number;
+  /** net APR / (1 + 1/LEVERAGE) */
+  capitalApr: number;
+  markPrice: string;
+  spotAsk: string;
+  spotBid: string;
+  futuresBid: string;
+  futuresAsk: string;
+  nextFundingTime: number;
+  warnings: SignalWarning[];
+  /** true when this row meets the signal rule (net APR ≥ MIN_APR and rate > 0, 7d history present) */
+  isSignal: boolean;
+}
+
+export interface ScanResult {
+  /** epoch ms when the snapshot was taken */
+  at: number;
+  /** every symbol in the universe, ranked by net APR (highest first) */
+  rows: SymbolSignal[];
+  /** the subset that are signals, same order */
+  signals: SymbolSignal[];
+  /** how many requests / how much weight this scan cost */
+  requests: number;
+  weight: number;
+  universeSize: number;
+}
+
+export interface FundingHistory {
+  symbol: string;
+  intervalHours: number;
+  rows: Array<{ fundingTime: number; rate: number; markPrice?: string }>;
+}
+
+/** The market-data service the bot, jobs and trading use. */
+export interface MarketService {
+  /** full scan; reuses a scan younger than maxAgeMs when given */
+  scan(opts?: { maxAgeMs?: number }): Promise<ScanResult>;
+  /** one symbol, fresh prices (used by /funding, previews and confirm re-checks) */
+  symbol(symbol: string): Promise<SymbolSignal>;
+  /** settled funding history of one symbol for the last `days` days, oldest first */
+  history(symbol: string, days: number): Promise<FundingHistory>;
+  lastScan(): ScanResult | undefined;
+}
