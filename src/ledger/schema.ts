@@ -1,0 +1,169 @@
+import { z } from 'zod';
+
+/**
+ * The JSON store's shape (design.md §5). Every amount is a decimal string; every time is epoch
+ * ms. Bump STORE_VERSION and add a step to migrations.ts whenever this shape changes.
+ */
+export const STORE_VERSION = 1;
+
+const decimalString = z.string().regex(/^-?\d+(\.\d+)?$/, 'decimal string');
+const mode = z.enum(['paper', 'live']);
+const side = z.enum(['BUY', 'SELL']);
+const market = z.enum(['spot', 'futures']);
+
+export const userSettingsSchema = z.object({
+  lang: z.string().optional(),
+  /** push signal changes and exit alerts to this user */
+  alerts: z.boolean().default(true),
+});
+
+export const positionSchema = z.object({
+  id: z.string(),
+  symbol: z.string(),
+  baseAsset: z.string(),
+  mode,
+  status: z.enum(['opening', 'open', 'closing', 'closed', 'broken']),
+  openedAt: z.number(),
+  closedAt: z.number().optional(),
+  /** quantities currently held per leg (spot long, futures short, both positive numbers) */
+  spotQty: decimalString,
+  futuresQty: decimalString,
+  /** volume-weighted entry prices */
+  spotEntryPrice: decimalString,
+  futuresEntryPrice: decimalString,
+  spotExitPrice: decimalString.optional(),
+  futuresExitPrice: decimalString.optional(),
+  /** spot left behind on close because it was below the lot step */
+  dustQty: decimalString.optional(),
+  /** who opened it (Telegram user id) */
+  openedBy: z.number().optional(),
+  note: z.string().optional(),
+});
+
+export const legStateSchema = z.enum(['pending', 'sent', 'filled', 'rejected', 'unknown', 'skipped']);
+
+export const intentLegSchema = z.object({
+  market,
+  side,
+  clientOrderId: z.string().max(36),
+  qty: decimalString,
+  reduceOnly: z.boolean().default(false),
+  state: legStateSchema,
+  orderId: z.number().optional(),
+  executedQty: decimalString.optional(),
+  error: z.string().optional(),
+  attempts: z.number().default(0),
+});
+
+export const intentSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['open', 'close']),
+  positionId: z.string(),
+  symbol: z.string(),
+  mode,
+  qty: decimalString,
+  userId: z.number(),
+  chatId: z.number(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  /** pending → done | failed | unwound | broken */
+  status: z.enum(['pending', 'done', 'failed', 'unwound', 'broken']),
+  legs: z.object({
+    futures: intentLegSchema,
+    spot: intentLegSchema.optional(),
+    unwind: intentLegSchema.optional(),
+  }),
+  error: z.string().optional(),
+});
+
+export const fillSchema = z.object({
+  /** unique: market + orderId */
+  id: z.string(),
+  intentId: z.string(),
+  positionId: z.string(),
+  symbol: z.string(),
+  market,
+  side,
+  role: z.enum(['open', 'close', 'unwind']),
+  mode,
+  orderId: z.number(),
+  clientOrderId: z.string(),
+  qty: decimalString,
+  price: decimalString,
+  /** qty × price in USDT */
+  quoteQty: decimalString,
+  commission: decimalString,
+  commissionAsset: z.string(),
+  /** commission valued in USDT at the fill price */
+  feeUsdt: decimalString,
+  reduceOnly: z.boolean().default(false),
+  time: z.number(),
+});
+
+export const fundingRowSchema = z.object({
+  /** Binance tranId for live; `paper:<symbol>:<fundingTime>` for paper accruals */
+  tranId: z.string(),
+  symbol: z.string(),
+  /** signed USDT amount: positive = received */
+  amount: decimalString,
+  asset: z.string(),
+  time: z.number(),
+  /** position open in that symbol at that time; null when none (shown apart) */
+  positionId: z.string().nullable(),
+  mode,
+  /** paper: the settled rate and mark used */
+  rate: decimalString.optional(),
+  markPrice: decimalString.optional(),
+});
+
+export const activeSignalSchema = z.object({
+  since: z.number(),
+  netApr: z.number(),
+});
+
+export const storeSchema = z.object({
+  version: z.literal(STORE_VERSION),
+  createdAt: z.number(),
+  paused: z.boolean().default(false),
+  pausedReason: z.string().optional(),
+  users: z.record(z.string(), userSettingsSchema).default({}),
+  /** symbols currently in the signal set (pushed as "entered"), keyed by symbol */
+  activeSignals: z.record(z.string(), activeSignalSchema).default({}),
+  /** last exit-alert condition per position id (so an alert fires once per change) */
+  exitAlerts: z.record(z.string(), z.string()).default({}),
+  /** last reconciliation drift fingerprint per symbol (alert once per change) */
+  reconcileAlerts: z.record(z.string(), z.string()).default({}),
+  /** symbols whose leverage has been set (live) */
+  leverageSet: z.record(z.string(), z.number()).default({}),
+  positions: z.array(positionSchema).default([]),
+  intents: z.array(intentSchema).default([]),
+  fills: z.array(fillSchema).default([]),
+  funding: z.array(fundingRowSchema).default([]),
+  cursors: z
+    .object({
+      /** live: time of the last FUNDING_FEE income row stored */
+      incomeTime: z.number().optional(),
+      /** paper: last settlement time accrued, per symbol */
+      paperFunding: z.record(z.string(), z.number()).default({}),
+    })
+    .default({ paperFunding: {} }),
+  health: z
+    .object({
+      lastScanAt: z.number().optional(),
+      lastIncomeSyncAt: z.number().optional(),
+      lastReconcileAt: z.number().optional(),
+    })
+    .default({}),
+});
+
+export type StoreData = z.infer<typeof storeSchema>;
+export type Position = z.infer<typeof positionSchema>;
+export type Intent = z.infer<typeof intentSchema>;
+export type IntentLeg = z.infer<typeof intentLegSchema>;
+export type Fill = z.infer<typeof fillSchema>;
+export type FundingRow = z.infer<typeof fundingRowSchema>;
+export type UserSettings = z.infer<typeof userSettingsSchema>;
+
+export function emptyStore(now: number): StoreData {
+  return storeSchema.parse({ version: STORE_VERSION, createdAt: now });
+}
