@@ -51,6 +51,24 @@ export interface ScanResult {
   requests: number;
   weight: number;
   universeSize: number;
+  /** funding-history requests made by this scan (weight 1 each), counted apart from the tick's data requests */
+  historyRequests?: number;
+  historyWeight?: number;
+  /** candidates still waiting for history (bounded per tick; fetched on later ticks) */
+  historyPending?: number;
+  /** history fetches that failed this scan (those rows stay without a 7-day mean) */
+  historyFailed?: number;
+  /** SYMBOLS watchlist entries not tradable on both markets */
+  missing?: string[];
+}
+
+export interface ScanOptions {
+  /** reuse the last scan when younger than this */
+  maxAgeMs?: number;
+  /** symbols whose history is kept fresh regardless of their current APR (open positions, active signals) */
+  keep?: Iterable<string>;
+  /** max new history fetches this scan (default 10 per tick) */
+  historyBudget?: number;
 }
 
 export interface FundingHistory {
@@ -62,7 +80,7 @@ export interface FundingHistory {
 /** The market-data service the bot, jobs and trading use. */
 export interface MarketService {
   /** full scan; reuses a scan younger than maxAgeMs when given */
-  scan(opts?: { maxAgeMs?: number }): Promise<ScanResult>;
+  scan(opts?: ScanOptions): Promise<ScanResult>;
   /** one symbol, fresh prices (used by /funding, previews and confirm re-checks) */
   symbol(symbol: string): Promise<SymbolSignal>;
   /** settled funding history of one symbol for the last `days` days, oldest first */

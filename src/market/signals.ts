@@ -1,0 +1,158 @@
+import type { BookTicker, PremiumIndex } from '../binance/types.js';
+import type { SignalWarning, SymbolSignal } from './types.js';
+
+/**
+ * Pure funding-signal math (design.md §3). Everything here is a ratio for display and ranking,
+ * so plain numbers are fine; Binance decimal strings are parsed with Number() only at this
+ * boundary. Nothing computed here is ever sent to the exchange or added to the ledger.
+ */
+
+const DAY_MS = 86_400_000;
+/** Warn when the next settlement is this close: entering now means paying fees for one print. */
+export const SETTLEMENT_SOON_MS = 15 * 60_000;
+/** "Compressing": the current rate has fallen below this share of the 7-day mean. */
+export const COMPRESSING_RATIO = 0.5;
+
+/**
+ * Strips binary-float noise (0.0001 × 3 × 36500 = 10.950000000000001) so hand-computed
+ * figures compare exactly and tables never print ...0000001. 12 significant digits is far
+ * beyond what any funding ratio means.
+ */
+const clean = (x: number): number => (Number.isFinite(x) ? Number(x.toPrecision(12)) : x);
+
+export function periodsPerDay(intervalHours: number): number {
+  return 24 / intervalHours;
+}
+
+/** Funding APR in % on the hedged notional: rate × periods per day × 365 × 100. */
+export function fundingApr(rate: number, intervalHours: number): number {
+  return clean(rate * periodsPerDay(intervalHours) * 365 * 100);
+}
+
+export interface RateRow {
+  fundingTime: number;
+  rate: number;
+}
+
+/**
+ * Mean settled rate over the `days` before `now` (window (now − days, now]). `mean` is null when
+ * no settlement falls in the window, so callers can tell "no data" from "zero funding".
+ */
+export function meanRate(rows: readonly RateRow[], now: number, days = 7): { mean: number | null; count: number } {
+  const from = now - days * DAY_MS;
+  let total = 0;
+  let count = 0;
+  for (const r of rows) {
+    if (r.fundingTime > from && r.fundingTime <= now && Number.isFinite(r.rate)) {
+      total += r.rate;
+      count += 1;
+    }
+  }
+  return { mean: count ? clean(total / count) : null, count };
+}
+
+/** Entry basis % = (futures bid − spot ask) / spot ask × 100; 0 when the spot book is empty. */
+export function basisPct(futuresBid: string | number, spotAsk: string | number): number {
+  const bid = Number(futuresBid);
+  const ask = Number(spotAsk);
+  if (!(ask > 0) || !(bid > 0)) return 0;
+  return clean(((bid - ask) / ask) * 100);
+}
+
+/** Round-trip taker fees in % of notional: open and close both legs = 2 × (spot + futures) × 100. */
+export function roundTripFeePct(spotFee: string | number, futuresFee: string | number): number {
+  return clean(2 * (Number(spotFee) + Number(futuresFee)) * 100);
+}
+
+/** Days of funding at the mean rate needed to pay the round trip; null when funding does not pay. */
+export function breakEvenDays(feePct: number, mean: number | null, intervalHours: number): number | null {
+  if (mean === null || !(mean > 0)) return null;
+  const dailyPct = mean * periodsPerDay(intervalHours) * 100;
+  return clean(feePct / dailyPct);
+}
+
+/** APR after amortising the round-trip fees over the planned holding period. */
+export function netApr(apr7d: number, feePct: number, holdDays: number): number {
+  return clean(apr7d - (feePct * 365) / holdDays);
+}
+
+/** Return on the capital actually tied up: spot notional plus futures margin (notional / leverage). */
+export function capitalApr(net: number, leverage: number): number {
+  return clean(net / (1 + 1 / leverage));
+}
+
+export interface SignalParams {
+  minApr: number;
+  holdDays: number;
+  spotTakerFee: string | number;
+  futuresTakerFee: string | number;
+  leverage: number;
+}
+
+export interface SignalInput {
+  symbol: string;
+  baseAsset: string;
+  intervalHours: number;
+  premium: Pick<PremiumIndex, 'lastFundingRate' | 'markPrice' | 'nextFundingTime'>;
+  spotBook: Pick<BookTicker, 'bidPrice' | 'askPrice'>;
+  futuresBook: Pick<BookTicker, 'bidPrice' | 'askPrice'>;
+  /** settled funding rows; undefined when history was not fetched (yet) */
+  history?: readonly RateRow[];
+  now: number;
+  params: SignalParams;
+}
+
+/** Assembles one row of the scan: the figures, the warnings and the signal decision. */
+export function buildSignal(input: SignalInput): SymbolSignal {
+  const { intervalHours, premium, params, now } = input;
+  const rate = Number(premium.lastFundingRate);
+  const apr = fundingApr(rate, intervalHours);
+  const feePct = roundTripFeePct(params.spotTakerFee, params.futuresTakerFee);
+  const stats = input.history ? meanRate(input.history, now, 7) : { mean: null, count: 0 };
+  const apr7d = stats.mean === null ? null : fundingApr(stats.mean, intervalHours);
+  // Without history the current APR stands in so the row still ranks, but it is never a signal.
+  const net = netApr(apr7d ?? apr, feePct, params.holdDays);
+
+  const warnings: SignalWarning[] = [];
+  const untilSettlement = premium.nextFundingTime - now;
+  if (premium.nextFundingTime > 0 && untilSettlement <= SETTLEMENT_SOON_MS) warnings.push('settlement_soon');
+  if (stats.mean !== null && stats.mean > 0 && rate < stats.mean * COMPRESSING_RATIO) warnings.push('compressing');
+  if (intervalHours <= 1) warnings.push('capped_1h');
+  if (rate < 0) warnings.push('negative_funding');
+  // One settlement of slack: a window edge can cut a print that is milliseconds late.
+  if (input.history && stats.count < 7 * periodsPerDay(intervalHours) - 1) warnings.push('thin_history');
+
+  return {
+    symbol: input.symbol,
+    baseAsset: input.baseAsset,
+    intervalHours,
+    periodsPerDay: periodsPerDay(intervalHours),
+    rate,
+    apr,
+    apr7d,
+    settlements7d: stats.count,
+    basisPct: basisPct(input.futuresBook.bidPrice, input.spotBook.askPrice),
+    roundTripFeePct: feePct,
+    breakEvenDays: breakEvenDays(feePct, stats.mean, intervalHours),
+    netApr: net,
+    capitalApr: capitalApr(net, params.leverage),
+    markPrice: premium.markPrice,
+    spotAsk: input.spotBook.askPrice,
+    spotBid: input.spotBook.bidPrice,
+    futuresBid: input.futuresBook.bidPrice,
+    futuresAsk: input.futuresBook.askPrice,
+    nextFundingTime: premium.nextFundingTime,
+    warnings,
+    isSignal: isSignal({ netApr: net, rate, apr7d }, params.minApr),
+  };
+}
+
+/** The signal rule: net APR ≥ MIN_APR, funding paying now, and a 7-day history behind it. */
+export function isSignal(row: Pick<SymbolSignal, 'netApr' | 'rate' | 'apr7d'>, minApr: number): boolean {
+  return row.apr7d !== null && row.rate > 0 && row.netApr >= minApr;
+}
+
+/** Highest net APR first; ties by symbol so the order is stable across ticks. */
+export function rankSignals<T extends Pick<SymbolSignal, 'netApr' | 'symbol'>>(rows: readonly T[]): T[] {
+  return [...rows].sort((a, b) => b.netApr - a.netApr || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+}

@@ -1,0 +1,117 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
+
+/**
+ * `npm run scan` end to end: the real CLI in a child process against the loopback fake, asserting
+ * what it printed and what crossed the wire. The child is spawned asynchronously because the fake
+ * answers from this process's event loop.
+ */
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runScan(args: string[], env: Record<string, string>): Promise<Run> {
+  // A clean environment: the developer's own settings must not leak in, neither from the shell
+  // nor from a ./.env (variables already set, even empty, win over the file; empty = default).
+  const base: Record<string, string> = Object.fromEntries(
+    ['SYMBOLS', 'MIN_APR', 'EXIT_APR', 'HOLD_DAYS', 'SPOT_TAKER_FEE', 'FUTURES_TAKER_FEE', 'LEVERAGE', 'LOG_LEVEL', 'BINANCE_TESTNET', 'TRADING_MODE'].map((k) => [k, '']),
+  );
+  for (const k of ['PATH', 'HOME', 'SYSTEMROOT', 'TMPDIR']) {
+    const v = process.env[k];
+    if (v !== undefined) base[k] = v;
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/scan.ts', ...args], { cwd: ROOT, env: { ...base, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('npm run scan', () => {
+  let fake: FakeBinance;
+  before(async () => {
+    fake = await startFakeBinance();
+  });
+  after(async () => {
+    await fake.close();
+  });
+
+  it('prints the ranked table with signals, from three bulk requests and history for candidates only', async () => {
+    fake.requests = [];
+    const r = await runScan([], { BINANCE_SPOT_URL: fake.url, BINANCE_FUTURES_URL: fake.url });
+    assert.equal(r.stderr, '');
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /: 7 symbols, 3 signals \(net APR ≥ 15% after fees over 30 days/);
+    assert.match(r.stdout, /cost: 6 requests \/ weight 41 \+ 3 funding-history requests/);
+
+    const lines = r.stdout.split('\n');
+    const header = lines.findIndex((l) => l.startsWith('SYMBOL'));
+    assert.ok(header > 0, r.stdout);
+    const table = lines.slice(header + 1).filter(Boolean);
+    assert.deepEqual(
+      table.map((l) => l.split(/\s+/)[0]),
+      ['TRBUSDT', 'LPTUSDT', 'SOLUSDT', 'ETHUSDT', 'BTCUSDT', 'GTCUSDT', 'XRPUSDT'],
+      '1000PEPEUSDT has no spot pair; the 1h and 4h symbols rank on their annualised funding',
+    );
+    assert.match(table[0] ?? '', /^TRBUSDT\s+1h\s+\+0\.0350\s+\+306\.60\s+\+\d+\.\d\d .*✓\s+capped_1h$/);
+    assert.match(table[1] ?? '', /^LPTUSDT\s+4h\s+\+0\.0250\s+\+54\.75\s+\+\d+\.\d\d .*✓$/);
+    assert.match(table[3] ?? '', /^ETHUSDT\s+8h\s+\+0\.0100\s+\+10\.95\s+—\s.*\+7\.30\s+\d\d:\d\d in \S+\s+·$/, 'no history, no signal');
+    assert.match(table[6] ?? '', /^XRPUSDT\s+8h\s+-0\.0045\s+-4\.93\s.*·\s+negative_funding$/);
+
+    const paths = fake.requests.map((q) => q.path);
+    assert.equal(paths.filter((p) => p === '/fapi/v1/premiumIndex').length, 1);
+    assert.equal(paths.filter((p) => p === '/api/v3/ticker/bookTicker').length, 1);
+    assert.equal(paths.filter((p) => p === '/fapi/v1/ticker/bookTicker').length, 1);
+    assert.ok(fake.requests.every((q) => q.path === '/fapi/v1/fundingRate' || q.params.symbol === undefined), 'no per-symbol market-data requests');
+    assert.deepEqual(
+      fake.requests
+        .filter((q) => q.path === '/fapi/v1/fundingRate')
+        .map((q) => q.params.symbol)
+        .sort(),
+      ['LPTUSDT', 'SOLUSDT', 'TRBUSDT'],
+    );
+  });
+
+  it('--json --top 2 prints machine-readable rows', async () => {
+    const r = await runScan(['--json', '--top', '2'], { BINANCE_SPOT_URL: fake.url, BINANCE_FUTURES_URL: fake.url, MIN_APR: '40' });
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(r.stdout) as { universeSize: number; rows: Array<{ symbol: string; isSignal: boolean; intervalHours: number }>; signals: unknown[] };
+    assert.equal(json.universeSize, 7);
+    assert.deepEqual(
+      json.rows.map((x) => [x.symbol, x.intervalHours, x.isSignal]),
+      [
+        ['TRBUSDT', 1, true],
+        ['LPTUSDT', 4, true],
+      ],
+    );
+    assert.equal(json.signals.length, 2);
+  });
+
+  it('fails in one clear line with exit code 1 when Binance cannot be reached', async () => {
+    const r = await runScan([], { BINANCE_SPOT_URL: fake.url, BINANCE_FUTURES_URL: 'http://127.0.0.1:1' });
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^scan failed: cannot reach Binance futures at http:\/\/127\.0\.0\.1:1 \(.*ECONNREFUSED.*\)\n$/);
+  });
+
+  it('rejects bad options and bad configuration without a stack trace', async () => {
+    const bad = await runScan(['--top', 'x'], { BINANCE_SPOT_URL: fake.url, BINANCE_FUTURES_URL: fake.url });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^scan failed: --top needs a whole number/);
+    const cfg = await runScan([], { BINANCE_SPOT_URL: fake.url, BINANCE_FUTURES_URL: fake.url, HOLD_DAYS: '0' });
+    assert.equal(cfg.code, 1);
+    assert.match(cfg.stderr, /^scan failed: invalid configuration: HOLD_DAYS must be a number of days greater than 0 \(got "0"\)\n$/);
+  });
+});
