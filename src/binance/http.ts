@@ -200,13 +200,13 @@ export function createBinanceHttp(opts: BinanceHttpOptions): BinanceHttp {
     gate(method, path);
     if (!order) await selfLimit(weight);
     gate(method, path);
+    if (sign && (!opts.apiSecret || !opts.apiKey)) {
+      throw toExchangeError('rejected', `${method} ${path}: API key and secret are required for signed endpoints`, { market, method, path, order: false });
+    }
     if (sign) await (synced ?? syncTime());
 
     let query = buildQuery(params);
-    if (sign) {
-      if (!opts.apiSecret || !opts.apiKey) {
-        throw toExchangeError('rejected', `${method} ${path}: API key and secret are required for signed endpoints`, { market, method, path, order: false });
-      }
+    if (sign && opts.apiSecret) {
       const stamp = `recvWindow=${recvWindow}&timestamp=${Math.round(now() + timeOffset)}`;
       query = query ? `${query}&${stamp}` : stamp;
       query += `&signature=${signPayload(opts.apiSecret, query)}`;

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import type { Binance } from '../../src/binance/index.js';
+import { createBinance, type Binance } from '../../src/binance/index.js';
 import { RejectedError } from '../../src/errors.js';
 import { dec } from '../../src/money.js';
 import type { FakeBinance } from '../fakes/binance.js';
-import { setup } from './helpers.js';
+import { setup, silentLogger } from './helpers.js';
 
 let fake: FakeBinance;
 let binance: Binance;
@@ -126,4 +126,23 @@ test('market data and account reads round-trip', async () => {
   assert.ok((await binance.spot.time()) > 0);
   const bal = await binance.futures.balances();
   assert.equal(bal[0]?.availableBalance, '100000.00000000');
+});
+
+test('client order ids with the full allowed alphabet ([A-Za-z0-9._:/-]) sign and round-trip', async () => {
+  const id = 'cb:7/open.BTC_fut-1';
+  const o = await binance.futures.newOrder({ symbol: 'BTCUSDT', side: 'SELL', type: 'MARKET', quantity: '0.001', newClientOrderId: id, newOrderRespType: 'RESULT' });
+  assert.equal(o.clientOrderId, id);
+  assert.equal((await binance.futures.getOrder({ symbol: 'BTCUSDT', origClientOrderId: id }))?.orderId, o.orderId);
+  assert.ok(fake.requests.every((r) => r.signatureValid !== false));
+});
+
+test('signed calls without keys are rejected locally, nothing sent', async () => {
+  const keyless = createBinance({ spotUrl: fake.url, futuresUrl: fake.url, logger: silentLogger });
+  try {
+    await assert.rejects(keyless.futures.balances(), RejectedError);
+    assert.equal(fake.requests.length, 0);
+    assert.equal((await keyless.futures.premiumIndex()).length, 8, 'public endpoints need no keys');
+  } finally {
+    await keyless.close();
+  }
 });

@@ -140,7 +140,7 @@ export interface FakeBinanceOptions {
   /** spot BUY commission asset: 'base' like a real account without BNB (default), or 'quote' */
   spotBuyCommissionIn?: 'base' | 'quote';
   defaultLeverage?: number;
-  /** called synchronously when a request arrives (before its body is read) */
+  /** called synchronously when a request arrives: query params parsed, body not yet read */
   onRequest?: (req: FakeRequest) => void;
 }
 
@@ -496,11 +496,13 @@ export class FakeBinance extends EventEmitter {
     const url = new URL(req.url ?? '/', 'http://fake');
     const query = (req.url ?? '').includes('?') ? (req.url ?? '').slice((req.url ?? '').indexOf('?') + 1) : '';
     const market: FakeMarketName = url.pathname.startsWith('/fapi/') ? 'futures' : 'spot';
+    const params: Record<string, string> = {};
+    for (const [k, v] of new URLSearchParams(query)) params[k] = v;
     const record: FakeRequest = {
       method: req.method ?? 'GET',
       path: url.pathname,
       market,
-      params: {},
+      params,
       query,
       body: '',
       headers: req.headers,
@@ -513,10 +515,7 @@ export class FakeBinance extends EventEmitter {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       record.body = Buffer.concat(chunks).toString('utf8');
-      const params: Record<string, string> = {};
-      for (const [k, v] of new URLSearchParams(query)) params[k] = v;
       if (record.body) for (const [k, v] of new URLSearchParams(record.body)) params[k] = v;
-      record.params = params;
       this.dispatch(record, req, res);
     });
   }
