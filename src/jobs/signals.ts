@@ -1,0 +1,112 @@
+import type { Store } from '../ledger/store.js';
+import type { Logger } from '../logger.js';
+import type { MarketService, ScanResult, SymbolSignal } from '../market/types.js';
+import type { Translator } from '../notify.js';
+import type { ScanHook } from '../telegram/context.js';
+import type { BotNotifier } from '../telegram/notifier.js';
+import { signalTable } from '../telegram/signalsView.js';
+import { scheduleJob, type Job } from './schedule.js';
+
+/**
+ * The scheduled market scan (SIGNAL_CRON). Each tick: scan, compare the signal set with
+ * store.activeSignals, persist the new set and health.lastScanAt, push ENTERED and LEFT symbols
+ * to users with alerts on, then run the post-scan hooks (exit alerts…).
+ *
+ * The set lives in the store, so an unchanged signal is never pushed twice, across restarts too.
+ * A symbol only LEAVES on evidence: its row says "not a signal" with a 7-day mean present, or it
+ * is gone from the universe. A row still waiting for history keeps its previous state.
+ */
+export interface SignalJobDeps {
+  market: MarketService;
+  store: Store;
+  notifier: BotNotifier;
+  logger: Logger;
+  now: () => number;
+  onScan: ScanHook[];
+}
+
+export interface SignalChanges {
+  entered: SymbolSignal[];
+  left: Array<{ symbol: string; row?: SymbolSignal }>;
+}
+
+export function diffSignals(previous: Iterable<string>, scan: ScanResult): SignalChanges {
+  const prev = new Set(previous);
+  const bySymbol = new Map(scan.rows.map((r) => [r.symbol, r]));
+  const entered = scan.signals.filter((s) => !prev.has(s.symbol));
+  const left: SignalChanges['left'] = [];
+  for (const symbol of prev) {
+    const row = bySymbol.get(symbol);
+    if (!row) left.push({ symbol });
+    else if (!row.isSignal && row.apr7d !== null) left.push({ symbol, row });
+  }
+  return { entered, left };
+}
+
+export function renderSignalPush(changes: SignalChanges, scanAt: number) {
+  return (t: Translator) => {
+    const parts: string[] = [];
+    if (changes.entered.length) {
+      parts.push(t.t('core.push.entered', { count: changes.entered.length }), signalTable(t, changes.entered, scanAt));
+    }
+    if (changes.left.length) {
+      if (parts.length) parts.push('');
+      parts.push(t.t('core.push.left', { count: changes.left.length }));
+      for (const l of changes.left) {
+        parts.push(
+          l.row
+            ? t.t('core.push.leftLine', { symbol: l.symbol, net: t.pct(l.row.netApr, 1, { sign: true }) })
+            : t.t('core.push.leftGone', { symbol: l.symbol }),
+        );
+      }
+    }
+    parts.push('', t.t('core.push.hint'));
+    return { text: parts.join('\n') };
+  };
+}
+
+/** One tick; exported for tests and for a manual run. */
+export function createSignalTick(deps: SignalJobDeps): () => Promise<void> {
+  const { market, store, notifier, logger } = deps;
+  return async () => {
+    const keep = new Set<string>(Object.keys(store.data.activeSignals));
+    for (const p of store.data.positions) if (p.status !== 'closed') keep.add(p.symbol);
+    const scan = await market.scan({ keep });
+    const changes = diffSignals(Object.keys(store.data.activeSignals), scan);
+
+    await store.update((d) => {
+      for (const s of changes.entered) d.activeSignals[s.symbol] = { since: scan.at, netApr: s.netApr };
+      for (const l of changes.left) delete d.activeSignals[l.symbol];
+      for (const s of scan.signals) {
+        const a = d.activeSignals[s.symbol];
+        if (a) a.netApr = s.netApr;
+      }
+      d.health.lastScanAt = scan.at;
+    });
+    logger.info(
+      {
+        symbols: scan.universeSize,
+        signals: scan.signals.length,
+        entered: changes.entered.map((s) => s.symbol),
+        left: changes.left.map((l) => l.symbol),
+        requests: scan.requests,
+        weight: scan.weight,
+      },
+      'scan done',
+    );
+
+    if (changes.entered.length || changes.left.length) await notifier.alert(renderSignalPush(changes, scan.at));
+
+    for (const hook of deps.onScan) {
+      try {
+        await hook(scan);
+      } catch (err) {
+        logger.error({ err }, 'post-scan hook failed');
+      }
+    }
+  };
+}
+
+export function startSignalJob(deps: SignalJobDeps & { cron: string; manual?: boolean }): Job {
+  return scheduleJob('signals', deps.cron, createSignalTick(deps), { logger: deps.logger, manual: deps.manual });
+}

@@ -1,0 +1,78 @@
+import { Telegraf } from 'telegraf';
+import { message } from 'telegraf/filters';
+import { UserError } from '../errors.js';
+import { allowlist } from './auth.js';
+import type { BotContext, BotDeps, Feature } from './context.js';
+import { replyHtml } from './reply.js';
+
+/**
+ * The bot factory. Middleware order (do not reorder):
+ *
+ *   1. allowlist      strangers stop here (messages AND callback queries, by from.id)
+ *   2. context        ctx.t (sender's language) and ctx.log (child logger)
+ *   3. features       in the order given (main.ts keeps the one array)
+ *   4. fallbacks      unknown /command → usage hint; unclaimed button → "expired" answer
+ *
+ * Errors: a handler may throw `new UserError('ns.key', params)`; the user gets that text. Any
+ * other error is logged with the update id and the user gets a short generic message.
+ *
+ * Callback data convention (≤ 64 bytes): `<prefix>:<rest>`, one prefix per module, routed with
+ * `bot.action(/^prefix:/, …)`. Prefixes in use: `trade:` (TRADING confirm/cancel/close),
+ * `ledger:` (LEDGER), `core:` (this module). Data should be an opaque token, never trust it to
+ * carry the action: keep the action server-side, keyed by the token.
+ */
+export interface CreateBotOptions {
+  /** test hook: the clock for the stranger-reply window */
+  now?: () => number;
+}
+
+export function createBot(deps: BotDeps, features: Feature[], opts: CreateBotOptions = {}): Telegraf<BotContext> {
+  const { config, logger, i18n, store } = deps;
+  const token = config.telegram.token;
+  if (!token) throw new Error('createBot needs config.telegram.token');
+  const bot = new Telegraf<BotContext>(token, {
+    telegram: { apiRoot: config.telegram.apiRoot },
+    handlerTimeout: 120_000,
+  });
+
+  bot.use(allowlist({ allowed: config.telegram.allowedUsers, i18n, logger, now: opts.now ?? deps.now }));
+
+  bot.use(async (ctx, next) => {
+    const userId = ctx.from?.id;
+    ctx.log = logger.child({ updateId: ctx.update.update_id, userId });
+    const lang = userId !== undefined ? store.data.users[String(userId)]?.lang : undefined;
+    ctx.t = i18n.translator(lang ?? config.locale);
+    return next();
+  });
+
+  for (const feature of features) feature(bot, deps);
+
+  bot.on(message('text'), async (ctx, next) => {
+    const m = /^\/([A-Za-z0-9_]+)(?:@(\w+))?/.exec(ctx.message.text);
+    if (!m) return next();
+    // a command meant for another bot in a group
+    if (m[2] && ctx.botInfo && m[2].toLowerCase() !== ctx.botInfo.username.toLowerCase()) return next();
+    await replyHtml(ctx, ctx.t.t('core.errors.unknownCommand', { command: `/${m[1]}` }));
+  });
+
+  bot.on('callback_query', async (ctx) => {
+    await ctx.answerCbQuery(ctx.t.t('core.errors.staleButton'));
+  });
+
+  bot.catch(async (err, ctx) => {
+    const t = ctx.t ?? i18n.translator(config.locale);
+    const log = ctx.log ?? logger;
+    const known = err instanceof UserError && i18n.hasKey(err.key, t.lang);
+    if (err instanceof UserError && !known) log.warn({ key: err.key }, 'UserError with a key missing from locales/');
+    const text = known ? t.t(err.key, err.params) : t.t('core.errors.generic');
+    if (!(err instanceof UserError)) log.error({ err, updateId: ctx.update.update_id, kind: ctx.updateType }, 'update handler failed');
+    try {
+      if (ctx.callbackQuery) await ctx.answerCbQuery(text.replace(/<[^>]+>/g, '').slice(0, 190));
+      else if (ctx.chat) await replyHtml(ctx, text);
+    } catch (replyErr) {
+      log.warn({ err: replyErr }, 'could not report the error to the user');
+    }
+  });
+
+  return bot;
+}

@@ -1,0 +1,10 @@
+import type { Feature } from '../context.js';
+import { fundingCommand } from './funding.js';
+import { helpCommand } from './help.js';
+import { langCommand } from './lang.js';
+import { pauseCommands } from './pause.js';
+import { signalsCommand } from './signals.js';
+import { startCommand } from './start.js';
+
+/** The core commands (issue 3): /start /help /signals /funding /lang /pause /resume. */
+export const coreFeatures: Feature[] = [startCommand, helpCommand, signalsCommand, fundingCommand, langCommand, pauseCommands];

@@ -1,0 +1,37 @@
+import type { Feature } from '../context.js';
+import { replyHtml } from '../reply.js';
+
+/**
+ * /pause and /resume: the store's `paused` switch. While paused, TRADING refuses new opens and
+ * automatic actions (it reads store.data.paused); closing stays possible.
+ */
+export const pauseCommands: Feature = (bot, { store, now, logger }) => {
+  bot.command('pause', async (ctx) => {
+    if (store.data.paused) {
+      await replyHtml(ctx, ctx.t.t('core.pause.already', { reason: store.data.pausedReason ?? '' }));
+      return;
+    }
+    const who = ctx.from.username ? `@${ctx.from.username}` : `${ctx.from.first_name} (${ctx.from.id})`;
+    // stored as plain data (shown in any language): who, when
+    const reason = `${who}, ${new Date(now()).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+    await store.update((d) => {
+      d.paused = true;
+      d.pausedReason = reason;
+    });
+    logger.warn({ userId: ctx.from.id }, 'bot paused from Telegram');
+    await replyHtml(ctx, ctx.t.t('core.pause.done'));
+  });
+
+  bot.command('resume', async (ctx) => {
+    if (!store.data.paused) {
+      await replyHtml(ctx, ctx.t.t('core.resume.notPaused'));
+      return;
+    }
+    await store.update((d) => {
+      d.paused = false;
+      d.pausedReason = undefined;
+    });
+    logger.warn({ userId: ctx.from.id }, 'bot resumed from Telegram');
+    await replyHtml(ctx, ctx.t.t('core.resume.done'));
+  });
+};

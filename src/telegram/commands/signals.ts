@@ -1,0 +1,38 @@
+import type { Feature } from '../context.js';
+import { commandArgs } from '../args.js';
+import { replyHtml } from '../reply.js';
+import { signalTable } from '../signalsView.js';
+
+export const SIGNALS_DEFAULT = 5;
+export const SIGNALS_MAX = 20;
+
+/** /signals [n]: the top n signals from a scan at most a minute old; else the best non-signals. */
+export const signalsCommand: Feature = (bot, { market, config, now }) => {
+  bot.command('signals', async (ctx) => {
+    const { t } = ctx;
+    const [raw, extra] = commandArgs(ctx);
+    const n = raw === undefined ? SIGNALS_DEFAULT : Number(raw);
+    if (extra !== undefined || !Number.isInteger(n) || n < 1 || n > SIGNALS_MAX) {
+      await replyHtml(ctx, t.t('core.errors.usage', { usageHtml: t.t('core.signals.usage', { max: SIGNALS_MAX }) }));
+      return;
+    }
+    await ctx.sendChatAction('typing').catch(() => undefined);
+    const scan = await market.scan({ maxAgeMs: 60_000 });
+    const nowMs = now();
+    if (!scan.rows.length) {
+      await replyHtml(ctx, t.t('core.signals.empty'));
+      return;
+    }
+    const info = t.t('core.signals.scanInfo', { symbols: scan.universeSize, time: t.time(scan.at, nowMs) });
+    const legend = t.t('core.signals.legend', { holdDays: config.holdDays });
+    if (scan.signals.length) {
+      const top = scan.signals.slice(0, n);
+      const title = t.t('core.signals.title', { count: top.length, time: t.time(scan.at, nowMs) });
+      await replyHtml(ctx, [title, signalTable(t, top, nowMs), legend].join('\n'));
+      return;
+    }
+    const best = scan.rows.slice(0, n);
+    const none = t.t('core.signals.none', { minApr: t.pct(config.minApr, 0) });
+    await replyHtml(ctx, [none, '', t.t('core.signals.bestOthers'), signalTable(t, best, nowMs), info, legend].join('\n'));
+  });
+};

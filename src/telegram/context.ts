@@ -1,0 +1,66 @@
+import type { Context, Telegraf } from 'telegraf';
+import type { Binance } from '../binance/index.js';
+import type { Config } from '../config.js';
+import type { Store } from '../ledger/store.js';
+import type { Logger } from '../logger.js';
+import type { MarketService, ScanResult } from '../market/types.js';
+import type { Translator } from '../notify.js';
+import type { I18n } from './i18n.js';
+import type { BotNotifier } from './notifier.js';
+
+/**
+ * What every Telegram feature receives. Built once in src/main.ts (the composition root) and
+ * passed to each Feature; tests build it with the same factories over loopback fakes.
+ */
+
+/** The update context every handler sees: telegraf's Context plus the sender's language and a child logger. */
+export interface BotContext extends Context {
+  /** translator in the sender's language (stored /lang, else LOCALE; strangers: their Telegram language_code) */
+  t: Translator;
+  /** child logger bound to { updateId, userId } */
+  log: Logger;
+}
+
+/** Runs after every successful scheduled scan (LEDGER: exit alerts). Errors are caught and logged per hook. */
+export type ScanHook = (scan: ScanResult) => Promise<void>;
+
+/** Runs on shutdown, after polling and jobs stop and before the store is flushed. */
+export type StopHook = () => Promise<void> | void;
+
+/**
+ * Open-ended bag for services other modules build in main.ts (the trading executor, the
+ * ledger queries, the Binance clients...). Add an optional field here or augment it from your
+ * own module:
+ *
+ *   declare module '../telegram/context.js' {
+ *     interface BotServices { executor?: Executor }
+ *   }
+ */
+export interface BotServices {
+  [name: string]: unknown;
+}
+
+export interface BotDeps {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  market: MarketService;
+  /** both Binance clients (spot + futures); the only way to talk to the exchange */
+  binance: Binance;
+  i18n: I18n;
+  notifier: BotNotifier;
+  /** the clock; tests pass a fixed one */
+  now: () => number;
+  /** post-scan hooks the signal job calls after each tick (push to it from your Feature or main.ts) */
+  onScan: ScanHook[];
+  /** shutdown hooks (stop your own cron jobs, finish in-flight work) */
+  onStop: StopHook[];
+  services: BotServices;
+}
+
+/**
+ * One slice of the bot: registers its commands / actions on the bot. Features run in the order
+ * of the array in main.ts, AFTER the allowlist and translator middleware, so a handler only
+ * ever sees allowlisted senders and always has ctx.t / ctx.log.
+ */
+export type Feature = (bot: Telegraf<BotContext>, deps: BotDeps) => void;

@@ -1,0 +1,372 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A loopback fake of the Telegram Bot API (`/bot<token>/<method>`), for driving the real bot
+ * (telegraf with `telegram.apiRoot = fake.url`) and asserting on what it sent.
+ *
+ *   const tg = await startFakeTelegram();                  // token FAKE_TOKEN
+ *   env.TELEGRAM_API_ROOT = tg.url; env.TELEGRAM_BOT_TOKEN = tg.token;
+ *   tg.sendText(111, '/signals 3');                         // queue an update for getUpdates
+ *   const call = await tg.waitFor('sendMessage', (c) => c.body.chat_id === 111);
+ *   tg.sendCallback(111, 'trade:abc', { messageId: call.result.message_id });
+ *   await tg.waitFor('answerCallbackQuery');
+ *   tg.inject({ method: 'sendMessage', status: 429, retryAfter: 1 });   // next sendMessage fails
+ *   await tg.close();
+ *
+ * - getUpdates long-polls: it answers at once when updates with update_id ≥ offset are queued,
+ *   otherwise holds the request until one is pushed or `timeout` seconds pass (held polls are
+ *   answered [] on close()).
+ * - Every request is recorded in `calls` (method, parsed JSON / form body, the result or error).
+ * - `waitFor` matches calls already recorded AND later ones; `nextCall` only later ones.
+ * - `inject` makes the next matching call(s) fail: any status with description and
+ *   `retry_after`, or `reset: true` to destroy the connection without an answer.
+ * - sendMessage / editMessageText return real-looking Message objects with increasing ids;
+ *   setMyCommands is stored per language_code and returned by getMyCommands.
+ * - A wrong token gets 401 Unauthorized, like the real API.
+ */
+
+export const FAKE_TOKEN = '123456789:AAFakeTokenForTestsOnly_abcdefghijklmno';
+
+export interface RecordedCall {
+  method: string;
+  body: Record<string, any>;
+  /** what the fake answered: the result on success */
+  result?: any;
+  /** error_code when the fake answered an error (injected); 0 for a reset connection */
+  error?: number;
+  at: number;
+}
+
+export interface Injection {
+  method: string | RegExp;
+  /** how many matching calls fail (default 1) */
+  times?: number;
+  status?: number;
+  description?: string;
+  retryAfter?: number;
+  /** destroy the socket instead of answering */
+  reset?: boolean;
+  /** only calls whose body matches */
+  when?: (body: Record<string, any>) => boolean;
+}
+
+export interface UserOptions {
+  /** chat id (default = user id: a private chat) */
+  chatId?: number;
+  chatType?: 'private' | 'group' | 'supergroup';
+  languageCode?: string;
+  username?: string;
+  firstName?: string;
+}
+
+type Json = any;
+
+export interface FakeTelegram {
+  /** apiRoot for telegraf / TELEGRAM_API_ROOT */
+  readonly url: string;
+  readonly token: string;
+  readonly botUser: { id: number; is_bot: true; first_name: string; username: string };
+  readonly calls: RecordedCall[];
+  /** calls of one method (e.g. 'sendMessage'), optionally only to one chat */
+  callsOf(method: string, chatId?: number): RecordedCall[];
+  /** texts sent with sendMessage (optionally to one chat), in order */
+  sentTexts(chatId?: number): string[];
+  /** forget recorded calls (the update queue and message ids are kept) */
+  clearCalls(): void;
+  /** queue a raw update (update_id assigned when missing); returns it */
+  pushUpdate(update: Json): Json;
+  /** build + queue a text message from a user (a leading /command gets its bot_command entity) */
+  sendText(userId: number, text: string, opts?: UserOptions): Json;
+  /** build + queue a callback query (button tap) from a user */
+  sendCallback(userId: number, data: string, opts?: UserOptions & { messageId?: number }): Json;
+  /** first recorded call (past or future) of `method` matching `predicate`; rejects after timeoutMs */
+  waitFor(method: string, predicate?: (call: RecordedCall) => boolean, timeoutMs?: number): Promise<RecordedCall>;
+  /** first call recorded AFTER this invocation matching; rejects after timeoutMs */
+  nextCall(method: string, predicate?: (call: RecordedCall) => boolean, timeoutMs?: number): Promise<RecordedCall>;
+  /** make upcoming calls fail */
+  inject(injection: Injection): void;
+  /** drop injections not used up yet */
+  clearInjections(): void;
+  /** commands stored by setMyCommands, per language_code ('' = default) */
+  readonly commands: Map<string, Array<{ command: string; description: string }>>;
+  /** number of getUpdates requests currently held open */
+  heldPolls(): number;
+  close(): Promise<void>;
+}
+
+export interface FakeTelegramOptions {
+  token?: string;
+  botUsername?: string;
+}
+
+export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise<FakeTelegram> {
+  const token = opts.token ?? FAKE_TOKEN;
+  const botUser = { id: Number(token.split(':')[0]) || 123456789, is_bot: true as const, first_name: 'carrybot', username: opts.botUsername ?? 'carrybot_test_bot' };
+  const calls: RecordedCall[] = [];
+  const updates: Json[] = [];
+  let nextUpdateId = 1;
+  let nextMessageId = 1000;
+  let nextCallbackId = 1;
+  const injections: Array<Injection & { left: number }> = [];
+  const commands = new Map<string, Array<{ command: string; description: string }>>();
+  const pollWaiters = new Set<() => void>();
+  const callWaiters = new Set<(call: RecordedCall) => void>();
+  const sockets = new Set<import('node:net').Socket>();
+  let closed = false;
+
+  const record = (call: RecordedCall) => {
+    calls.push(call);
+    for (const w of [...callWaiters]) w(call);
+  };
+
+  const send = (res: ServerResponse, status: number, payload: unknown) => {
+    if (res.writableEnded || res.destroyed) return;
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(payload));
+  };
+
+  const readBody = async (req: IncomingMessage): Promise<Record<string, Json>> => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', 'http://x');
+    const out: Record<string, Json> = Object.fromEntries(url.searchParams);
+    const type = req.headers['content-type'] ?? '';
+    if (!raw) return out;
+    if (type.includes('application/json')) return { ...out, ...JSON.parse(raw) };
+    if (type.includes('application/x-www-form-urlencoded')) return { ...out, ...Object.fromEntries(new URLSearchParams(raw)) };
+    if (type.includes('multipart/form-data')) {
+      // enough for text fields: name="x"\r\n\r\nvalue
+      for (const m of raw.matchAll(/name="([^"]+)"\r\n(?:[^\r\n]+\r\n)*\r\n([\s\S]*?)\r\n--/g)) {
+        const v = m[2]!;
+        try {
+          out[m[1]!] = JSON.parse(v);
+        } catch {
+          out[m[1]!] = v;
+        }
+      }
+    }
+    return out;
+  };
+
+  const message = (chatId: number, text: string, extra: Record<string, Json> = {}) => ({
+    message_id: nextMessageId++,
+    date: Math.floor(Date.now() / 1000),
+    chat: { id: chatId, type: chatId < 0 ? 'group' : 'private' },
+    from: botUser,
+    text,
+    ...extra,
+  });
+
+  const results: Record<string, (b: Record<string, Json>) => Json> = {
+    getMe: () => botUser,
+    deleteWebhook: () => true,
+    setWebhook: () => true,
+    getWebhookInfo: () => ({ url: '', has_custom_certificate: false, pending_update_count: updates.length }),
+    sendMessage: (b) => message(Number(b.chat_id), String(b.text ?? ''), b.reply_markup ? { reply_markup: b.reply_markup } : {}),
+    editMessageText: (b) => message(Number(b.chat_id), String(b.text ?? ''), { message_id: Number(b.message_id) }),
+    editMessageReplyMarkup: (b) => message(Number(b.chat_id), '', { message_id: Number(b.message_id), reply_markup: b.reply_markup }),
+    answerCallbackQuery: () => true,
+    sendChatAction: () => true,
+    deleteMessage: () => true,
+    setMyCommands: (b) => {
+      commands.set(String(b.language_code ?? ''), b.commands);
+      return true;
+    },
+    getMyCommands: (b) => commands.get(String(b.language_code ?? '')) ?? [],
+    deleteMyCommands: (b) => {
+      commands.delete(String(b.language_code ?? ''));
+      return true;
+    },
+  };
+
+  const takeInjection = (method: string, body: Record<string, Json>) => {
+    const i = injections.findIndex(
+      (inj) => inj.left > 0 && (typeof inj.method === 'string' ? inj.method === method : inj.method.test(method)) && (!inj.when || inj.when(body)),
+    );
+    if (i < 0) return undefined;
+    const inj = injections[i]!;
+    inj.left--;
+    if (inj.left <= 0) injections.splice(i, 1);
+    return inj;
+  };
+
+  const handleGetUpdates = (res: ServerResponse, req: IncomingMessage, body: Record<string, Json>, call: RecordedCall) => {
+    const offset = Number(body.offset ?? 0);
+    const limit = Number(body.limit ?? 100);
+    const timeoutS = Number(body.timeout ?? 0);
+    // confirm (drop) everything before offset, like Telegram
+    while (updates.length && updates[0].update_id < offset) updates.shift();
+    const answer = () => {
+      const batch = updates.slice(0, limit);
+      call.result = batch;
+      send(res, 200, { ok: true, result: batch });
+    };
+    if (updates.length || timeoutS <= 0 || closed) return answer();
+    const waiter = () => {
+      cleanup();
+      answer();
+    };
+    const timer = setTimeout(waiter, timeoutS * 1000);
+    const cleanup = () => {
+      clearTimeout(timer);
+      pollWaiters.delete(waiter);
+    };
+    pollWaiters.add(waiter);
+    req.on('close', cleanup);
+    res.on('close', cleanup);
+  };
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const m = /^\/bot([^/]+)\/([A-Za-z]+)/.exec(req.url ?? '');
+      if (!m) return send(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
+      const [, reqToken, method] = m as unknown as [string, string, string];
+      let body: Record<string, Json>;
+      try {
+        body = await readBody(req);
+      } catch {
+        return send(res, 400, { ok: false, error_code: 400, description: 'Bad Request: invalid body' });
+      }
+      const call: RecordedCall = { method, body, at: Date.now() };
+      if (reqToken !== token) {
+        call.error = 401;
+        record(call);
+        return send(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
+      }
+      const inj = takeInjection(method, body);
+      if (inj) {
+        if (inj.reset) {
+          call.error = 0;
+          record(call);
+          req.socket.destroy();
+          return;
+        }
+        const status = inj.status ?? 500;
+        call.error = status;
+        record(call);
+        return send(res, status, {
+          ok: false,
+          error_code: status,
+          description: inj.description ?? (status === 429 ? `Too Many Requests: retry after ${inj.retryAfter ?? 1}` : status === 409 ? 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running' : 'Internal Server Error'),
+          ...(inj.retryAfter !== undefined ? { parameters: { retry_after: inj.retryAfter } } : {}),
+        });
+      }
+      record(call);
+      if (method === 'getUpdates') return handleGetUpdates(res, req, body, call);
+      const make = results[method];
+      call.result = make ? make(body) : true;
+      send(res, 200, { ok: true, result: call.result });
+    })().catch((err: unknown) => send(res, 500, { ok: false, error_code: 500, description: String(err) }));
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  const user = (userId: number, o: UserOptions = {}) => ({
+    id: userId,
+    is_bot: false,
+    first_name: o.firstName ?? `User${userId}`,
+    ...(o.username ? { username: o.username } : {}),
+    ...(o.languageCode ? { language_code: o.languageCode } : {}),
+  });
+  const chat = (userId: number, o: UserOptions = {}) => {
+    const id = o.chatId ?? userId;
+    const type = o.chatType ?? (id === userId ? 'private' : 'group');
+    return type === 'private' ? { id, type, first_name: o.firstName ?? `User${userId}` } : { id, type, title: 'Test group' };
+  };
+
+  const pushUpdate = (update: Json) => {
+    const u = { update_id: nextUpdateId++, ...update };
+    if (u.update_id >= nextUpdateId) nextUpdateId = u.update_id + 1;
+    updates.push(u);
+    for (const w of [...pollWaiters]) w();
+    return u;
+  };
+
+  const matchCall = (method: string, predicate: ((c: RecordedCall) => boolean) | undefined, c: RecordedCall) =>
+    c.method === method && c.error === undefined && (!predicate || predicate(c));
+
+  const waitCall = (method: string, predicate: ((c: RecordedCall) => boolean) | undefined, timeoutMs: number, past: boolean) => {
+    if (past) {
+      const hit = calls.find((c) => matchCall(method, predicate, c));
+      if (hit) return Promise.resolve(hit);
+    }
+    return new Promise<RecordedCall>((resolve, reject) => {
+      const waiter = (c: RecordedCall) => {
+        if (!matchCall(method, predicate, c)) return;
+        clearTimeout(timer);
+        callWaiters.delete(waiter);
+        resolve(c);
+      };
+      const timer = setTimeout(() => {
+        callWaiters.delete(waiter);
+        const seen = calls.filter((c) => c.method === method).map((c) => JSON.stringify(c.body).slice(0, 300));
+        reject(new Error(`fake Telegram: no matching ${method} within ${timeoutMs} ms; ${method} calls seen:\n${seen.join('\n') || '(none)'}`));
+      }, timeoutMs);
+      callWaiters.add(waiter);
+    });
+  };
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    token,
+    botUser,
+    calls,
+    commands,
+    callsOf: (method, chatId) => calls.filter((c) => c.method === method && c.error === undefined && (chatId === undefined || Number(c.body.chat_id) === chatId)),
+    sentTexts: (chatId) =>
+      calls.filter((c) => c.method === 'sendMessage' && c.error === undefined && (chatId === undefined || Number(c.body.chat_id) === chatId)).map((c) => String(c.body.text)),
+    clearCalls: () => {
+      calls.length = 0;
+    },
+    pushUpdate,
+    sendText: (userId, text, o = {}) => {
+      const cmd = /^\/[A-Za-z0-9_]+(@\w+)?/.exec(text);
+      return pushUpdate({
+        message: {
+          message_id: nextMessageId++,
+          date: Math.floor(Date.now() / 1000),
+          chat: chat(userId, o),
+          from: user(userId, o),
+          text,
+          ...(cmd ? { entities: [{ type: 'bot_command', offset: 0, length: cmd[0].length }] } : {}),
+        },
+      });
+    },
+    sendCallback: (userId, data, o = {}) =>
+      pushUpdate({
+        callback_query: {
+          id: String(nextCallbackId++),
+          from: user(userId, o),
+          chat_instance: '1',
+          data,
+          message: message(o.chatId ?? userId, '(message with buttons)', o.messageId ? { message_id: o.messageId } : {}),
+        },
+      }),
+    waitFor: (method, predicate, timeoutMs = 5000) => waitCall(method, predicate, timeoutMs, true),
+    nextCall: (method, predicate, timeoutMs = 5000) => waitCall(method, predicate, timeoutMs, false),
+    inject: (injection) => {
+      injections.push({ ...injection, left: injection.times ?? 1 });
+    },
+    clearInjections: () => {
+      injections.length = 0;
+    },
+    heldPolls: () => pollWaiters.size,
+    close: async () => {
+      closed = true;
+      for (const w of [...pollWaiters]) w();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => {
+          for (const s of sockets) s.destroy();
+        }, 100).unref();
+      });
+    },
+  };
+}
