@@ -1,0 +1,70 @@
+import type { Binance } from '../binance/index.js';
+import type { Config } from '../config.js';
+import type { Store } from '../ledger/store.js';
+import type { Logger } from '../logger.js';
+import type { MarketService } from '../market/types.js';
+import { createExecutor, type Executor, type RecoveryReport, type TradingAlerts } from './executor.js';
+import { createLivePort } from './live.js';
+import { createPaperPort } from './paper.js';
+import type { ExchangePort } from './port.js';
+import { createTradingService, type TradingService } from './service.js';
+
+export type * from './executor.js';
+export type * from './port.js';
+export type * from './service.js';
+export { createExecutor } from './executor.js';
+export { createLivePort } from './live.js';
+export { createPaperPort } from './paper.js';
+export { createTradingService } from './service.js';
+
+export interface TradingDeps {
+  config: Config;
+  store: Store;
+  market: MarketService;
+  binance: Pick<Binance, 'spot' | 'futures'>;
+  logger: Logger;
+  alerts?: TradingAlerts & { recovered?(report: RecoveryReport): Promise<void> };
+  now?: () => number;
+  /** test hooks */
+  sleep?: (ms: number) => Promise<void>;
+  queryDelaysMs?: number[];
+  sellRetryDelaysMs?: number[];
+}
+
+export interface Trading extends TradingService {
+  port: ExchangePort;
+  executor: Executor;
+}
+
+/**
+ * One executor for both modes; only the port differs. Paper gets the PUBLIC half of the clients
+ * only, so a paper bot cannot place a signed request even with keys configured.
+ */
+export function createTrading(deps: TradingDeps): Trading {
+  const { config, store, binance, logger } = deps;
+  const port =
+    config.mode === 'live'
+      ? createLivePort({ spot: binance.spot, futures: binance.futures, config, logger, now: deps.now })
+      : createPaperPort({
+          spot: { bookTicker: (s) => binance.spot.bookTicker(s), exchangeInfo: () => binance.spot.exchangeInfo() },
+          futures: {
+            bookTicker: (s) => binance.futures.bookTicker(s),
+            exchangeInfo: () => binance.futures.exchangeInfo(),
+            premiumIndexOf: (s) => binance.futures.premiumIndexOf(s),
+          },
+          config,
+          now: deps.now,
+        });
+  const executor = createExecutor({
+    store,
+    port,
+    logger: logger.child({ module: 'trading' }),
+    alerts: deps.alerts,
+    now: deps.now,
+    sleep: deps.sleep,
+    queryDelaysMs: deps.queryDelaysMs,
+    sellRetryDelaysMs: deps.sellRetryDelaysMs,
+  });
+  const service = createTradingService({ config, store, market: deps.market, port, executor, logger, alerts: deps.alerts, now: deps.now });
+  return { ...service, port, executor };
+}

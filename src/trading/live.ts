@@ -1,0 +1,169 @@
+import type { FuturesApi, FuturesOrder, SpotApi, SpotOrder } from '../binance/types.js';
+import type { Config } from '../config.js';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { dec, sum, toPlain } from '../money.js';
+import { avgPrice, feeInUsdt, sumSpotFills } from './fees.js';
+import type { AccountState, Books, ExchangePort, LegFill, OrderRequest } from './port.js';
+import { createRulesCache } from './rules.js';
+
+/**
+ * The live exchange port over the Binance clients. Futures orders ask for RESULT (executed
+ * quantity at once); the average price and the commission are filled in afterwards by
+ * completeFill() so nothing but the futures answer stands between the short and the spot buy.
+ */
+
+export interface LivePortDeps {
+  spot: SpotApi;
+  futures: FuturesApi;
+  config: Pick<Config, 'spotTakerFee' | 'futuresTakerFee'>;
+  logger: Logger;
+  now?: () => number;
+}
+
+export function createLivePort(deps: LivePortDeps): ExchangePort {
+  const { spot, futures, config, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const rules = createRulesCache(spot, futures, { now });
+  const baseOf = async (symbol: string) => (await rules(symbol)).spot?.baseAsset ?? symbol.replace(/USDT$/, '');
+
+  /** Futures order → fill with a taker-rate estimate of the commission until completeFill(). */
+  function fromFutures(o: FuturesOrder): LegFill {
+    const quote = dec(o.cumQuote).gt(0) ? o.cumQuote : toPlain(dec(o.executedQty).mul(o.avgPrice));
+    const estimate = toPlain(dec(quote).mul(config.futuresTakerFee));
+    return {
+      orderId: o.orderId,
+      clientOrderId: o.clientOrderId,
+      status: o.status,
+      executedQty: toPlain(o.executedQty),
+      avgPrice: toPlain(o.avgPrice),
+      quoteQty: toPlain(quote),
+      commission: estimate,
+      commissionAsset: 'USDT',
+      feeUsdt: estimate,
+      baseCommission: '0',
+      time: o.updateTime || now(),
+      exact: false,
+    };
+  }
+
+  async function fromSpot(o: SpotOrder, baseAsset: string): Promise<LegFill> {
+    const fills = o.fills ?? [];
+    const fees = fills.length
+      ? sumSpotFills(fills, baseAsset, config.spotTakerFee)
+      : { commission: '0', commissionAsset: 'USDT', feeUsdt: '0', baseCommission: '0' };
+    const executed = dec(o.executedQty);
+    return {
+      orderId: o.orderId,
+      clientOrderId: o.clientOrderId,
+      status: o.status,
+      executedQty: toPlain(executed),
+      avgPrice: avgPrice(o.cummulativeQuoteQty, o.executedQty),
+      quoteQty: toPlain(o.cummulativeQuoteQty),
+      ...fees,
+      time: o.transactTime ?? o.time ?? now(),
+      // FULL carries every fill; a queried order (GET /api/v3/order) carries none
+      exact: fills.length > 0 || executed.lte(0),
+    };
+  }
+
+  return {
+    mode: 'live',
+
+    async placeFutures(order: OrderRequest) {
+      const o = await futures.newOrder({
+        symbol: order.symbol,
+        side: order.side,
+        type: 'MARKET',
+        quantity: order.qty,
+        newClientOrderId: order.clientOrderId,
+        reduceOnly: order.reduceOnly ? true : undefined,
+        newOrderRespType: 'RESULT',
+      });
+      return fromFutures(o);
+    },
+
+    async placeSpot(order: OrderRequest) {
+      const base = await baseOf(order.symbol);
+      const o = await spot.newOrder({
+        symbol: order.symbol,
+        side: order.side,
+        type: 'MARKET',
+        quantity: order.qty,
+        newClientOrderId: order.clientOrderId,
+        newOrderRespType: 'FULL',
+      });
+      return fromSpot(o, base);
+    },
+
+    async queryOrder(market, symbol, clientOrderId) {
+      if (market === 'futures') {
+        const o = await futures.getOrder({ symbol, origClientOrderId: clientOrderId });
+        return o ? fromFutures(o) : null;
+      }
+      const o = await spot.getOrder({ symbol, origClientOrderId: clientOrderId });
+      return o ? fromSpot(o, await baseOf(symbol)) : null;
+    },
+
+    async completeFill(market, symbol, fill) {
+      if (fill.exact || dec(fill.executedQty).lte(0)) return fill;
+      try {
+        if (market === 'futures') {
+          let price = fill.avgPrice;
+          if (dec(price).lte(0)) {
+            const o = await futures.getOrder({ symbol, origClientOrderId: fill.clientOrderId });
+            if (o && dec(o.avgPrice).gt(0)) price = toPlain(o.avgPrice);
+          }
+          const trades = await futures.userTrades(symbol, fill.orderId);
+          if (!trades.length) return { ...fill, avgPrice: price, quoteQty: toPlain(dec(fill.executedQty).mul(price)) };
+          const qty = sum(trades.map((t) => t.qty));
+          const quote = sum(trades.map((t) => t.quoteQty));
+          const assets = new Set(trades.map((t) => t.commissionAsset));
+          const fee = sum(
+            trades.map((t) =>
+              feeInUsdt({ commission: t.commission, asset: t.commissionAsset, price: t.price, baseAsset: '', quoteQty: t.quoteQty, feeRate: config.futuresTakerFee }),
+            ),
+          );
+          const single = assets.size === 1 ? [...assets][0]! : undefined;
+          return {
+            ...fill,
+            avgPrice: avgPrice(toPlain(quote), toPlain(qty)),
+            quoteQty: toPlain(quote),
+            commission: single ? toPlain(sum(trades.map((t) => t.commission))) : toPlain(fee),
+            commissionAsset: single ?? 'USDT',
+            feeUsdt: toPlain(fee),
+            exact: true,
+          };
+        }
+        const base = await baseOf(symbol);
+        const trades = await spot.myTrades(symbol, fill.orderId);
+        if (!trades.length) return fill;
+        const fees = sumSpotFills(trades, base, config.spotTakerFee);
+        const quote = sum(trades.map((t) => t.quoteQty));
+        return { ...fill, ...fees, quoteQty: toPlain(quote), avgPrice: avgPrice(toPlain(quote), fill.executedQty), exact: true };
+      } catch (err) {
+        // The order is done; a failed lookup only leaves the fee an estimate.
+        logger.warn({ market, symbol, clientOrderId: fill.clientOrderId, err: errorMessage(err) }, 'fill details lookup failed; fee stays estimated');
+        return fill;
+      }
+    },
+
+    async books(symbol): Promise<Books> {
+      const [s, f, p] = await Promise.all([spot.bookTicker(symbol), futures.bookTicker(symbol), futures.premiumIndexOf(symbol)]);
+      return { spotBid: s.bidPrice, spotAsk: s.askPrice, futuresBid: f.bidPrice, futuresAsk: f.askPrice, fundingRate: p.lastFundingRate };
+    },
+
+    rules,
+
+    async account(): Promise<AccountState> {
+      const [s, f, dualSide] = await Promise.all([spot.balances(), futures.balances(), futures.dualSidePosition()]);
+      return {
+        spotUsdtFree: s.find((b) => b.asset === 'USDT')?.free ?? '0',
+        futuresAvailable: f.find((b) => b.asset === 'USDT')?.availableBalance ?? '0',
+        dualSide,
+      };
+    },
+
+    setLeverage: (symbol, leverage) => futures.setLeverage(symbol, leverage),
+  };
+}

@@ -1,0 +1,369 @@
+import { randomBytes } from 'node:crypto';
+import { lcmStep } from '../binance/filters.js';
+import type { SymbolRules } from '../binance/types.js';
+import type { Config, TradingMode } from '../config.js';
+import { ExchangeError, UserError, errorMessage } from '../errors.js';
+import type { Position } from '../ledger/schema.js';
+import type { Store } from '../ledger/store.js';
+import type { Logger } from '../logger.js';
+import type { MarketService, SignalWarning, SymbolSignal } from '../market/types.js';
+import { Decimal, dec, floorToStep, toPlain } from '../money.js';
+import type { CloseOutcome, Executor, OpenOutcome, RecoveryReport, TradingAlerts } from './executor.js';
+import type { ExchangePort } from './port.js';
+import { checkAccount, checkCanOpen, checkCaps, fundingFlipped, livePosition, movedMoreThan, parseSymbol, sizeOpen, type SizedOpen } from './risk.js';
+
+/**
+ * The transport-neutral trading service the bot calls (after freqtrade's rpc.py): it returns
+ * plain data, the Telegram layer only formats it. Previews do every slow read (filters, books,
+ * funding, balances, leverage); confirm does only the 1 % / funding-sign re-check, the intent
+ * write and the orders, so the tap reaches the exchange fast.
+ */
+
+export type Warning = SignalWarning | 'spot_dust' | 'hedge_drift';
+
+interface PreviewBase {
+  mode: TradingMode;
+  symbol: string;
+  baseAsset: string;
+  /** prices the legs are valued at (open: spot ask / futures bid; close: spot bid / futures ask) */
+  spotPrice: string;
+  futuresPrice: string;
+  spotNotional: string;
+  futuresNotional: string;
+  /** taker-fee estimates in USDT */
+  spotFee: string;
+  futuresFee: string;
+  rate: number;
+  intervalHours: number;
+  apr: number;
+  apr7d: number | null;
+  basisPct: number;
+  breakEvenDays: number | null;
+  nextFundingTime: number;
+  warnings: Warning[];
+  /** epoch ms the confirm button stops working */
+  expiresAt: number;
+}
+
+export interface OpenPreview extends PreviewBase {
+  action: 'open';
+  /** what the user typed, and the quantity after rounding to both markets' steps */
+  requestedQty: string;
+  qty: string;
+}
+
+export interface ClosePreview extends PreviewBase {
+  action: 'close';
+  positionId: string;
+  status: Position['status'];
+  /** short to buy back (reduce-only) */
+  futuresQty: string;
+  /** spot to sell (held quantity rounded down to the step) and what stays behind */
+  spotQty: string;
+  dustQty: string;
+  spotEntryPrice: string;
+  futuresEntryPrice: string;
+}
+
+export type Preview = OpenPreview | ClosePreview;
+
+export type ClosePreviewResult = { kind: 'preview'; token: string; preview: ClosePreview } | { kind: 'choose'; symbols: string[] };
+
+export type ConfirmResult =
+  | { kind: 'expired' }
+  | { kind: 'not_yours' }
+  /** nothing was sent: the re-check or a guard refused (moved price, flipped funding, paused…) */
+  | { kind: 'refused'; error: UserError; preview: Preview }
+  | { kind: 'open'; preview: OpenPreview; outcome: OpenOutcome }
+  | { kind: 'close'; preview: ClosePreview; outcome: CloseOutcome };
+
+export type CancelResult = 'cancelled' | 'expired' | 'not_yours';
+
+export interface TradingServiceDeps {
+  config: Pick<Config, 'mode' | 'maxPositionUsdt' | 'maxTotalUsdt' | 'spotTakerFee' | 'futuresTakerFee' | 'leverage' | 'confirmTtlSeconds'>;
+  store: Store;
+  market: Pick<MarketService, 'symbol'>;
+  port: ExchangePort;
+  executor: Executor;
+  logger: Logger;
+  /** recovery reports go to the intent's chat through this */
+  alerts?: TradingAlerts & { recovered?(report: RecoveryReport): Promise<void> };
+  now?: () => number;
+}
+
+export interface TradingService {
+  readonly mode: TradingMode;
+  previewOpen(userId: number, chatId: number, symbol: string | undefined, qtyText: string | undefined): Promise<{ token: string; preview: OpenPreview }>;
+  previewClose(userId: number, chatId: number, symbol?: string): Promise<ClosePreviewResult>;
+  confirm(token: string, userId: number): Promise<ConfirmResult>;
+  cancel(token: string, userId: number): CancelResult;
+  /** resolves unfinished intents and tells their users; run before taking commands */
+  recover(): Promise<RecoveryReport[]>;
+  /** symbols with a position that /close can act on */
+  closable(): Position[];
+}
+
+interface Pending {
+  userId: number;
+  chatId: number;
+  expiresAt: number;
+  preview: Preview;
+  /** open: spot step for a partial futures fill; close: spot step and min qty */
+  spotStep: string;
+  spotMinQty: string;
+}
+
+/** url-safe, 16 chars: `trade:ok:<token>` stays far below Telegram's 64-byte callback_data */
+export const newToken = (): string => randomBytes(12).toString('base64url');
+
+const spotStepOf = (r: SymbolRules): string => lcmStep(r.stepSize, r.marketStepSize).toFixed();
+const spotMinOf = (r: SymbolRules): string => Decimal.max(dec(r.minQty), dec(r.marketMinQty)).toFixed();
+const usd = (d: Decimal): string => toPlain(d.toDecimalPlaces(8));
+
+/** Network trouble during a preview is the user's answer too: one sentence, try again. */
+function asUserError(err: unknown): never {
+  if (err instanceof UserError) throw err;
+  if (err instanceof ExchangeError) throw new UserError('trading.error.exchange', { reason: errorMessage(err).slice(0, 120) });
+  throw err;
+}
+
+export function createTradingService(deps: TradingServiceDeps): TradingService {
+  const { config, store, market, port, executor, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const pending = new Map<string, Pending>();
+  const ttlMs = config.confirmTtlSeconds * 1000;
+
+  function sweep(): void {
+    const t = now();
+    for (const [k, p] of pending) if (p.expiresAt < t) pending.delete(k);
+  }
+
+  function remember(p: Pending): string {
+    sweep();
+    const token = newToken();
+    pending.set(token, p);
+    return token;
+  }
+
+  const signalPart = (s: SymbolSignal) => ({
+    rate: s.rate,
+    intervalHours: s.intervalHours,
+    apr: s.apr,
+    apr7d: s.apr7d,
+    basisPct: s.basisPct,
+    breakEvenDays: s.breakEvenDays,
+    nextFundingTime: s.nextFundingTime,
+  });
+
+  const warningsOf = (s: SymbolSignal): Warning[] => {
+    const w: Warning[] = [...s.warnings];
+    if (s.rate < 0 && !w.includes('negative_funding')) w.push('negative_funding');
+    return w;
+  };
+
+  async function previewOpen(userId: number, chatId: number, symbolText: string | undefined, qtyText: string | undefined) {
+    const symbol = parseSymbol(symbolText, 'trading.error.usage_open');
+    if (qtyText === undefined || qtyText.trim() === '') throw new UserError('trading.error.usage_open');
+    // "0,01" is how a decimal is written in many locales (ru): accept a single comma as the point
+    if (/^\s*\d+,\d+\s*$/.test(qtyText)) qtyText = qtyText.replace(',', '.');
+    checkCanOpen(store.data, symbol);
+    try {
+      const rules = await port.rules(symbol);
+      if (!rules.spot || !rules.futures) throw new UserError('trading.error.unknown_symbol', { symbol });
+      const signal = await market.symbol(symbol);
+      const books = { spotBid: signal.spotBid, spotAsk: signal.spotAsk, futuresBid: signal.futuresBid, futuresAsk: signal.futuresAsk, fundingRate: String(signal.rate) };
+      const sized: SizedOpen = sizeOpen(symbol, qtyText, rules, books);
+      checkCaps(store.data, sized, config);
+      const account = await port.account();
+      if (account) checkAccount(account, sized, config);
+      if (port.mode === 'live' && store.data.leverageSet[symbol] !== config.leverage) {
+        await port.setLeverage(symbol, config.leverage);
+        await store.update((d) => {
+          d.leverageSet[symbol] = config.leverage;
+        });
+      }
+      const preview: OpenPreview = {
+        action: 'open',
+        mode: port.mode,
+        symbol,
+        baseAsset: rules.spot.baseAsset,
+        requestedQty: qtyText.trim(),
+        qty: toPlain(sized.qty),
+        spotPrice: signal.spotAsk,
+        futuresPrice: signal.futuresBid,
+        spotNotional: usd(sized.spotNotional),
+        futuresNotional: usd(sized.futuresNotional),
+        spotFee: usd(sized.spotNotional.mul(config.spotTakerFee)),
+        futuresFee: usd(sized.futuresNotional.mul(config.futuresTakerFee)),
+        ...signalPart(signal),
+        warnings: warningsOf(signal),
+        expiresAt: now() + ttlMs,
+      };
+      const token = remember({ userId, chatId, expiresAt: preview.expiresAt, preview, spotStep: spotStepOf(rules.spot), spotMinQty: spotMinOf(rules.spot) });
+      return { token, preview };
+    } catch (err) {
+      if (err instanceof UserError && err.key === 'error.unknown_symbol') throw new UserError('trading.error.unknown_symbol', { symbol });
+      return asUserError(err);
+    }
+  }
+
+  const closable = (): Position[] =>
+    store.data.positions.filter((p) => p.status === 'open' || p.status === 'closing' || p.status === 'broken');
+
+  async function previewClose(userId: number, chatId: number, symbolText?: string): Promise<ClosePreviewResult> {
+    let position: Position | undefined;
+    if (symbolText === undefined || symbolText.trim() === '') {
+      const list = closable();
+      if (list.length === 0) throw new UserError('trading.error.no_positions');
+      if (list.length > 1) return { kind: 'choose', symbols: list.map((p) => p.symbol) };
+      position = list[0];
+    } else {
+      const symbol = parseSymbol(symbolText, 'trading.error.usage_close');
+      position = closable().find((p) => p.symbol === symbol);
+      if (!position) {
+        const other = livePosition(store.data, symbol);
+        if (other) throw new UserError('trading.error.busy', { symbol, status: other.status });
+        throw new UserError('trading.error.no_position', { symbol });
+      }
+    }
+    const pos = position!;
+    try {
+      const rules = await port.rules(pos.symbol);
+      const signal = await market.symbol(pos.symbol);
+      const step = rules.spot ? spotStepOf(rules.spot) : '0';
+      const minQty = rules.spot ? spotMinOf(rules.spot) : '0';
+      let spotQty = floorToStep(pos.spotQty, step);
+      if (spotQty.lt(minQty)) spotQty = dec(0);
+      const dust = dec(pos.spotQty).minus(spotQty);
+      const spotNotional = spotQty.mul(signal.spotBid);
+      const futuresNotional = dec(pos.futuresQty).mul(signal.futuresAsk);
+      const warnings = warningsOf(signal);
+      if (dust.gt(0)) warnings.push('spot_dust');
+      if (!dec(pos.spotQty).eq(pos.futuresQty)) warnings.push('hedge_drift');
+      const preview: ClosePreview = {
+        action: 'close',
+        mode: port.mode,
+        symbol: pos.symbol,
+        baseAsset: pos.baseAsset,
+        positionId: pos.id,
+        status: pos.status,
+        futuresQty: toPlain(pos.futuresQty),
+        spotQty: toPlain(spotQty),
+        dustQty: toPlain(dust),
+        spotEntryPrice: pos.spotEntryPrice,
+        futuresEntryPrice: pos.futuresEntryPrice,
+        spotPrice: signal.spotBid,
+        futuresPrice: signal.futuresAsk,
+        spotNotional: usd(spotNotional),
+        futuresNotional: usd(futuresNotional),
+        spotFee: usd(spotNotional.mul(config.spotTakerFee)),
+        futuresFee: usd(futuresNotional.mul(config.futuresTakerFee)),
+        ...signalPart(signal),
+        warnings,
+        expiresAt: now() + ttlMs,
+      };
+      const token = remember({ userId, chatId, expiresAt: preview.expiresAt, preview, spotStep: step, spotMinQty: minQty });
+      return { kind: 'preview', token, preview };
+    } catch (err) {
+      return asUserError(err);
+    }
+  }
+
+  /** Take the token out (it works once) if it is live and the tapper's own. */
+  function claim(token: string, userId: number): Pending | 'expired' | 'not_yours' {
+    const p = pending.get(token);
+    if (!p) return 'expired';
+    if (p.expiresAt < now()) {
+      pending.delete(token);
+      return 'expired';
+    }
+    if (p.userId !== userId) return 'not_yours';
+    pending.delete(token);
+    return p;
+  }
+
+  /** The 1 % / funding-sign re-check against fresh books. */
+  async function recheck(p: Pending): Promise<void> {
+    const { preview } = p;
+    const books = await port.books(preview.symbol);
+    const [spotNow, futNow] = preview.action === 'open' ? [books.spotAsk, books.futuresBid] : [books.spotBid, books.futuresAsk];
+    const spotMoved = dec(preview.spotNotional).gt(0) && movedMoreThan(preview.spotPrice, spotNow);
+    const futMoved = movedMoreThan(preview.futuresPrice, futNow) && (preview.action === 'open' || dec(preview.futuresNotional).gt(0));
+    if (spotMoved || futMoved) {
+      throw new UserError('trading.error.moved', { symbol: preview.symbol, before: spotMoved ? preview.spotPrice : preview.futuresPrice, after: spotMoved ? spotNow : futNow });
+    }
+    if (fundingFlipped(String(preview.rate), books.fundingRate)) {
+      throw new UserError('trading.error.flipped', { symbol: preview.symbol });
+    }
+  }
+
+  async function confirm(token: string, userId: number): Promise<ConfirmResult> {
+    const claimed = claim(token, userId);
+    if (claimed === 'expired') return { kind: 'expired' };
+    if (claimed === 'not_yours') return { kind: 'not_yours' };
+    const p = claimed;
+    const { preview } = p;
+    try {
+      await recheck(p);
+      if (preview.action === 'open') {
+        const sized: SizedOpen = { qty: dec(preview.qty), spotNotional: dec(preview.spotNotional), futuresNotional: dec(preview.futuresNotional) };
+        const outcome = await executor.open({
+          symbol: preview.symbol,
+          baseAsset: preview.baseAsset,
+          qty: preview.qty,
+          spotStep: p.spotStep,
+          userId,
+          chatId: p.chatId,
+          // state may have changed since the preview (another open, a pause): checked under the lock
+          guard: (d) => {
+            checkCanOpen(d, preview.symbol);
+            checkCaps(d, sized, config);
+          },
+        });
+        return { kind: 'open', preview, outcome };
+      }
+      const outcome = await executor.close({
+        positionId: preview.positionId,
+        spotStep: p.spotStep,
+        spotMinQty: p.spotMinQty,
+        userId,
+        chatId: p.chatId,
+        guard: (d) => {
+          const pos = d.positions.find((x) => x.id === preview.positionId);
+          if (!pos || !['open', 'closing', 'broken'].includes(pos.status)) throw new UserError('trading.error.no_position', { symbol: preview.symbol });
+          if (!dec(pos.futuresQty).eq(preview.futuresQty) || !dec(pos.spotQty).minus(preview.dustQty).eq(preview.spotQty)) {
+            throw new UserError('trading.error.changed', { symbol: preview.symbol });
+          }
+        },
+      });
+      return { kind: 'close', preview, outcome };
+    } catch (err) {
+      if (err instanceof UserError) return { kind: 'refused', error: err, preview };
+      if (err instanceof ExchangeError) {
+        logger.warn({ symbol: preview.symbol, err: errorMessage(err) }, 'confirm re-check failed; nothing sent');
+        return { kind: 'refused', error: new UserError('trading.error.exchange', { reason: errorMessage(err).slice(0, 120) }), preview };
+      }
+      throw err;
+    }
+  }
+
+  function cancel(token: string, userId: number): CancelResult {
+    const claimed = claim(token, userId);
+    return typeof claimed === 'string' ? claimed : 'cancelled';
+  }
+
+  async function recover(): Promise<RecoveryReport[]> {
+    const reports = await executor.recover();
+    for (const r of reports) {
+      logger.warn({ intentId: r.intentId, symbol: r.symbol, found: r.found, outcome: r.outcome.kind }, 'unfinished trade resolved at start');
+      try {
+        await deps.alerts?.recovered?.(r);
+      } catch (err) {
+        logger.error({ err: errorMessage(err) }, 'could not tell the user about a recovered trade');
+      }
+    }
+    return reports;
+  }
+
+  return { mode: port.mode, previewOpen, previewClose, confirm, cancel, recover, closable };
+}

@@ -1,0 +1,97 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createBinance, type Binance } from '../../src/binance/index.js';
+import { createConfig, type Config } from '../../src/config.js';
+import { openStore, type Store } from '../../src/ledger/store.js';
+import { createLogger } from '../../src/logger.js';
+import { createMarketService } from '../../src/market/service.js';
+import type { Outcome, RecoveryReport } from '../../src/trading/executor.js';
+import { createTrading, type Trading } from '../../src/trading/index.js';
+import { startFakeBinance, type FakeBinance, type FakeBinanceOptions, type FakeRequest } from '../fakes/binance.js';
+
+export const silent = createLogger({ level: 'silent' });
+
+export interface Harness {
+  fake: FakeBinance;
+  binance: Binance;
+  store: Store;
+  config: Config;
+  trading: Trading;
+  file: string;
+  /** added to Date.now() for the trading clock (token expiry) */
+  clock: { offset: number; now: () => number };
+  critical: Array<{ outcome: Outcome; chatId: number }>;
+  recovered: RecoveryReport[];
+  /** order POSTs in arrival order */
+  orders(): FakeRequest[];
+  signed(): FakeRequest[];
+  close(): Promise<void>;
+}
+
+export const USER = 1001;
+export const OTHER = 2002;
+export const CHAT = 1001;
+
+export async function harness(opts: { env?: Record<string, string>; fake?: FakeBinanceOptions; file?: string; fakeInstance?: FakeBinance } = {}): Promise<Harness> {
+  const fake = opts.fakeInstance ?? (await startFakeBinance(opts.fake));
+  const dir = opts.file ? undefined : await mkdtemp(join(tmpdir(), 'carrybot-trading-'));
+  const file = opts.file ?? join(dir!, 'store.json');
+  const config = createConfig({
+    TRADING_MODE: 'live',
+    BINANCE_API_KEY: fake.apiKey,
+    BINANCE_API_SECRET: fake.apiSecret,
+    BINANCE_SPOT_URL: fake.url,
+    BINANCE_FUTURES_URL: fake.url,
+    DATA_FILE: file,
+    ...opts.env,
+  });
+  const clock = { offset: 0, now: () => Date.now() + clock.offset };
+  const binance = createBinance({
+    spotUrl: fake.url,
+    futuresUrl: fake.url,
+    apiKey: config.mode === 'live' ? fake.apiKey : undefined,
+    apiSecret: config.mode === 'live' ? fake.apiSecret : undefined,
+    logger: silent,
+    timeoutMs: 400,
+  });
+  const store = await openStore(file, { logger: silent });
+  const market = createMarketService({ spot: binance.spot, futures: binance.futures, config, logger: silent });
+  const critical: Harness['critical'] = [];
+  const recovered: RecoveryReport[] = [];
+  const trading = createTrading({
+    config,
+    store,
+    market,
+    binance,
+    logger: silent,
+    now: clock.now,
+    sleep: async () => undefined,
+    queryDelaysMs: [0, 0, 0],
+    sellRetryDelaysMs: [0, 0],
+    alerts: {
+      critical: async (outcome, ctx) => void critical.push({ outcome, chatId: ctx.chatId }),
+      recovered: async (r) => void recovered.push(r),
+    },
+  });
+  const isOrder = (r: FakeRequest) => r.method === 'POST' && (r.path === '/fapi/v1/order' || r.path === '/api/v3/order');
+  return {
+    fake,
+    binance,
+    store,
+    config,
+    trading,
+    file,
+    clock,
+    critical,
+    recovered,
+    orders: () => fake.requests.filter(isOrder),
+    signed: () => fake.requests.filter((r) => 'signature' in r.params || r.headers['x-mbx-apikey'] !== undefined),
+    async close() {
+      await store.flush();
+      await binance.close();
+      if (!opts.fakeInstance) await fake.close();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
