@@ -101,7 +101,7 @@ export const fillSchema = z.object({
 });
 
 export const fundingRowSchema = z.object({
-  /** Binance tranId for live; `paper:<symbol>:<fundingTime>` for paper accruals */
+  /** Binance tranId for live; `paper:<positionId>:<fundingTime>` for paper accruals */
   tranId: z.string(),
   symbol: z.string(),
   /** signed USDT amount: positive = received */
@@ -146,7 +146,8 @@ export const storeSchema = z.object({
       /** paper: last settlement time accrued, per symbol */
       paperFunding: z.record(z.string(), z.number()).default({}),
     })
-    .default({ paperFunding: {} }),
+    // a factory, not an object: a literal default's nested record would be shared by every new store
+    .default(() => ({ paperFunding: {} })),
   health: z
     .object({
       lastScanAt: z.number().optional(),

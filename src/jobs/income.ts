@@ -1,0 +1,32 @@
+import type { Binance } from '../binance/index.js';
+import type { Config } from '../config.js';
+import { accruePaperFunding, syncIncome } from '../ledger/income.js';
+import type { Store } from '../ledger/store.js';
+import type { Logger } from '../logger.js';
+import { scheduleJob, type Job } from './schedule.js';
+
+/**
+ * Funding income on INCOME_CRON: live pulls FUNDING_FEE income from Binance; paper accrues each
+ * settled rate on the paper shorts. Both are idempotent (tranId), so a missed or doubled tick
+ * changes nothing but timing.
+ */
+export interface IncomeJobDeps {
+  config: Pick<Config, 'mode' | 'incomeCron'>;
+  store: Store;
+  binance: Pick<Binance, 'futures'>;
+  logger: Logger;
+  now: () => number;
+  /** tests: no cron timer, call runNow() */
+  manual?: boolean;
+}
+
+export const INCOME_JOB = 'income';
+
+export function startIncomeJob(deps: IncomeJobDeps): Job {
+  const { config, store, binance, logger, now } = deps;
+  const run = async () => {
+    if (config.mode === 'live') await syncIncome({ store, futures: binance.futures, logger, now });
+    else await accruePaperFunding({ store, futures: binance.futures, logger, now });
+  };
+  return scheduleJob(INCOME_JOB, config.incomeCron, run, { logger, manual: deps.manual });
+}

@@ -1,0 +1,109 @@
+import type { Logger } from '../logger.js';
+import type { ScanResult, SymbolSignal } from '../market/types.js';
+import { sum } from '../money.js';
+import type { Notifier, OutgoingMessage, Render, Translator } from '../notify.js';
+import { openPositions } from './queries.js';
+import type { Position } from './schema.js';
+import type { Store } from './store.js';
+
+/**
+ * Exit alerts (design.md §2): after each scan, an open position whose funding turned negative
+ * or whose 7-day APR fell below EXIT_APR gets ONE push with a one-tap close button. The
+ * condition key is stored per position, so the push repeats only when the condition changes
+ * (and again after it has cleared and come back), never every tick.
+ */
+
+export type ExitCondition = 'negative' | 'low_apr';
+
+export function exitConditions(sig: Pick<SymbolSignal, 'rate' | 'apr7d'>, exitApr: number): ExitCondition[] {
+  const out: ExitCondition[] = [];
+  if (sig.rate < 0) out.push('negative');
+  if (sig.apr7d !== null && sig.apr7d < exitApr) out.push('low_apr');
+  return out;
+}
+
+export interface ExitAlertDeps {
+  store: Store;
+  /** `alert` (users with alerts on) is used when present, else `broadcast` */
+  notifier: Notifier & { alert?: Notifier['broadcast'] };
+  mode: Position['mode'];
+  exitApr: number;
+  /** callback data of the button that starts the /close confirm flow for a symbol */
+  closeButtonData: (symbol: string) => string;
+  /** fresh data for an open symbol the scan did not cover (e.g. outside SYMBOLS) */
+  symbol?: (symbol: string) => Promise<SymbolSignal>;
+  logger?: Logger;
+}
+
+export interface ExitAlertResult {
+  sent: Array<{ positionId: string; symbol: string; key: string }>;
+  cleared: string[];
+}
+
+export function renderExitAlert(p: Position, sig: SymbolSignal, conditions: ExitCondition[], funding: string, exitApr: number, closeData: string): Render {
+  return (t: Translator): OutgoingMessage => {
+    const lines = [t.t('ledger.exit.title', { symbol: p.symbol })];
+    if (conditions.includes('negative')) lines.push(t.t('ledger.exit.negative', { rate: t.pct(sig.rate * 100, 4, { sign: true }), apr: t.pct(sig.apr, 1, { sign: true }) }));
+    if (conditions.includes('low_apr')) lines.push(t.t('ledger.exit.lowApr', { apr7d: t.pct(sig.apr7d ?? 0, 1, { sign: true }), exitApr: t.pct(exitApr, 1) }));
+    lines.push(
+      t.t('ledger.exit.position', { qty: t.num(p.futuresQty, qtyDigits(p.futuresQty)), asset: p.baseAsset, funding: t.usdt(funding, { sign: true }) }),
+      t.t('ledger.exit.next', { when: t.countdown(sig.nextFundingTime) }),
+      t.t('ledger.exit.hint'),
+    );
+    return { text: lines.join('\n'), buttons: [[{ text: t.t('ledger.exit.closeButton', { symbol: p.symbol }), data: closeData }]] };
+  };
+}
+
+/** Digits to show a quantity with: as many as it has, at most 8. */
+export function qtyDigits(qty: string): number {
+  const frac = qty.split('.')[1]?.replace(/0+$/, '') ?? '';
+  return Math.min(8, frac.length);
+}
+
+export async function checkExitAlerts(deps: ExitAlertDeps, scan: Pick<ScanResult, 'rows'>): Promise<ExitAlertResult> {
+  const { store, logger } = deps;
+  const bySymbol = new Map(scan.rows.map((r) => [r.symbol, r]));
+  const result: ExitAlertResult = { sent: [], cleared: [] };
+  const positions = openPositions(store.data, deps.mode).filter((p) => p.status === 'open');
+  const keys: Record<string, string | null> = {};
+
+  for (const p of positions) {
+    let sig = bySymbol.get(p.symbol);
+    if (!sig && deps.symbol) {
+      try {
+        sig = await deps.symbol(p.symbol);
+      } catch (err) {
+        logger?.warn({ err, symbol: p.symbol }, 'exit check: no market data');
+      }
+    }
+    if (!sig) continue;
+    const conditions = exitConditions(sig, deps.exitApr);
+    const key = conditions.join('+');
+    const previous = store.data.exitAlerts[p.id];
+    if (!key) {
+      if (previous !== undefined) keys[p.id] = null;
+      continue;
+    }
+    if (previous === key) continue;
+    const funding = sum(store.data.funding.filter((r) => r.positionId === p.id).map((r) => r.amount)).toFixed();
+    const render = renderExitAlert(p, sig, conditions, funding, deps.exitApr, deps.closeButtonData(p.symbol));
+    // push first, record after: a crash between the two repeats the alert rather than losing it
+    await (deps.notifier.alert ?? deps.notifier.broadcast).call(deps.notifier, render);
+    keys[p.id] = key;
+    result.sent.push({ positionId: p.id, symbol: p.symbol, key });
+  }
+
+  const live = new Set(positions.map((p) => p.id));
+  const stale = Object.keys(store.data.exitAlerts).filter((id) => !live.has(id) && !store.data.positions.some((p) => p.id === id && p.status !== 'closed'));
+  if (Object.keys(keys).length || stale.length) {
+    await store.update((d) => {
+      for (const [id, key] of Object.entries(keys)) {
+        if (key === null) delete d.exitAlerts[id];
+        else d.exitAlerts[id] = key;
+      }
+      for (const id of stale) delete d.exitAlerts[id];
+    });
+    result.cleared = [...Object.entries(keys).filter(([, k]) => k === null).map(([id]) => id), ...stale];
+  }
+  return result;
+}

@@ -1,0 +1,209 @@
+import type { FuturesApi, FundingRateRow, IncomeRow } from '../binance/types.js';
+import type { Logger } from '../logger.js';
+import { ZERO, dec, toPlain, type Decimal } from '../money.js';
+import { isHeld, positionAt } from './queries.js';
+import type { Fill, FundingRow, Position, StoreData } from './schema.js';
+import type { Store } from './store.js';
+
+/**
+ * Funding income into the ledger (design.md §5).
+ *
+ * Live: `GET /fapi/v1/income?incomeType=FUNDING_FEE` from the stored cursor, paged by time until
+ * caught up. Rows are deduplicated by tranId (pages overlap on the boundary millisecond on
+ * purpose) and attributed to the position open in that symbol at that time. Each page's rows and
+ * the cursor move together in one store.update, so the cursor never gets ahead of what is saved.
+ *
+ * Paper: each settled funding print after the last one accrued is credited to the paper short
+ * open at that time: amount = rate × short qty × mark price (a short receives a positive rate and
+ * pays a negative one). tranId `paper:<positionId>:<fundingTime>` makes it exactly-once.
+ */
+
+const DAY_MS = 86_400_000;
+/** Binance keeps income for 3 months; never ask further back than that. */
+const INCOME_RETENTION_MS = 89 * DAY_MS;
+const PAGE_LIMIT = 1000;
+const MAX_PAGES = 200;
+
+export interface IncomeSyncDeps {
+  store: Store;
+  futures: Pick<FuturesApi, 'income'>;
+  logger?: Logger;
+  now?: () => number;
+  /** rows per page (Binance max 1000) */
+  pageLimit?: number;
+}
+
+export interface IncomeSyncResult {
+  pages: number;
+  fetched: number;
+  added: number;
+  duplicates: number;
+  unattributed: number;
+  cursor?: number;
+}
+
+function firstStart(data: StoreData, now: number): number {
+  const live = data.positions.filter((p) => p.mode === 'live').map((p) => p.openedAt);
+  const from = live.length ? Math.min(...live) : data.createdAt;
+  return Math.max(from, now - INCOME_RETENTION_MS);
+}
+
+function liveRow(data: StoreData, r: IncomeRow): FundingRow {
+  return {
+    tranId: r.tranId,
+    symbol: r.symbol,
+    amount: toPlain(r.income),
+    asset: r.asset,
+    time: r.time,
+    positionId: positionAt(data, r.symbol, r.time, 'live')?.id ?? null,
+    mode: 'live',
+  };
+}
+
+/** Live funding sync. Safe to run again at any time: it only adds rows it has not seen. */
+export async function syncIncome(deps: IncomeSyncDeps): Promise<IncomeSyncResult> {
+  const { store, futures, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const limit = deps.pageLimit ?? PAGE_LIMIT;
+  const result: IncomeSyncResult = { pages: 0, fetched: 0, added: 0, duplicates: 0, unattributed: 0 };
+  let startTime = store.data.cursors.incomeTime ?? firstStart(store.data, now());
+
+  for (;;) {
+    const page = (await futures.income({ incomeType: 'FUNDING_FEE', startTime, limit })).filter((r) => r.incomeType === 'FUNDING_FEE');
+    result.pages++;
+    result.fetched += page.length;
+    const caughtUp = page.length < limit || result.pages >= MAX_PAGES;
+    const added = await store.update((d) => {
+      const seen = new Set(d.funding.map((r) => r.tranId));
+      let n = 0;
+      let cursor = d.cursors.incomeTime ?? startTime;
+      for (const r of page) {
+        if (r.time > cursor) cursor = r.time;
+        if (seen.has(r.tranId)) {
+          result.duplicates++;
+          continue;
+        }
+        seen.add(r.tranId);
+        const row = liveRow(d, r);
+        if (row.positionId === null) result.unattributed++;
+        d.funding.push(row);
+        n++;
+      }
+      d.cursors.incomeTime = cursor;
+      d.health.lastIncomeSyncAt = now();
+      result.cursor = cursor;
+      return n;
+    });
+    result.added += added;
+    if (caughtUp || added === 0) break;
+    const next = result.cursor ?? startTime;
+    if (next <= startTime) {
+      // a full page inside one millisecond: step past it rather than loop forever
+      logger?.warn({ startTime }, 'income page full within one millisecond; stepping past it');
+      startTime = startTime + 1;
+    } else startTime = next;
+  }
+  logger?.info(result, 'funding income synced');
+  return result;
+}
+
+export interface PaperAccrualDeps {
+  store: Store;
+  futures: Pick<FuturesApi, 'fundingRate' | 'premiumIndexOf'>;
+  logger?: Logger;
+  now?: () => number;
+}
+
+export interface PaperAccrualResult {
+  credited: number;
+  symbols: string[];
+  amount: Decimal;
+}
+
+/** The short quantity a paper position held at time t: from its futures fills, else its record. */
+export function shortQtyAt(p: Position, fills: readonly Fill[], t: number): Decimal {
+  const fut = fills.filter((f) => f.positionId === p.id && f.market === 'futures');
+  if (!fut.length) return dec(p.futuresQty);
+  let q = ZERO;
+  for (const f of fut) {
+    if (f.time > t) continue;
+    q = f.side === 'SELL' ? q.plus(f.qty) : q.minus(f.qty);
+  }
+  return q.gt(0) ? q : ZERO;
+}
+
+async function settledSince(futures: PaperAccrualDeps['futures'], symbol: string, after: number, now: number): Promise<FundingRateRow[]> {
+  const out: FundingRateRow[] = [];
+  let startTime = after + 1;
+  for (let i = 0; i < 50; i++) {
+    const page = await futures.fundingRate({ symbol, startTime, limit: PAGE_LIMIT });
+    for (const r of page) if (r.fundingTime > after && r.fundingTime <= now) out.push(r);
+    if (page.length < PAGE_LIMIT) break;
+    const last = Math.max(...page.map((r) => r.fundingTime));
+    if (last < startTime) break;
+    startTime = last + 1;
+  }
+  return out.sort((a, b) => a.fundingTime - b.fundingTime);
+}
+
+/** Paper funding accrual over every settlement passed since the last run; exactly once each. */
+export async function accruePaperFunding(deps: PaperAccrualDeps): Promise<PaperAccrualResult> {
+  const { store, futures, logger } = deps;
+  const now = (deps.now ?? Date.now)();
+  const data = store.data;
+  const cursors = data.cursors.paperFunding;
+  // symbols with a paper position that is still held, or closed after the last accrued settlement
+  const from = new Map<string, number>();
+  for (const p of data.positions) {
+    if (p.mode !== 'paper') continue;
+    const cursor = cursors[p.symbol] ?? -Infinity;
+    if (!isHeld(p) && (p.closedAt === undefined || p.closedAt <= cursor)) continue;
+    const start = Math.max(cursor, p.openedAt);
+    from.set(p.symbol, Math.min(from.get(p.symbol) ?? Infinity, start));
+  }
+
+  const result: PaperAccrualResult = { credited: 0, symbols: [], amount: ZERO };
+  for (const [symbol, after] of from) {
+    let settled: FundingRateRow[];
+    try {
+      settled = await settledSince(futures, symbol, after, now);
+    } catch (err) {
+      logger?.warn({ err, symbol }, 'paper funding: history fetch failed; will retry next run');
+      continue;
+    }
+    if (!settled.length) continue;
+    let fallbackMark: string | undefined;
+    if (settled.some((r) => r.markPrice === undefined || dec(r.markPrice).isZero())) {
+      fallbackMark = (await futures.premiumIndexOf(symbol)).markPrice;
+    }
+    const credited = await store.update((d) => {
+      const seen = new Set(d.funding.filter((r) => r.mode === 'paper' && r.symbol === symbol).map((r) => r.tranId));
+      const rows: FundingRow[] = [];
+      for (const s of settled) {
+        const pos = positionAt(d, symbol, s.fundingTime, 'paper');
+        if (!pos || s.fundingTime <= pos.openedAt) continue;
+        const tranId = `paper:${pos.id}:${s.fundingTime}`;
+        if (seen.has(tranId)) continue;
+        const qty = shortQtyAt(pos, d.fills, s.fundingTime);
+        if (qty.isZero()) continue;
+        const mark = s.markPrice !== undefined && !dec(s.markPrice).isZero() ? s.markPrice : (fallbackMark ?? '0');
+        const amount = dec(s.fundingRate).mul(qty).mul(mark);
+        seen.add(tranId);
+        rows.push({ tranId, symbol, amount: toPlain(amount), asset: 'USDT', time: s.fundingTime, positionId: pos.id, mode: 'paper', rate: toPlain(s.fundingRate), markPrice: toPlain(mark) });
+      }
+      d.funding.push(...rows);
+      const last = settled[settled.length - 1]!.fundingTime;
+      d.cursors.paperFunding[symbol] = Math.max(d.cursors.paperFunding[symbol] ?? last, last);
+      d.health.lastIncomeSyncAt = now;
+      return rows;
+    });
+    if (credited.length) {
+      result.credited += credited.length;
+      result.symbols.push(symbol);
+      for (const r of credited) result.amount = result.amount.plus(r.amount);
+    }
+  }
+  if (from.size === 0) await store.update((d) => void (d.health.lastIncomeSyncAt = now));
+  logger?.info({ credited: result.credited, symbols: result.symbols }, 'paper funding accrued');
+  return result;
+}

@@ -1,0 +1,140 @@
+import type { FuturesApi, SpotApi } from '../binance/types.js';
+import type { Logger } from '../logger.js';
+import { ZERO, dec, toPlain, type Decimal } from '../money.js';
+import type { Notifier, OutgoingMessage, Render, Translator } from '../notify.js';
+import { pre } from '../telegram/render.js';
+import { qtyDigits } from './exitAlerts.js';
+import type { Store } from './store.js';
+
+/**
+ * Reconciliation (live): the store's open positions against what the exchange holds — the short
+ * size per symbol from /fapi/v2/positionRisk and the spot balance of the base asset. Drift
+ * beyond dust raises ONE alert with both sides' numbers; its fingerprint is stored so the same
+ * drift is not repeated, and cleared when the drift goes away. Read-only towards the exchange.
+ *
+ * Spot is only flagged when the balance is SHORT of the ledger: extra coins on the account are
+ * the trader's own holdings (or fee BNB), not a broken hedge. The futures short is flagged both
+ * ways.
+ */
+
+/** relative tolerance: 0.5 % of the position */
+const TOLERANCE = dec('0.005');
+
+export interface ReconcileDeps {
+  store: Store;
+  futures: Pick<FuturesApi, 'positionRisk'>;
+  spot: Pick<SpotApi, 'balances'>;
+  notifier: Notifier;
+  logger?: Logger;
+  now?: () => number;
+  /** lot step of a symbol (the larger of spot and futures); dust below it is not drift */
+  lotStep?: (symbol: string) => string | undefined;
+}
+
+export interface Drift {
+  symbol: string;
+  baseAsset: string;
+  ledgerFutures: string;
+  exchangeFutures: string;
+  ledgerSpot: string;
+  exchangeSpot: string;
+  futuresDrift: boolean;
+  spotDrift: boolean;
+  fingerprint: string;
+}
+
+export interface ReconcileResult {
+  checked: string[];
+  drifts: Drift[];
+  alerted: Drift[];
+}
+
+export function renderDrift(d: Drift): Render {
+  return (t: Translator): OutgoingMessage => {
+    const fmt = (v: string) => t.num(v, qtyDigits(v));
+    const diff = (a: string, b: string) => {
+      const v = toPlain(dec(b).minus(a));
+      return t.num(v, qtyDigits(v), { sign: true });
+    };
+    const table = pre([
+      [t.t('ledger.reconcile.leg'), t.t('ledger.reconcile.ledger'), t.t('ledger.reconcile.exchange'), t.t('ledger.reconcile.diff')],
+      [t.t('ledger.reconcile.short'), fmt(d.ledgerFutures), fmt(d.exchangeFutures), diff(d.ledgerFutures, d.exchangeFutures)],
+      [t.t('ledger.reconcile.spot', { asset: d.baseAsset }), fmt(d.ledgerSpot), fmt(d.exchangeSpot), diff(d.ledgerSpot, d.exchangeSpot)],
+    ]);
+    const lines = [t.t('ledger.reconcile.title', { symbol: d.symbol })];
+    if (d.futuresDrift) lines.push(t.t('ledger.reconcile.futuresDrift'));
+    if (d.spotDrift) lines.push(t.t('ledger.reconcile.spotDrift', { asset: d.baseAsset }));
+    lines.push(table, t.t('ledger.reconcile.hint'));
+    return { text: lines.join('\n') };
+  };
+}
+
+/** drift beyond dust: more than one lot step AND more than 0.5 % of the position */
+function beyond(diff: Decimal, base: Decimal, step: string | undefined): boolean {
+  const relative = base.abs().mul(TOLERANCE);
+  const tol = step && dec(step).gt(relative) ? dec(step) : relative;
+  return diff.abs().gt(tol);
+}
+
+export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
+  const { store, logger } = deps;
+  const now = deps.now ?? Date.now;
+  // ledger side: live positions that hold legs (an 'opening' one is mid-execution; skip it)
+  const ledger = new Map<string, { baseAsset: string; futures: Decimal; spot: Decimal }>();
+  for (const p of store.data.positions) {
+    if (p.mode !== 'live' || p.status === 'closed' || p.status === 'opening') continue;
+    const e = ledger.get(p.symbol) ?? { baseAsset: p.baseAsset, futures: ZERO, spot: ZERO };
+    e.futures = e.futures.plus(p.futuresQty);
+    e.spot = e.spot.plus(p.spotQty);
+    ledger.set(p.symbol, e);
+  }
+  const result: ReconcileResult = { checked: [...ledger.keys()].sort(), drifts: [], alerted: [] };
+
+  if (ledger.size) {
+    const [risks, balances] = await Promise.all([deps.futures.positionRisk(), deps.spot.balances()]);
+    const spotByAsset = new Map<string, Decimal>();
+    for (const b of balances) spotByAsset.set(b.asset, dec(b.free).plus(b.locked));
+    // spot ledger per base asset (two symbols could share one coin)
+    const spotLedger = new Map<string, Decimal>();
+    for (const e of ledger.values()) spotLedger.set(e.baseAsset, (spotLedger.get(e.baseAsset) ?? ZERO).plus(e.spot));
+
+    for (const symbol of result.checked) {
+      const e = ledger.get(symbol)!;
+      // one-way mode: a short is a negative positionAmt; hedge mode SHORT rows are negative too
+      const short = risks.filter((r) => r.symbol === symbol).reduce((acc, r) => acc.minus(r.positionAmt), ZERO);
+      const spotHeld = spotByAsset.get(e.baseAsset) ?? ZERO;
+      const spotExpected = spotLedger.get(e.baseAsset) ?? e.spot;
+      const step = deps.lotStep?.(symbol);
+      const futuresDrift = beyond(short.minus(e.futures), e.futures, step);
+      const spotDrift = spotExpected.minus(spotHeld).gt(0) && beyond(spotExpected.minus(spotHeld), spotExpected, step);
+      if (!futuresDrift && !spotDrift) continue;
+      const d: Drift = {
+        symbol,
+        baseAsset: e.baseAsset,
+        ledgerFutures: toPlain(e.futures),
+        exchangeFutures: toPlain(short),
+        ledgerSpot: toPlain(spotExpected),
+        exchangeSpot: toPlain(spotHeld),
+        futuresDrift,
+        spotDrift,
+        fingerprint: '',
+      };
+      d.fingerprint = `f:${d.ledgerFutures}/${d.exchangeFutures}|s:${d.ledgerSpot}/${d.exchangeSpot}`;
+      result.drifts.push(d);
+    }
+  }
+
+  const drifting = new Map(result.drifts.map((d) => [d.symbol, d]));
+  for (const d of result.drifts) {
+    if (store.data.reconcileAlerts[d.symbol] === d.fingerprint) continue;
+    logger?.warn({ drift: d }, 'hedge drift between the ledger and the exchange');
+    await deps.notifier.broadcast(renderDrift(d), { critical: true });
+    result.alerted.push(d);
+  }
+  await store.update((data) => {
+    for (const sym of Object.keys(data.reconcileAlerts)) if (!drifting.has(sym)) delete data.reconcileAlerts[sym];
+    for (const d of result.drifts) data.reconcileAlerts[d.symbol] = d.fingerprint;
+    data.health.lastReconcileAt = now();
+  });
+  return result;
+}

@@ -1,0 +1,135 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import type { Fill, Position, StoreData } from '../../src/ledger/schema.js';
+import { openStore, type Store } from '../../src/ledger/store.js';
+import type { Notifier, Render, Translator } from '../../src/notify.js';
+import type { SymbolSignal } from '../../src/market/types.js';
+
+/** Seeds and stubs shared by the ledger tests. */
+
+export const silent = pino({ level: 'silent' });
+
+export const HOUR = 3_600_000;
+export const DAY = 86_400_000;
+/** 2025-01-01T00:00:00Z: a funding settlement instant (00/08/16 UTC) */
+export const T0 = Date.UTC(2025, 0, 1);
+
+export interface TempStore {
+  dir: string;
+  file: string;
+  store: Store;
+  reopen(): Promise<Store>;
+  cleanup(): Promise<void>;
+}
+
+export async function tempStore(now = () => T0): Promise<TempStore> {
+  const dir = await mkdtemp(join(tmpdir(), 'carrybot-ledger-'));
+  const file = join(dir, 'store.json');
+  const store = await openStore(file, { logger: silent, now });
+  const ts: TempStore = {
+    dir,
+    file,
+    store,
+    async reopen() {
+      await ts.store.flush();
+      ts.store = await openStore(file, { logger: silent, now });
+      return ts.store;
+    },
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+  return ts;
+}
+
+export function position(over: Partial<Position> & Pick<Position, 'id' | 'symbol'>): Position {
+  return {
+    baseAsset: over.symbol.replace(/USDT$/, ''),
+    mode: 'live',
+    status: 'open',
+    openedAt: T0,
+    spotQty: '0',
+    futuresQty: '0',
+    spotEntryPrice: '0',
+    futuresEntryPrice: '0',
+    ...over,
+  };
+}
+
+let fillSeq = 1;
+export function fill(p: Pick<Position, 'id' | 'symbol' | 'mode'>, over: Partial<Fill> & Pick<Fill, 'market' | 'side' | 'role' | 'qty' | 'price' | 'feeUsdt' | 'time'>): Fill {
+  const orderId = fillSeq++;
+  return {
+    id: `${over.market}:${orderId}`,
+    intentId: `i-${p.id}`,
+    positionId: p.id,
+    symbol: p.symbol,
+    mode: p.mode,
+    orderId,
+    clientOrderId: `c${orderId}`,
+    quoteQty: (Number(over.qty) * Number(over.price)).toString(),
+    commission: over.feeUsdt,
+    commissionAsset: 'USDT',
+    reduceOnly: false,
+    ...over,
+  };
+}
+
+export async function seed(store: Store, change: (d: StoreData) => void): Promise<void> {
+  await store.update(change);
+}
+
+/** A notifier that records what would have been pushed, rendered in a fixed translator. */
+export interface RecordingNotifier extends Notifier {
+  sent: Array<{ text: string; buttons?: Array<Array<{ text: string; data: string }>>; critical?: boolean }>;
+}
+
+/** A translator that prints keys and raw params, so tests can assert on numbers exactly. */
+export const keyTranslator: Translator = {
+  lang: 'test',
+  t: (key, params) => (params ? `${key} ${JSON.stringify(params)}` : key),
+  num: (v, d = 2, o) => {
+    const s = typeof v === 'string' ? v : v.toFixed(d);
+    return o?.sign && Number(s) > 0 ? `+${s}` : s;
+  },
+  pct: (v, d = 2) => `${v.toFixed(d)}%`,
+  usdt: (v) => `${v} USDT`,
+  time: (ms) => new Date(ms).toISOString(),
+  countdown: (ms) => `@${ms}`,
+};
+
+export function recordingNotifier(t: Translator = keyTranslator): RecordingNotifier {
+  const sent: RecordingNotifier['sent'] = [];
+  const push = async (render: Render, opts?: { critical?: boolean }) => {
+    const m = render(t);
+    sent.push({ ...m, critical: opts?.critical });
+  };
+  return { sent, broadcast: push, send: async (_chat, render, opts) => push(render, opts) };
+}
+
+export function signal(symbol: string, over: Partial<SymbolSignal> = {}): SymbolSignal {
+  return {
+    symbol,
+    baseAsset: symbol.replace(/USDT$/, ''),
+    intervalHours: 8,
+    periodsPerDay: 3,
+    rate: 0.0001,
+    apr: 10.95,
+    apr7d: 10.95,
+    settlements7d: 21,
+    basisPct: 0.05,
+    roundTripFeePct: 0.3,
+    breakEvenDays: 10,
+    netApr: 7.3,
+    capitalApr: 3.65,
+    markPrice: '60000',
+    spotAsk: '60000.01',
+    spotBid: '60000',
+    futuresBid: '60010',
+    futuresAsk: '60010.1',
+    nextFundingTime: T0 + 8 * HOUR,
+    warnings: [],
+    isSignal: false,
+    ...over,
+  };
+}

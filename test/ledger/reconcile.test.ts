@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { afterEach, test } from 'node:test';
+import type { FuturesApi, PositionRisk, SpotApi, SpotBalance } from '../../src/binance/types.js';
+import { reconcile } from '../../src/ledger/reconcile.js';
+import { T0, position, recordingNotifier, seed, silent, tempStore, type TempStore } from './helpers.js';
+
+let ts: TempStore | undefined;
+afterEach(async () => {
+  await ts?.cleanup();
+  ts = undefined;
+});
+
+function exchange(short: Record<string, string>, spot: Record<string, string>) {
+  const state = { short, spot };
+  const futures: Pick<FuturesApi, 'positionRisk'> = {
+    positionRisk: async () =>
+      Object.entries(state.short).map(
+        ([symbol, qty]): PositionRisk => ({ symbol, positionAmt: qty === '0' ? '0' : `-${qty}`, entryPrice: '0', markPrice: '0', unRealizedProfit: '0', liquidationPrice: '0', leverage: '1', positionSide: 'BOTH' }),
+      ),
+  };
+  const spotApi: Pick<SpotApi, 'balances'> = {
+    balances: async () => Object.entries(state.spot).map(([asset, free]): SpotBalance => ({ asset, free, locked: '0' })),
+  };
+  return { state, futures, spot: spotApi };
+}
+
+test('an injected drift is reported once with both sides, not repeated, and re-armed when it changes', async () => {
+  ts = await tempStore();
+  await seed(ts.store, (d) => {
+    d.positions.push(position({ id: 'b', symbol: 'BTCUSDT', spotQty: '0.5', futuresQty: '0.5' }));
+    d.positions.push(position({ id: 'e', symbol: 'ETHUSDT', spotQty: '2', futuresQty: '2' }));
+    d.positions.push(position({ id: 'x', symbol: 'XRPUSDT', mode: 'paper', spotQty: '100', futuresQty: '100' }));
+  });
+  // dust on ETH spot (0.001 < 0.5 % of 2) and extra BTC on spot (the trader's own) are not drift
+  const ex = exchange({ BTCUSDT: '0.5', ETHUSDT: '2' }, { BTC: '0.75', ETH: '1.999' });
+  const notifier = recordingNotifier();
+  const deps = { store: ts.store, futures: ex.futures, spot: ex.spot, notifier, logger: silent, now: () => T0 + 5, lotStep: () => '0.001' };
+
+  let r = await reconcile(deps);
+  assert.deepEqual(r.checked, ['BTCUSDT', 'ETHUSDT'], 'live positions only');
+  assert.equal(r.drifts.length, 0);
+  assert.equal(notifier.sent.length, 0);
+  assert.equal(ts.store.data.health.lastReconcileAt, T0 + 5);
+
+  ex.state.short.BTCUSDT = '0.3'; // someone bought back part of the short
+  r = await reconcile(deps);
+  assert.equal(notifier.sent.length, 1);
+  const msg = notifier.sent[0]!;
+  assert.equal(msg.critical, true);
+  assert.match(msg.text, /ledger\.reconcile\.title \{"symbol":"BTCUSDT"\}/);
+  assert.match(msg.text, /ledger\.reconcile\.futuresDrift/);
+  assert.doesNotMatch(msg.text, /spotDrift/);
+  // both sides' numbers and the difference in the table
+  assert.match(msg.text, /0\.5\s+0\.3\s+-0\.2/);
+
+  await reconcile(deps);
+  deps.store = await ts.reopen();
+  await reconcile(deps);
+  assert.equal(notifier.sent.length, 1, 'same drift: not repeated, also after a restart');
+
+  ex.state.spot.BTC = '0.2'; // now the spot leg is short too: a different drift
+  await reconcile(deps);
+  assert.equal(notifier.sent.length, 2);
+  assert.match(notifier.sent[1]!.text, /ledger\.reconcile\.spotDrift/);
+
+  ex.state.short.BTCUSDT = '0.5';
+  ex.state.spot.BTC = '0.5';
+  await reconcile(deps);
+  assert.deepEqual(ts.store.data.reconcileAlerts, {}, 'fixed: fingerprint cleared');
+  ex.state.short.BTCUSDT = '0.3';
+  await reconcile(deps);
+  assert.equal(notifier.sent.length, 3, 'the same drift coming back is reported again');
+});
+
+test('without live positions nothing is asked of the exchange', async () => {
+  ts = await tempStore();
+  const notifier = recordingNotifier();
+  const boom = async () => {
+    throw new Error('must not be called');
+  };
+  const r = await reconcile({ store: ts.store, futures: { positionRisk: boom }, spot: { balances: boom }, notifier });
+  assert.deepEqual(r.checked, []);
+});

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { afterEach, test } from 'node:test';
+import { StoreError } from '../../src/errors.js';
+import { STORE_VERSION, emptyStore } from '../../src/ledger/schema.js';
+import { openStore } from '../../src/ledger/store.js';
+import { T0, fill, position, silent, tempStore, type TempStore } from './helpers.js';
+
+let ts: TempStore | undefined;
+afterEach(async () => {
+  await ts?.cleanup();
+  ts = undefined;
+});
+
+test('a corrupt store is refused with a clear message and left byte-for-byte unchanged', async () => {
+  ts = await tempStore();
+  for (const bad of ['{"version":1,"positions":[', '[1,2,3]', JSON.stringify({ ...emptyStore(T0), positions: [{ id: 1 }] })]) {
+    await writeFile(ts.file, bad);
+    await assert.rejects(openStore(ts.file, { logger: silent }), (err: unknown) => {
+      assert.ok(err instanceof StoreError);
+      assert.match(err.message, /left untouched/);
+      return true;
+    });
+    assert.equal(await readFile(ts.file, 'utf8'), bad);
+  }
+});
+
+test('the bot refuses to start on a corrupt store and leaves it as it was', async () => {
+  ts = await tempStore();
+  const bad = '{"version":1,"funding":[{"tranId":';
+  await writeFile(ts.file, bad);
+  const { startBot } = await import('../../src/main.js');
+  await assert.rejects(startBot({ TELEGRAM_BOT_TOKEN: '123456:test-token-not-used', DATA_FILE: ts.file, LOG_LEVEL: 'silent' }), StoreError);
+  assert.equal(await readFile(ts.file, 'utf8'), bad);
+});
+
+test('a store from a newer carrybot is refused and not touched', async () => {
+  ts = await tempStore();
+  const newer = JSON.stringify({ ...emptyStore(T0), version: STORE_VERSION + 1 });
+  await writeFile(ts.file, newer);
+  await assert.rejects(openStore(ts.file, { logger: silent }), /newer than this carrybot/);
+  assert.equal(await readFile(ts.file, 'utf8'), newer);
+});
+
+test('migration from version 0 upgrades the data and keeps a .bak copy of the original', async () => {
+  ts = await tempStore();
+  const v0 = JSON.stringify({ createdAt: T0, settings: { paused: true, users: { '42': { lang: 'ru', alerts: true } } }, positions: [] });
+  await writeFile(ts.file, v0);
+  const store = await openStore(ts.file, { logger: silent, now: () => T0 + 1 });
+  assert.equal(store.data.version, STORE_VERSION);
+  assert.equal(store.data.paused, true);
+  assert.equal(store.data.users['42']?.lang, 'ru');
+  const backups = (await readdir(ts.dir)).filter((f) => f.endsWith('.bak'));
+  assert.equal(backups.length, 1);
+  assert.equal(await readFile(`${ts.dir}/${backups[0]}`, 'utf8'), v0);
+  assert.equal(JSON.parse(await readFile(ts.file, 'utf8')).version, STORE_VERSION);
+});
+
+test('a failed write (disk full) leaves the previous file whole and memory back on it', async () => {
+  ts = await tempStore();
+  await ts.store.update((d) => void d.positions.push(position({ id: 'kept', symbol: 'BTCUSDT' })));
+  await ts.store.flush();
+  const before = await readFile(ts.file, 'utf8');
+  let fail = true;
+  const store = await openStore(ts.file, {
+    logger: silent,
+    writeText: async (text) => {
+      if (fail) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      await writeFile(ts!.file, text);
+    },
+  });
+  await assert.rejects(
+    store.update((d) => {
+      d.positions.push(position({ id: 'lost', symbol: 'ETHUSDT' }));
+      d.paused = true;
+    }),
+    StoreError,
+  );
+  assert.equal(await readFile(ts.file, 'utf8'), before);
+  assert.deepEqual(store.data.positions.map((p) => p.id), ['kept']);
+  assert.equal(store.data.paused, false);
+  // the next write works again and builds on the restored state
+  fail = false;
+  await store.update((d) => void d.positions.push(position({ id: 'next', symbol: 'ETHUSDT' })));
+  assert.deepEqual(JSON.parse(await readFile(ts.file, 'utf8')).positions.map((p: { id: string }) => p.id), ['kept', 'next']);
+});
+
+test('concurrent updates run one at a time, in order, and all land in the file', async () => {
+  ts = await tempStore();
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const written: number[] = [];
+  const store = await openStore(ts.file, {
+    logger: silent,
+    writeText: async (text) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((r) => setTimeout(r, 2));
+      written.push(JSON.parse(text).funding.length);
+      await writeFile(ts!.file, text);
+      inFlight--;
+    },
+  });
+  await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      store.update((d) => void d.funding.push({ tranId: String(i), symbol: 'BTCUSDT', amount: '1', asset: 'USDT', time: T0 + i, positionId: null, mode: 'live' })),
+    ),
+  );
+  assert.equal(maxInFlight, 1);
+  assert.deepEqual(written, Array.from({ length: 20 }, (_, i) => i + 1));
+  const reopened = await openStore(ts.file, { logger: silent });
+  assert.deepEqual(reopened.data.funding.map((f) => f.tranId), Array.from({ length: 20 }, (_, i) => String(i)));
+});
+
+test('a store with 100,000 funding rows and 10,000 fills loads whole', async () => {
+  ts = await tempStore();
+  const d = emptyStore(T0);
+  const p = position({ id: 'big', symbol: 'BTCUSDT', spotQty: '1', futuresQty: '1', spotEntryPrice: '60000', futuresEntryPrice: '60010' });
+  d.positions.push(p);
+  for (let i = 0; i < 100_000; i++) {
+    d.funding.push({ tranId: String(1e9 + i), symbol: 'BTCUSDT', amount: i % 7 === 0 ? '-0.0125' : '0.0375', asset: 'USDT', time: T0 + i * 1000, positionId: 'big', mode: 'live' });
+  }
+  for (let i = 0; i < 10_000; i++) {
+    d.fills.push(fill(p, { market: i % 2 ? 'spot' : 'futures', side: i % 2 ? 'BUY' : 'SELL', role: 'open', qty: '0.001', price: '60000.5', feeUsdt: '0.03', time: T0 + i }));
+  }
+  await writeFile(ts.file, JSON.stringify(d));
+  const store = await openStore(ts.file, { logger: silent });
+  assert.equal(store.data.funding.length, 100_000);
+  assert.equal(store.data.fills.length, 10_000);
+  assert.equal(store.data.funding[99_999]?.tranId, String(1e9 + 99_999));
+});
