@@ -1,0 +1,276 @@
+import { realpathSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type { DestinationStream } from 'pino';
+import { Telegram, type Telegraf } from 'telegraf';
+import { createBinance } from './binance/index.js';
+import { createConfig, loadDotEnv } from './config.js';
+import { ConfigError, StoreError, errorMessage } from './errors.js';
+import { startSignalJob } from './jobs/signals.js';
+import { startIncomeJob } from './jobs/income.js';
+import { startReconcileJob } from './jobs/reconcile.js';
+import type { Job } from './jobs/schedule.js';
+import { openStore } from './ledger/store.js';
+import { createLogger, type Logger } from './logger.js';
+import { createMarketService } from './market/service.js';
+import { createBot } from './telegram/bot.js';
+import { coreFeatures } from './telegram/commands/index.js';
+import { ledgerFeature } from './telegram/ledger/index.js';
+import type { BotContext, BotDeps, BotServices, Feature } from './telegram/context.js';
+import { DEFAULT_LOCALES_DIR, createI18n, listLanguages } from './telegram/i18n.js';
+import { setMenu } from './telegram/menu.js';
+import { createNotifier } from './telegram/notifier.js';
+import { createTradingNotices, tradingFeature } from './telegram/trading/index.js';
+import { createTrading } from './trading/index.js';
+
+/**
+ * Composition root: config → logger → store → Binance → market → i18n → notifier → bot and
+ * features → jobs → long polling. Nothing else in the code base builds these singletons.
+ *
+ * `startBot()` returns once everything is wired and polling has been started (it does not wait
+ * for Telegram to answer); tests run it in-process, `npm start` runs the entry block below.
+ */
+
+export interface StartOptions {
+  /** pino destination (tests capture logs) */
+  logDestination?: DestinationStream;
+  localesDir?: string;
+  now?: () => number;
+  /** first retry delay when polling fails (409 conflict, Telegram unreachable); default 5 s, doubles to 60 s */
+  pollRetryMs?: number;
+}
+
+export interface RunningBot {
+  bot: Telegraf<BotContext>;
+  deps: BotDeps;
+  jobs: Job[];
+  /** resolves once getMe succeeded and polling started */
+  launched: Promise<void>;
+  /** rejects on a fatal Telegram error (401: token rejected); resolves after stop() */
+  done: Promise<void>;
+  /** once-guarded graceful stop: polling, jobs, hooks, store flush, Binance pools */
+  stop(reason?: string): Promise<void>;
+}
+
+export async function startBot(env: Record<string, string | undefined>, opts: StartOptions = {}): Promise<RunningBot> {
+  const localesDir = opts.localesDir ?? DEFAULT_LOCALES_DIR;
+  const config = createConfig(env, { requireToken: true, locales: listLanguages(localesDir) });
+  const logger = createLogger({
+    level: config.logLevel,
+    secrets: [config.telegram.token, config.binance.apiKey, config.binance.apiSecret],
+    destination: opts.logDestination,
+  });
+  const now = opts.now ?? Date.now;
+  const store = await openStore(config.dataFile, { logger, now });
+  const binance = createBinance({
+    spotUrl: config.binance.spotUrl,
+    futuresUrl: config.binance.futuresUrl,
+    apiKey: config.binance.apiKey,
+    apiSecret: config.binance.apiSecret,
+    logger,
+    now,
+  });
+  const openSymbols = () => store.data.positions.filter((p) => p.status !== 'closed').map((p) => p.symbol);
+  const market = createMarketService({ spot: binance.spot, futures: binance.futures, config, logger, now, keep: openSymbols });
+  const i18n = createI18n({ dir: localesDir, defaultLang: config.locale, now });
+  const token = config.telegram.token!;
+  const notifier = createNotifier({ telegram: new Telegram(token, { apiRoot: config.telegram.apiRoot }), config, store, i18n, logger });
+
+  // ── services: TRADING / LEDGER build theirs here and put them in the bag ──────────────────
+  const services: BotServices = {};
+  services.trading = createTrading({ config, store, market, binance, logger, now, alerts: createTradingNotices({ notifier, config, logger }) });
+
+  const deps: BotDeps = { config, logger, store, market, binance, i18n, notifier, now, onScan: [], onStop: [], services };
+
+  // ── features: ONE line per module, in order (allowlist and ctx.t/ctx.log run before all) ──
+  const features: Feature[] = [
+    ...coreFeatures, // issue 3: /start /help /signals /funding /lang /pause /resume
+    tradingFeature, // TRADING: /open /close, confirm buttons (callback prefix "trade:")
+    ledgerFeature, // LEDGER: /status /pnl /fills, exit alerts (deps.onScan)
+  ];
+  const bot = createBot(deps, features);
+  // unfinished trades from a previous run are resolved (and their users told) before any command is taken
+  await services.trading.recover();
+
+  // ── jobs ─────────────────────────────────────────────────────────────────────────────────
+  const jobs: Job[] = [
+    startSignalJob({ market, store, notifier, logger, now, onScan: deps.onScan, cron: config.signalCron }),
+    startIncomeJob({ config, store, binance, logger, now }), // LEDGER: funding income (live sync / paper accrual)
+    ...[startReconcileJob({ config, store, binance, notifier, logger, now })].filter((j) => j !== undefined), // LEDGER: live, on start + hourly
+  ];
+
+  const allowed = config.telegram.allowedUsers;
+  logger.info(
+    {
+      mode: config.mode.toUpperCase(),
+      allowedUsers: allowed.length,
+      signalCron: config.signalCron,
+      incomeCron: config.incomeCron,
+      dataFile: store.file,
+      locale: config.locale,
+    },
+    `carrybot starting in ${config.mode.toUpperCase()} mode`,
+  );
+  if (allowed.length === 0) {
+    logger.error(
+      'TELEGRAM_ALLOWED_USERS is EMPTY: the bot executes nothing and answers every sender with their user id. Add your id to TELEGRAM_ALLOWED_USERS and restart.',
+    );
+  }
+
+  // ── long polling with a retry loop (409 conflict / network); never blocks startup ──────────
+  const abort = new AbortController();
+  let stopping = false;
+  let pollingEnded = false;
+  let markLaunched!: () => void;
+  const launched = new Promise<void>((resolve) => (markLaunched = resolve));
+  const polling = pollLoop(bot, logger, abort.signal, opts.pollRetryMs ?? 5000, () => stopping, () => {
+    logger.info({ bot: bot.botInfo?.username }, 'connected to Telegram; polling for updates');
+    markLaunched();
+    void setMenu(bot.telegram, i18n, logger);
+  }).finally(() => {
+    pollingEnded = true;
+  });
+
+  let stopPromise: Promise<void> | undefined;
+  const stop = (reason = 'stop'): Promise<void> => {
+    stopPromise ??= (async () => {
+      stopping = true;
+      logger.info({ reason }, 'stopping');
+      abort.abort();
+      // bot.stop() throws while launch() is still between getMe and startPolling: retry briefly
+      for (let i = 0; i < 40 && !pollingEnded; i++) {
+        try {
+          bot.stop(reason);
+          break;
+        } catch {
+          await sleep(50);
+        }
+      }
+      await Promise.allSettled(jobs.map((j) => j.stop()));
+      for (const hook of deps.onStop) {
+        try {
+          await hook();
+        } catch (err) {
+          logger.error({ err }, 'stop hook failed');
+        }
+      }
+      await Promise.race([polling.catch(() => undefined), sleep(2000, undefined, { ref: false })]);
+      await store.flush();
+      await binance.close();
+      logger.info('stopped');
+    })();
+    return stopPromise;
+  };
+
+  const done = polling.then(async () => {
+    if (!stopping) await stop('polling ended');
+  });
+  done.catch(() => undefined); // observed by the entry block / tests; never an unhandled rejection
+
+  return { bot, deps, jobs, launched, done, stop };
+}
+
+/** Thrown out of the poll loop when retrying cannot help (the token was rejected). */
+export class FatalTelegramError extends Error {
+  override name = 'FatalTelegramError';
+}
+
+async function pollLoop(
+  bot: Telegraf<BotContext>,
+  logger: Logger,
+  signal: AbortSignal,
+  firstDelayMs: number,
+  isStopping: () => boolean,
+  onLaunched: () => void,
+): Promise<void> {
+  let delay = firstDelayMs;
+  let first = true;
+  while (!isStopping()) {
+    try {
+      await bot.launch({ dropPendingUpdates: false }, () => {
+        delay = firstDelayMs;
+        if (first) {
+          first = false;
+          onLaunched();
+        }
+      });
+      return; // launch() resolves only when polling was stopped
+    } catch (err) {
+      if (isStopping()) return;
+      const code = (err as { code?: unknown }).code;
+      if (code === 401 || code === 404) {
+        logger.fatal({ code }, 'Telegram rejected the bot token (check TELEGRAM_BOT_TOKEN)');
+        throw new FatalTelegramError(`Telegram rejected the bot token (${String(code)})`);
+      }
+      if (code === 409) {
+        logger.error(
+          { retryInMs: delay },
+          'another instance is polling this token (getUpdates 409 Conflict): stop the other bot process (or delete its webhook); retrying',
+        );
+      } else {
+        logger.error({ err, retryInMs: delay }, 'Telegram polling failed; retrying');
+      }
+      try {
+        await sleep(delay, undefined, { signal });
+      } catch {
+        return; // aborted by stop()
+      }
+      delay = Math.min(delay * 2, 60_000);
+    }
+  }
+}
+
+// ── entry: `node dist/main.js` / `node --import tsx src/main.ts` ───────────────────────────────
+function isEntry(): boolean {
+  const argv1 = process.argv[1];
+  if (!argv1) return false;
+  try {
+    return realpathSync(argv1) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+async function runFromCommandLine(): Promise<void> {
+  const HARD_EXIT_MS = 5000;
+  let running: RunningBot | undefined;
+  let shuttingDown = false;
+  const shutdown = (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    setTimeout(() => {
+      process.stderr.write(`carrybot: shutdown took longer than ${HARD_EXIT_MS} ms; exiting\n`);
+      process.exit(0);
+    }, HARD_EXIT_MS).unref();
+    void (running ? running.stop(signal) : Promise.resolve()).then(
+      () => process.exit(0),
+      () => process.exit(0),
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+
+  try {
+    loadDotEnv();
+    running = await startBot(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`carrybot: cannot start — ${err.message}\n`);
+    } else if (err instanceof StoreError) {
+      process.stderr.write(`carrybot: cannot start — ${err.message}\n`);
+    } else {
+      process.stderr.write(`carrybot: cannot start — ${err instanceof Error ? (err.stack ?? err.message) : errorMessage(err)}\n`);
+    }
+    process.exit(1);
+  }
+  const log = running.deps.logger;
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
+  if (shuttingDown) await running.stop('signal during startup').finally(() => process.exit(0));
+  running.done.catch(async (err: unknown) => {
+    log.fatal({ err }, 'fatal; exiting');
+    await running?.stop('fatal').catch(() => undefined);
+    process.exit(1);
+  });
+}
+
+if (isEntry()) void runFromCommandLine();
