@@ -60,6 +60,8 @@ export interface FakeRequest {
   signatureValid?: boolean;
   /** the status the fake answered (set when answered; undefined for hang / reset) */
   status?: number;
+  /** performance.now() right after the answer was handed to the socket (bench: fill → next order) */
+  answeredAt?: number;
 }
 
 export interface FakeOrder {
@@ -111,7 +113,13 @@ export type FakeFault =
   | 'malformed'
   | 'wrongSchema'
   | 'fillThenFail'
-  | { fillThenFail: 503 | 'reset' | 'hang' };
+  | { fillThenFail: FillThenFailVariant };
+
+/**
+ * What a 'fillThenFail' answers after executing the order: 503 "unknown", a reset, a hang, a
+ * malformed 200 body, or an error code (e.g. { code: -1007 }: "timeout, execution status unknown").
+ */
+export type FillThenFailVariant = 503 | 'reset' | 'hang' | 'malformed' | { code: number; status?: number; msg?: string };
 
 export interface FaultMatch {
   path: string;
@@ -545,7 +553,7 @@ export class FakeBinance extends EventEmitter {
       body = err instanceof Reject ? { code: err.code, msg: err.message } : { code: -1000, msg: `fake Binance bug: ${(err as Error)?.stack ?? String(err)}` };
     }
     if (fault) {
-      const variant = fault === 'fillThenFail' ? 503 : (fault as { fillThenFail: 503 | 'reset' | 'hang' }).fillThenFail;
+      const variant = fault === 'fillThenFail' ? 503 : (fault as { fillThenFail: FillThenFailVariant }).fillThenFail;
       if (variant === 503) this.answerFault({ status: 503, unknown: true }, record, req, res);
       else this.answerFault(variant, record, req, res);
       return;
@@ -616,6 +624,7 @@ export class FakeBinance extends EventEmitter {
       ...headers,
     });
     res.end(text);
+    record.answeredAt = performance.now();
   }
 
   private chargeWeight(market: FakeMarketName, weight: number): void {
