@@ -241,7 +241,7 @@ export function createMarketService(deps: MarketServiceDeps): MarketService {
     const sym = symbol.trim().toUpperCase();
     const ref = await refData(meter);
     const entry = ref.universe.bySymbol.get(sym);
-    if (!entry) throw new UserError('error.unknown_symbol', { symbol: sym });
+    if (!entry) throw new UserError('core.errors.unknownSymbol', { symbol: sym });
     return { entry, interval: ref.intervals.get(sym) ?? 8 };
   }
 

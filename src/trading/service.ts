@@ -202,7 +202,7 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
       const token = remember({ userId, chatId, expiresAt: preview.expiresAt, preview, spotStep: spotStepOf(rules.spot), spotMinQty: spotMinOf(rules.spot) });
       return { token, preview };
     } catch (err) {
-      if (err instanceof UserError && err.key === 'error.unknown_symbol') throw new UserError('trading.error.unknown_symbol', { symbol });
+      if (err instanceof UserError && err.key === 'core.errors.unknownSymbol') throw new UserError('trading.error.unknown_symbol', { symbol });
       return asUserError(err);
     }
   }

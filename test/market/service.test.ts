@@ -258,7 +258,7 @@ describe('market service per symbol', () => {
   it('symbol() and history() refuse symbols outside the universe', async () => {
     const { svc } = setup();
     for (const bad of ['PERPONLYUSDT', 'NOPEUSDT']) {
-      await assert.rejects(svc.symbol(bad), (err: unknown) => err instanceof UserError && err.key === 'error.unknown_symbol' && err.params.symbol === bad);
+      await assert.rejects(svc.symbol(bad), (err: unknown) => err instanceof UserError && err.key === 'core.errors.unknownSymbol' && err.params.symbol === bad);
       await assert.rejects(svc.history(bad, 7), UserError);
     }
   });

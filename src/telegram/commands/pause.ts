@@ -5,7 +5,7 @@ import { replyHtml } from '../reply.js';
  * /pause and /resume: the store's `paused` switch. While paused, TRADING refuses new opens and
  * automatic actions (it reads store.data.paused); closing stays possible.
  */
-export const pauseCommands: Feature = (bot, { store, now, logger }) => {
+export const pauseCommands: Feature = (bot, { store, now, logger, services }) => {
   bot.command('pause', async (ctx) => {
     if (store.data.paused) {
       await replyHtml(ctx, ctx.t.t('core.pause.already', { reason: store.data.pausedReason ?? '' }));
@@ -25,6 +25,15 @@ export const pauseCommands: Feature = (bot, { store, now, logger }) => {
   bot.command('resume', async (ctx) => {
     if (!store.data.paused) {
       await replyHtml(ctx, ctx.t.t('core.resume.notPaused'));
+      return;
+    }
+    // A pause may stand over trades whose outcome Binance could not tell us. Resolve them
+    // first (recovery queries by client order id); new opens stay blocked while any is open.
+    await services.trading?.recover();
+    const unresolved = store.data.intents.filter((i) => i.status === 'pending').length;
+    if (unresolved > 0) {
+      logger.warn({ userId: ctx.from.id, unresolved }, 'resume refused: unfinished trades remain');
+      await replyHtml(ctx, ctx.t.t('core.resume.unresolved', { count: unresolved }));
       return;
     }
     await store.update((d) => {
