@@ -14,8 +14,17 @@ function block(t: Translator, line: PnlLine, total: boolean): TableRow[] {
     [t.t('ledger.pnl.unrealized'), line.unrealized === null ? '—' : money(t, line.unrealized)],
   ];
   if (total) rows.push([t.t('ledger.pnl.withUnrealized'), money(t, line.total)]);
-  rows.push([t.t('ledger.pnl.apr'), line.apr === null ? t.t('ledger.pnl.na') : t.pct(line.apr, 2, { sign: true })]);
+  rows.push([t.t('ledger.pnl.apr'), aprCell(t, line)]);
   return rows;
+}
+
+/** Annualising less than a day of carry turns minutes of fees into a seven-digit APR: noise. */
+export const MIN_APR_DAYS = 1;
+
+function aprCell(t: Translator, line: PnlLine): string {
+  if (line.apr === null) return t.t('ledger.pnl.na');
+  if (line.days < MIN_APR_DAYS) return t.t('ledger.pnl.aprTooEarly');
+  return t.pct(line.apr, 2, { sign: true });
 }
 
 export function renderPnl(t: Translator, r: PnlReport): string {
