@@ -10,7 +10,7 @@ function line(days: number, apr: number): PnlLine {
   return {
     symbol: 'BTCUSDT', positions: 1, funding: z, fees: dec('13.27'), realizedSpot: z, realizedFutures: z, realized: z,
     unrealizedSpot: z, unrealizedFutures: z, unrealized: z, net: dec('-13.27'), total: dec('-13.27'), capital: dec('8843'), days, apr,
-  } as PnlLine;
+  } as unknown as PnlLine;
 }
 
 const report = (l: PnlLine): PnlReport => ({ period: 'all', mode: 'paper', rows: [l], total: l, unattributed: [], unpriced: [] }) as unknown as PnlReport;
