@@ -38,6 +38,8 @@ export interface StartOptions {
   now?: () => number;
   /** first retry delay when polling fails (409 conflict, Telegram unreachable); default 5 s, doubles to 60 s */
   pollRetryMs?: number;
+  /** run one signal scan right after start instead of waiting for SIGNAL_CRON (default true; tests drive ticks by hand) */
+  scanOnStart?: boolean;
 }
 
 export interface RunningBot {
@@ -98,6 +100,10 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
     startIncomeJob({ config, store, binance, logger, now }), // LEDGER: funding income (live sync / paper accrual)
     ...[startReconcileJob({ config, store, binance, notifier, logger, now })].filter((j) => j !== undefined), // LEDGER: live, on start + hourly
   ];
+
+  // The first cron tick may be minutes away; scan once now so /signals and pushes start warm.
+  // It shares the job's overlap guard, and the job catches and logs its own errors.
+  if (opts.scanOnStart !== false) void jobs[0]?.runNow();
 
   const allowed = config.telegram.allowedUsers;
   logger.info(

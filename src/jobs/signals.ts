@@ -65,13 +65,23 @@ export function renderSignalPush(changes: SignalChanges, scanAt: number) {
   };
 }
 
+/**
+ * History fetches allowed on the first tick after start. Later ticks fetch at most 10 new ones
+ * (the market service default) so a tick never bursts; the first may fetch more so a cold start
+ * does not take several cron periods before every candidate has its 7-day mean. 40 requests of
+ * weight 1 stay far below fundingRate's own limit (500 per 5 minutes).
+ */
+export const WARMUP_HISTORY_BUDGET = 40;
+
 /** One tick; exported for tests and for a manual run. */
 export function createSignalTick(deps: SignalJobDeps): () => Promise<void> {
   const { market, store, notifier, logger } = deps;
+  let warm = false;
   return async () => {
     const keep = new Set<string>(Object.keys(store.data.activeSignals));
     for (const p of store.data.positions) if (p.status !== 'closed') keep.add(p.symbol);
-    const scan = await market.scan({ keep });
+    const scan = await market.scan({ keep, historyBudget: warm ? undefined : WARMUP_HISTORY_BUDGET });
+    warm = true;
     const changes = diffSignals(Object.keys(store.data.activeSignals), scan);
 
     await store.update((d) => {

@@ -52,7 +52,7 @@ export async function startLedgerBot(opts: LedgerBotOptions): Promise<LedgerBot>
     ...opts.env,
   };
   const start = async () => {
-    const r = await startBot(env, { pollRetryMs: 50 });
+    const r = await startBot(env, { pollRetryMs: 50, scanOnStart: false });
     await r.launched;
     return r;
   };

@@ -37,6 +37,8 @@ export interface HarnessOptions {
   beforeStart?: (tg: FakeTelegram, binance: FakeBinance) => void;
   /** reuse an existing data file (restart tests) */
   dataFile?: string;
+  /** run the start-up signal scan (off by default: tests drive ticks with runNow) */
+  scanOnStart?: boolean;
 }
 
 export function baseEnv(tg: FakeTelegram, binance: FakeBinance, dataFile: string, allowed: number[]): Record<string, string> {
@@ -69,7 +71,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
   });
   const env = { ...baseEnv(tg, binance, dataFile, opts.allowed ?? [111]), ...opts.env };
-  const running = await startBot(env, { logDestination: destination, pollRetryMs: 50 });
+  const running = await startBot(env, { logDestination: destination, pollRetryMs: 50, scanOnStart: opts.scanOnStart ?? false });
   return {
     tg,
     binance,
