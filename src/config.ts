@@ -207,9 +207,10 @@ export function createConfig(env: Record<string, string | undefined>, opts: Crea
   if (opts.requireToken && !emptyToUndefined(env.TELEGRAM_BOT_TOKEN)) {
     problems.push('TELEGRAM_BOT_TOKEN is required to start the bot (get one from @BotFather)');
   }
-  if (e?.TRADING_MODE === 'live') {
-    if (!e.BINANCE_API_KEY) problems.push('BINANCE_API_KEY is required when TRADING_MODE=live');
-    if (!e.BINANCE_API_SECRET) problems.push('BINANCE_API_SECRET is required when TRADING_MODE=live');
+  // read from the raw env so these are listed even when another variable failed to parse
+  if (String(env.TRADING_MODE ?? '').trim().toLowerCase() === 'live') {
+    if (!emptyToUndefined(env.BINANCE_API_KEY)) problems.push('BINANCE_API_KEY is required when TRADING_MODE=live');
+    if (!emptyToUndefined(env.BINANCE_API_SECRET)) problems.push('BINANCE_API_SECRET is required when TRADING_MODE=live');
   }
   if (e && opts.locales && !opts.locales.includes(e.LOCALE)) {
     problems.push(`LOCALE must be one of ${opts.locales.join(', ')} (got "${e.LOCALE}")`);

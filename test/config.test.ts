@@ -67,13 +67,14 @@ describe('createConfig', () => {
 
   test('every problem is listed at once', () => {
     const p = problems(
-      { SIGNAL_CRON: 'every five minutes', MIN_APR: 'lots', LEVERAGE: '2.5', TRADING_MODE: 'yolo', TELEGRAM_ALLOWED_USERS: '12,abc' },
+      { SIGNAL_CRON: 'every five minutes', MIN_APR: 'lots', LEVERAGE: '2.5', TELEGRAM_ALLOWED_USERS: '12,abc', TRADING_MODE: 'live' },
       { requireToken: true },
     );
     assert.ok(p.some((x) => x.startsWith('SIGNAL_CRON must be a cron expression')), p.join('\n'));
     assert.ok(p.some((x) => x.startsWith('MIN_APR must be') && x.includes('"lots"')), p.join('\n'));
     assert.ok(p.some((x) => x.startsWith('LEVERAGE must be a whole number')), p.join('\n'));
-    assert.ok(p.some((x) => x.startsWith('TRADING_MODE must be "paper" or "live"')), p.join('\n'));
+    assert.ok(p.some((x) => x.startsWith('BINANCE_API_KEY is required when TRADING_MODE=live')), p.join('\n'));
+    assert.ok(problems({ TRADING_MODE: 'yolo' }).some((x) => x.startsWith('TRADING_MODE must be "paper" or "live"')));
     assert.ok(p.some((x) => x.startsWith('TELEGRAM_ALLOWED_USERS') && x.includes('abc')), p.join('\n'));
     assert.ok(p.some((x) => x.startsWith('TELEGRAM_BOT_TOKEN is required')), p.join('\n'));
   });
