@@ -40,6 +40,8 @@ export interface Drift {
   exchangeSpot: string;
   futuresDrift: boolean;
   spotDrift: boolean;
+  /** a futures position on a symbol the ledger has no position in (e.g. a naked short) */
+  notInLedger?: boolean;
   fingerprint: string;
 }
 
@@ -62,7 +64,8 @@ export function renderDrift(d: Drift): Render {
       [t.t('ledger.reconcile.spot', { asset: d.baseAsset }), fmt(d.ledgerSpot), fmt(d.exchangeSpot), diff(d.ledgerSpot, d.exchangeSpot)],
     ]);
     const lines = [t.t('ledger.reconcile.title', { symbol: d.symbol })];
-    if (d.futuresDrift) lines.push(t.t('ledger.reconcile.futuresDrift'));
+    if (d.notInLedger) lines.push(t.t('ledger.reconcile.notInLedger', { symbol: d.symbol }));
+    else if (d.futuresDrift) lines.push(t.t('ledger.reconcile.futuresDrift'));
     if (d.spotDrift) lines.push(t.t('ledger.reconcile.spotDrift', { asset: d.baseAsset }));
     lines.push(table, t.t('ledger.reconcile.hint'));
     return { text: lines.join('\n') };
@@ -89,9 +92,36 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
     ledger.set(p.symbol, e);
   }
   const result: ReconcileResult = { checked: [...ledger.keys()].sort(), drifts: [], alerted: [] };
+  // every symbol the ledger knows a live position in (an 'opening' one is mid-execution)
+  const known = new Set(store.data.positions.filter((p) => p.mode === 'live' && p.status !== 'closed').map((p) => p.symbol));
+
+  // A futures position the ledger knows nothing about (a naked short) is drift too, so the
+  // futures side is always read (weight 5); balances only when there is something to compare.
+  const risks = await deps.futures.positionRisk();
+  const stray = new Map<string, Decimal>();
+  for (const r of risks) {
+    if (known.has(r.symbol) || dec(r.positionAmt).isZero()) continue;
+    stray.set(r.symbol, (stray.get(r.symbol) ?? ZERO).minus(r.positionAmt));
+  }
+  for (const [symbol, short] of [...stray].sort(([a], [b]) => a.localeCompare(b))) {
+    if (short.isZero()) continue;
+    const d: Drift = {
+      symbol,
+      baseAsset: symbol.replace(/USDT$/, ''),
+      ledgerFutures: '0',
+      exchangeFutures: toPlain(short),
+      ledgerSpot: '0',
+      exchangeSpot: '0',
+      futuresDrift: true,
+      spotDrift: false,
+      notInLedger: true,
+      fingerprint: `naked:${toPlain(short)}`,
+    };
+    result.drifts.push(d);
+  }
 
   if (ledger.size) {
-    const [risks, balances] = await Promise.all([deps.futures.positionRisk(), deps.spot.balances()]);
+    const balances = await deps.spot.balances();
     const spotByAsset = new Map<string, Decimal>();
     for (const b of balances) spotByAsset.set(b.asset, dec(b.free).plus(b.locked));
     // spot ledger per base asset (two symbols could share one coin)

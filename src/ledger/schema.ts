@@ -98,6 +98,8 @@ export const fillSchema = z.object({
   feeUsdt: decimalString,
   reduceOnly: z.boolean().default(false),
   time: z.number(),
+  /** the commission could not be read (trades not found): commission/feeUsdt are estimates or 0 */
+  feeUnknown: z.boolean().optional(),
 });
 
 export const fundingRowSchema = z.object({

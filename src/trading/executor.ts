@@ -71,10 +71,15 @@ export interface OpenPlan {
   qty: string;
   /** spot market step (LOT_SIZE ∩ MARKET_LOT_SIZE) for re-rounding a partial futures fill */
   spotStep: string;
+  /** futures market step: an unwind after a partial spot fill is rounded down to it */
+  futuresStep?: string;
   userId: number;
   chatId: number;
-  /** runs inside the lock before anything is written; throws UserError to refuse */
-  guard?: (data: StoreData) => void;
+  /**
+   * Runs inside the lock before anything is written (state checks, the 1 % / funding re-check,
+   * token expiry); throws UserError to refuse. Nothing but the intent write follows it.
+   */
+  guard?: (data: StoreData) => void | Promise<void>;
 }
 
 export interface ClosePlan {
@@ -82,9 +87,14 @@ export interface ClosePlan {
   spotStep: string;
   /** spot sells below this are dust (spot minQty) */
   spotMinQty?: string;
+  /**
+   * live: free spot balance of the base asset, read at preview. The SELL never asks for more
+   * than this (a lost commission can leave the ledger above what is held); the rest is dust.
+   */
+  spotAvailable?: string;
   userId: number;
   chatId: number;
-  guard?: (data: StoreData) => void;
+  guard?: (data: StoreData) => void | Promise<void>;
 }
 
 export interface ExecutorDeps {
@@ -99,7 +109,16 @@ export interface ExecutorDeps {
   /** waits before each retry of a failed spot SELL on close (default 500, 1000, 2000 ms: 3 retries) */
   sellRetryDelaysMs?: number[];
   newId?: () => string;
+  /**
+   * An order whose send outcome is unknown may still be accepted by the exchange until its
+   * request timestamp + recvWindow has passed; only after this long (recvWindow 5 s + 2 s
+   * margin) may "not found" be read as "never placed". Default 7000 ms.
+   */
+  absentAfterMs?: number;
 }
+
+/** recvWindow (5 s, the client default) + 2 s margin for clock offset */
+export const ABSENT_AFTER_MS = 7_000;
 
 export interface Executor {
   open(plan: OpenPlan): Promise<OpenOutcome>;
@@ -144,6 +163,15 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   const queryDelays = deps.queryDelaysMs ?? [100, 300, 700, 1500];
   const sellDelays = deps.sellRetryDelaysMs ?? [500, 1000, 2000];
   const newId = deps.newId ?? (() => now().toString(36) + randomBytes(3).toString('hex'));
+  const absentAfterMs = deps.absentAfterMs ?? ABSENT_AFTER_MS;
+  /** true once an order sent (at the latest) at `sentAt` can no longer be accepted */
+  const expiredSince = (sentAt: number): boolean => now() > sentAt + absentAfterMs;
+  /** orders of an earlier process were all sent before this one started */
+  const startedAt = now();
+  /** the latest moment this process sent an order (a bound for recovery of its own intents) */
+  let lastSentAt = 0;
+  /** during recover(): the latest moment any order of the intents being recovered may have been sent */
+  let recoverySentAt = 0;
   const mode = port.mode;
 
   let chain: Promise<unknown> = Promise.resolve();
@@ -155,8 +183,12 @@ export function createExecutor(deps: ExecutorDeps): Executor {
 
   // ---- orders ------------------------------------------------------------------------------
 
-  /** Polls an order by client id until it is final. Never sends anything. */
-  async function resolveByQuery(market: Leg, symbol: string, cid: string, cause: ErrorInfo): Promise<Placed> {
+  /**
+   * Polls an order by client id until it is final. Never sends anything. `sentAt` is the latest
+   * moment the order may have been sent: "not found" means "never placed" only once the exchange
+   * can no longer accept that request (see absentAfterMs); until then the outcome stays unknown.
+   */
+  async function resolveByQuery(market: Leg, symbol: string, cid: string, cause: ErrorInfo, sentAt: number): Promise<Placed> {
     let seen: LegFill | null = null;
     let answered = 0;
     let lastErr: ErrorInfo = cause;
@@ -173,14 +205,20 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       }
     }
     if (!seen && answered === queryDelays.length) {
-      logger.warn({ market, symbol, clientOrderId: cid }, 'order absent after querying: treated as not placed');
-      return { ok: false, kind: 'absent', error: cause };
+      if (expiredSince(sentAt)) {
+        logger.warn({ market, symbol, clientOrderId: cid }, 'order absent after querying: treated as not placed');
+        return { ok: false, kind: 'absent', error: cause };
+      }
+      logger.warn({ market, symbol, clientOrderId: cid }, 'order not found yet, but the exchange may still accept it: outcome unknown');
+      return { ok: false, kind: 'unknown', error: { message: `order ${cid} not found yet (it may still arrive)` } };
     }
     return { ok: false, kind: 'unknown', error: seen ? { message: `order ${cid} still ${seen.status}` } : lastErr };
   }
 
   async function place(market: Leg, req: OrderRequest): Promise<Placed> {
     let fill: LegFill;
+    const sentAt = now();
+    lastSentAt = sentAt;
     try {
       fill = market === 'futures' ? await port.placeFutures(req) : await port.placeSpot(req);
     } catch (err) {
@@ -190,10 +228,10 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         return { ok: false, kind: 'rejected', error: errorInfo(err) };
       }
       logger.warn({ market, symbol: req.symbol, clientOrderId: req.clientOrderId, err: errorMessage(err) }, 'order outcome unknown: querying by client order id');
-      return resolveByQuery(market, req.symbol, req.clientOrderId, errorInfo(err));
+      return resolveByQuery(market, req.symbol, req.clientOrderId, errorInfo(err), sentAt);
     }
     if (isFinalStatus(fill.status)) return { ok: true, fill };
-    return resolveByQuery(market, req.symbol, req.clientOrderId, { message: `status ${fill.status}` });
+    return resolveByQuery(market, req.symbol, req.clientOrderId, { message: `status ${fill.status}` }, sentAt);
   }
 
   /** A placed order that executed nothing (EXPIRED with 0) is as good as not placed. */
@@ -243,6 +281,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       feeUsdt: toPlain(f.feeUsdt),
       reduceOnly,
       time: f.time,
+      ...(f.exact ? {} : { feeUnknown: true }),
     };
   }
 
@@ -284,7 +323,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
    * attempt has its own deterministic id; with `queryFirst` (recovery) earlier attempts are
    * looked up before anything is sent, so a crash mid-unwind never doubles it.
    */
-  async function unwindFutures(intent: Intent, qty: Decimal, queryFirst: boolean): Promise<{ ok: true; fills: LegFill[] } | { ok: false; fills: LegFill[]; error: ErrorInfo }> {
+  async function unwindFutures(intent: Intent, qty: Decimal, queryFirst: boolean): Promise<{ ok: true; fills: LegFill[] } | { ok: false; fills: LegFill[]; error: ErrorInfo; unknown: boolean; clientOrderId: string }> {
     let remaining = qty;
     const fills: LegFill[] = [];
     let lastError: ErrorInfo = { message: 'unwind not attempted' };
@@ -293,8 +332,10 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       let p: Placed | undefined;
       if (queryFirst) {
         const q = await port.queryOrder('futures', intent.symbol, cid).catch(() => undefined);
-        if (q === undefined) return { ok: false, fills, error: { message: `could not query ${cid}` } };
-        if (q) p = isFinalStatus(q.status) ? { ok: true, fill: q } : await resolveByQuery('futures', intent.symbol, cid, { message: q.status });
+        if (q === undefined) return { ok: false, fills, error: { message: `could not query ${cid}` }, unknown: true, clientOrderId: cid };
+        if (q) p = isFinalStatus(q.status) ? { ok: true, fill: q } : await resolveByQuery('futures', intent.symbol, cid, { message: q.status }, recoverySentAt);
+        // not found, and the exchange might still accept it: sending anything now could double it
+        else if (!expiredSince(recoverySentAt)) return { ok: false, fills, error: { message: `order ${cid} not found yet (it may still arrive)` }, unknown: true, clientOrderId: cid };
       }
       p ??= await place('futures', { symbol: intent.symbol, side: 'BUY', qty: toPlain(remaining), clientOrderId: cid, reduceOnly: true });
       await store.update((d) => {
@@ -311,19 +352,20 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         continue;
       }
       lastError = p.error;
+      if (p.kind === 'unknown') return { ok: false, fills, error: lastError, unknown: true, clientOrderId: cid };
       // a short rate-limit backoff is worth waiting out: the short is naked meanwhile
       if (p.kind === 'rejected' && p.error.retryAfterMs !== undefined && p.error.retryAfterMs <= UNWIND_MAX_WAIT_MS) {
         await sleep(p.error.retryAfterMs);
         continue;
       }
-      if (p.kind !== 'absent') break; // a definite rejection or an unknown: do not pile on orders
+      if (p.kind !== 'absent') break; // a definite rejection: do not pile on orders
     }
-    return remaining.lte(0) ? { ok: true, fills } : { ok: false, fills, error: lastError };
+    return remaining.lte(0) ? { ok: true, fills } : { ok: false, fills, error: lastError, unknown: false, clientOrderId: clientOrderId(intent.id, 'U') };
   }
 
   // ---- open ----------------------------------------------------------------------------------
 
-  async function finishOpen(intent: Intent, futures: LegFill, spotPlaced: Placed | undefined, queryFirst: boolean): Promise<OpenOutcome> {
+  async function finishOpen(intent: Intent, futures: LegFill, spotPlaced: Placed | undefined, queryFirst: boolean, futuresStep?: string): Promise<OpenOutcome> {
     const shorted = dec(futures.executedQty);
     const spotError: ErrorInfo = spotPlaced && !spotPlaced.ok ? spotPlaced.error : { message: 'spot quantity below the spot step' };
 
@@ -346,9 +388,38 @@ export function createExecutor(deps: ExecutorDeps): Executor {
 
     // Whatever the spot leg did not cover is a naked short: buy it back before anything else.
     const bought = spotPlaced?.ok ? dec(spotPlaced.fill.executedQty) : dec(0);
-    const excess = shorted.minus(bought);
+    // A futures order must be a multiple of the futures step: what is below it cannot be bought back.
+    const excess = futuresStep && dec(futuresStep).gt(0) ? floorToStep(shorted.minus(bought), futuresStep) : shorted.minus(bought);
     let unwind: Awaited<ReturnType<typeof unwindFutures>> | undefined;
     if (excess.gt(0)) unwind = await unwindFutures(intent, excess, queryFirst);
+
+    if (unwind && !unwind.ok && unwind.unknown) {
+      // The buy-back may or may not have executed: not 'broken' (final) but pending, so
+      // recovery queries the U order instead of leaving the short for manual steps.
+      const futuresFill = await complete('futures', intent.symbol, futures);
+      const spotFill = spotPlaced?.ok && bought.gt(0) ? await complete('spot', intent.symbol, spotPlaced.fill) : undefined;
+      const known = unwind.fills.reduce((a, f) => a.plus(f.executedQty), dec(0));
+      const unwindFills = await Promise.all(unwind.fills.map((f) => complete('futures', intent.symbol, f)));
+      const cid = unwind.clientOrderId;
+      return undetermined(intent, 'futures', cid, { ok: false, kind: 'unknown', error: unwind.error }, (d) => {
+        const i = findIntent(d, intent.id);
+        i.legs.futures.state = 'filled';
+        i.legs.futures.orderId = futures.orderId;
+        i.legs.futures.executedQty = toPlain(shorted);
+        if (i.legs.spot && spotPlaced) legPatch(i.legs.spot, spotPlaced);
+        addFill(d, fillRow(i, 'futures', 'SELL', 'open', futuresFill, false));
+        if (spotFill) addFill(d, fillRow(i, 'spot', 'BUY', 'open', spotFill, false));
+        for (const f of unwindFills) addFill(d, fillRow(i, 'futures', 'BUY', 'unwind', f, true));
+        const pos = findPosition(d, i.positionId);
+        if (pos) {
+          pos.futuresQty = toPlain(shorted.minus(known));
+          pos.spotQty = toPlain(bought.minus(spotFill?.baseCommission ?? '0'));
+          pos.futuresEntryPrice = toPlain(futuresFill.avgPrice);
+          if (spotFill) pos.spotEntryPrice = toPlain(spotFill.avgPrice);
+          pos.note = `unwind ${cid} outcome unknown: up to ${excess.minus(known).toFixed()} ${i.symbol} short may be unhedged`;
+        }
+      });
+    }
 
     // only now the slower lookups (average price, commissions) for the ledger
     const futuresFill = await complete('futures', intent.symbol, futures);
@@ -414,14 +485,23 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       futures: futuresFill,
       spotError,
       unwindError: unwind && !unwind.ok ? unwind.error : { message: 'unknown' },
+      // the exact short still held (a multiple of the futures step: exchange quantities)
       manual: [{ market: 'futures', side: 'BUY', qty: toPlain(futuresHeld), symbol: intent.symbol, reduceOnly: true }],
     };
     await alert(outcome, intent);
     return outcome;
   }
 
+  /** An unresolved intent on this position or symbol: a new order could double it (resolve first). */
+  function checkNoPending(symbol: string, positionId?: string): void {
+    if (store.data.intents.some((i) => i.status === 'pending' && (i.symbol === symbol || (positionId !== undefined && i.positionId === positionId)))) {
+      throw new UserError('trading.error.unresolved', { symbol });
+    }
+  }
+
   async function openLocked(plan: OpenPlan): Promise<OpenOutcome> {
-    plan.guard?.(store.data);
+    checkNoPending(plan.symbol);
+    await plan.guard?.(store.data);
     const id = newId();
     const t = now();
     const qty = toPlain(plan.qty);
@@ -458,7 +538,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       d.positions.push(position);
     });
 
-    const fut = await place('futures', { symbol: plan.symbol, side: 'SELL', qty, clientOrderId: intent.legs.futures.clientOrderId });
+    const fut = await place('futures', { symbol: plan.symbol, side: 'SELL', qty, clientOrderId: intent.legs.futures.clientOrderId, baseAsset: plan.baseAsset });
     if (!fut.ok && fut.kind === 'unknown') {
       return undetermined(intent, 'futures', intent.legs.futures.clientOrderId, fut, (d) => legPatch(findIntent(d, id).legs.futures, fut));
     }
@@ -471,9 +551,9 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     // The spot buy goes out right away: nothing but this line between the short and the hedge.
     const spotQty = floorToStep(fut.fill.executedQty, plan.spotStep);
     const spot = spotQty.gt(0)
-      ? await place('spot', { symbol: plan.symbol, side: 'BUY', qty: toPlain(spotQty), clientOrderId: intent.legs.spot!.clientOrderId })
+      ? await place('spot', { symbol: plan.symbol, side: 'BUY', qty: toPlain(spotQty), clientOrderId: intent.legs.spot!.clientOrderId, baseAsset: plan.baseAsset })
       : undefined;
-    return finishOpen(intent, fut.fill, spot, false);
+    return finishOpen(intent, fut.fill, spot, false, plan.futuresStep);
   }
 
   /** The futures leg never executed: nothing to undo; the position never existed. */
@@ -492,7 +572,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   // ---- close ---------------------------------------------------------------------------------
 
   /** Spot SELL with retries (a failed sell leaves coins unhedged but no short: retry, then alert). */
-  async function sellSpot(intent: Intent, qty: Decimal, firstAttempt: number, queryFirst: boolean): Promise<Placed> {
+  async function sellSpot(intent: Intent, baseAsset: string, qty: Decimal, firstAttempt: number, queryFirst: boolean): Promise<Placed> {
     let last: Placed = { ok: false, kind: 'rejected', error: { message: 'not attempted' } };
     const attempts = Math.max(1 + sellDelays.length, firstAttempt);
     for (let attempt = firstAttempt; attempt <= attempts; attempt++) {
@@ -500,36 +580,43 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       if (attempt > firstAttempt) {
         await sleep(sellDelays[attempt - firstAttempt - 1] ?? 0);
         await store.update((d) => {
-          const leg = findIntent(d, intent.id).legs.spot;
-          if (leg) leg.clientOrderId = cid;
+          const i = findIntent(d, intent.id);
+          if (i.legs.spot) i.legs.spot.clientOrderId = cid;
+          i.updatedAt = now();
         });
       }
       if (queryFirst && attempt === firstAttempt) {
         const q = await port.queryOrder('spot', intent.symbol, cid).catch(() => undefined);
         if (q === undefined) return { ok: false, kind: 'unknown', error: { message: `could not query ${cid}` } };
         if (q) {
-          last = isFinalStatus(q.status) ? { ok: true, fill: q } : await resolveByQuery('spot', intent.symbol, cid, { message: q.status });
+          last = isFinalStatus(q.status) ? { ok: true, fill: q } : await resolveByQuery('spot', intent.symbol, cid, { message: q.status }, recoverySentAt);
           if (last.ok || last.kind === 'unknown') return last;
+        } else if (!expiredSince(recoverySentAt)) {
+          return { ok: false, kind: 'unknown', error: { message: `order ${cid} not found yet (it may still arrive)` } };
         }
-        // not there: it was never placed, so this id is free to use
+        // not there, and it can no longer arrive: it was never placed, so this id is free to use
       }
-      last = await place('spot', { symbol: intent.symbol, side: 'SELL', qty: toPlain(qty), clientOrderId: cid });
+      last = await place('spot', { symbol: intent.symbol, side: 'SELL', qty: toPlain(qty), clientOrderId: cid, baseAsset });
       if (last.ok || last.kind === 'unknown') return last;
     }
     return last;
   }
 
-  async function finishClose(intent: Intent, futures: LegFill | undefined, plan: Pick<ClosePlan, 'spotStep' | 'spotMinQty'>, queryFirst: boolean, firstSellAttempt = 1): Promise<CloseOutcome> {
+  async function finishClose(intent: Intent, futures: LegFill | undefined, plan: Pick<ClosePlan, 'spotStep' | 'spotMinQty' | 'spotAvailable'>, queryFirst: boolean, firstSellAttempt = 1): Promise<CloseOutcome> {
     const pos = findPosition(store.data, intent.positionId);
     if (!pos) throw new Error(`position ${intent.positionId} vanished from the store`);
     const closed = futures ? dec(futures.executedQty) : dec(0);
     const futuresLeft = Decimal.max(dec(pos.futuresQty).minus(closed), 0);
     const spotHeld = dec(pos.spotQty);
+    // Never ask for more than the account holds (an unknown base-asset commission can leave the
+    // ledger above it): the shortfall stays behind as dust/drift instead of failing every SELL.
+    const available = plan.spotAvailable !== undefined ? Decimal.max(dec(plan.spotAvailable), 0) : undefined;
+    const cap = (q: Decimal): Decimal => (available ? Decimal.min(q, available) : q);
     // All of the spot once the short is gone; otherwise only as much as was bought back.
-    let sellQty = floorToStep(futuresLeft.lte(0) ? spotHeld : Decimal.min(spotHeld, closed), plan.spotStep);
+    let sellQty = floorToStep(cap(futuresLeft.lte(0) ? spotHeld : Decimal.min(spotHeld, closed)), plan.spotStep);
     if (plan.spotMinQty && sellQty.lt(plan.spotMinQty)) sellQty = dec(0);
 
-    const spot = sellQty.gt(0) ? await sellSpot(intent, sellQty, firstSellAttempt, queryFirst) : undefined;
+    const spot = sellQty.gt(0) ? await sellSpot(intent, pos.baseAsset, sellQty, firstSellAttempt, queryFirst) : undefined;
     const futuresFill = futures ? await complete('futures', intent.symbol, futures) : undefined;
     if (spot && !spot.ok && spot.kind === 'unknown') {
       return undetermined(intent, 'spot', findIntent(store.data, intent.id).legs.spot?.clientOrderId ?? '', spot, (d) => {
@@ -548,7 +635,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     const sold = spotFill ? dec(spotFill.executedQty) : dec(0);
     const spotLeft = spotHeld.minus(sold);
     const spotFailed = sellQty.gt(0) && !spotFill;
-    let sellable = floorToStep(spotLeft, plan.spotStep);
+    let sellable = floorToStep(available ? Decimal.min(spotLeft, Decimal.max(available.minus(sold), 0)) : spotLeft, plan.spotStep);
     if (plan.spotMinQty && sellable.lt(plan.spotMinQty)) sellable = dec(0);
     const done = futuresLeft.lte(0) && !spotFailed && sellable.lte(0);
 
@@ -578,6 +665,9 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         p.status = 'closed';
         p.closedAt = now();
         p.dustQty = toPlain(spotLeft);
+        if (available && spotLeft.gt(available.minus(sold))) {
+          p.note = `ledger spot ${spotHeld.toFixed()} above the ${available.toFixed()} ${p.baseAsset} held at close: ${spotLeft.toFixed()} left as dust/drift`;
+        }
       } else {
         p.status = 'closing';
       }
@@ -601,12 +691,14 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   }
 
   async function closeLocked(plan: ClosePlan): Promise<CloseOutcome> {
-    plan.guard?.(store.data);
     const pos = findPosition(store.data, plan.positionId);
     // 'broken' (a naked short after a failed unwind) may be closed too: that is the fix
     if (!pos || (pos.status !== 'open' && pos.status !== 'closing' && pos.status !== 'broken')) {
       throw new UserError('trading.error.no_position', { symbol: pos?.symbol ?? '—' });
     }
+    // an earlier close (or open) whose outcome is unknown may still sell the same coins
+    checkNoPending(pos.symbol, pos.id);
+    await plan.guard?.(store.data);
     const id = newId();
     const t = now();
     const futuresQty = toPlain(pos.futuresQty);
@@ -624,7 +716,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       status: 'pending',
       legs: {
         futures: { market: 'futures', side: 'BUY', clientOrderId: clientOrderId(id, 'F'), qty: futuresQty, reduceOnly: true, state: dec(futuresQty).gt(0) ? 'pending' : 'skipped', attempts: 0 },
-        spot: { market: 'spot', side: 'SELL', clientOrderId: clientOrderId(id, 'S'), qty: toPlain(floorToStep(pos.spotQty, plan.spotStep)), reduceOnly: false, state: 'pending', attempts: 0 },
+        spot: { market: 'spot', side: 'SELL', clientOrderId: clientOrderId(id, 'S'), qty: toPlain(floorToStep(plan.spotAvailable !== undefined ? Decimal.min(pos.spotQty, Decimal.max(dec(plan.spotAvailable), 0)) : pos.spotQty, plan.spotStep)), reduceOnly: false, state: 'pending', attempts: 0 },
       },
     };
     const previous = pos.status;
@@ -636,7 +728,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
 
     let futures: LegFill | undefined;
     if (dec(futuresQty).gt(0)) {
-      const fut = await place('futures', { symbol: pos.symbol, side: 'BUY', qty: futuresQty, clientOrderId: intent.legs.futures.clientOrderId, reduceOnly: true });
+      const fut = await place('futures', { symbol: pos.symbol, side: 'BUY', qty: futuresQty, clientOrderId: intent.legs.futures.clientOrderId, reduceOnly: true, baseAsset: pos.baseAsset });
       if (!fut.ok && fut.kind === 'unknown') {
         return undetermined(intent, 'futures', intent.legs.futures.clientOrderId, fut, (d) => legPatch(findIntent(d, id).legs.futures, fut));
       }
@@ -670,11 +762,13 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       if (!q) {
         // paper orders do not survive a restart: the store's record is the truth there
         if (leg.state === 'filled' && leg.executedQty && mode === 'paper') return { ok: true, fill: recordedFill(intent, leg) };
+        // not found while the exchange may still accept the request: not "never placed" yet
+        if (mode === 'live' && !expiredSince(recoverySentAt)) return { ok: false, kind: 'unknown', error: { message: `order ${leg.clientOrderId} not found yet (it may still arrive)` } };
         return { ok: false, kind: 'absent', error: { message: `order ${leg.clientOrderId} not found` } };
       }
-      return isFinalStatus(q.status) ? { ok: true, fill: q } : resolveByQuery(leg.market, intent.symbol, leg.clientOrderId, { message: q.status });
+      return isFinalStatus(q.status) ? { ok: true, fill: q } : resolveByQuery(leg.market, intent.symbol, leg.clientOrderId, { message: q.status }, recoverySentAt);
     } catch (err) {
-      return resolveByQuery(leg.market, intent.symbol, leg.clientOrderId, errorInfo(err));
+      return resolveByQuery(leg.market, intent.symbol, leg.clientOrderId, errorInfo(err), recoverySentAt);
     }
   }
 
@@ -730,7 +824,8 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         return report({ futures: 'filled', spot: 'unknown' }, outcome);
       }
       const spotPlaced: Placed | undefined = spot?.ok ? spot : spot ? { ok: false, kind: 'absent', error: { message: 'interrupted before the spot order was placed' } } : undefined;
-      const outcome = await finishOpen(intent, fut.fill, spotPlaced, true);
+      const futRules = await port.rules(intent.symbol).catch(() => ({ futures: undefined }));
+      const outcome = await finishOpen(intent, fut.fill, spotPlaced, true, futRules.futures?.stepSize);
       return report({ futures: 'filled', spot: spot ? describe(spot) : 'not_sent' }, outcome);
     }
 
@@ -751,7 +846,8 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     const spotStep = rules.spot ? Decimal.max(dec(rules.spot.stepSize), dec(rules.spot.marketStepSize)).toFixed() : '0';
     const spotMinQty = rules.spot ? Decimal.max(dec(rules.spot.minQty), dec(rules.spot.marketMinQty)).toFixed() : undefined;
     const spotAttempt = Math.max(1, Number(/S(\d+)$/.exec(intent.legs.spot?.clientOrderId ?? '')?.[1] ?? 1));
-    // the futures fill is not yet applied to the position (that happens in finishClose)
+    // the futures fill is not yet applied to the position (that happens in finishClose); no
+    // balance cap here: the earlier SELL may already have taken the coins it is about to find
     const outcome = await finishClose(intent, fut.ok && futFilled ? fut.fill : undefined, { spotStep, ...(spotMinQty ? { spotMinQty } : {}) }, true, spotAttempt);
     return report({ futures: describe(fut), spot: outcome.kind === 'closed' || outcome.kind === 'partial' ? 'completed' : outcome.kind }, outcome);
   }
@@ -759,7 +855,15 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   async function recover(): Promise<RecoveryReport[]> {
     return exclusive(async () => {
       const reports: RecoveryReport[] = [];
-      for (const intent of store.data.intents.filter((i) => i.status === 'pending').map((i) => structuredClone(i))) {
+      const pending = store.data.intents.filter((i) => i.status === 'pending').map((i) => structuredClone(i));
+      // The latest moment any of their orders may have been sent: an earlier process's before this
+      // one started, this process's before lastSentAt / the intent's last update. "Not found" means
+      // "never placed" only once that request can no longer be accepted: wait that out (≤ 7 s).
+      recoverySentAt = Math.max(startedAt, lastSentAt, ...pending.map((i) => i.updatedAt));
+      if (pending.length && mode === 'live' && !expiredSince(recoverySentAt)) {
+        await sleep(recoverySentAt + absentAfterMs + 1 - now());
+      }
+      for (const intent of pending) {
         try {
           reports.push(await recoverOne(intent));
         } catch (err) {

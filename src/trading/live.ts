@@ -84,7 +84,8 @@ export function createLivePort(deps: LivePortDeps): ExchangePort {
     },
 
     async placeSpot(order: OrderRequest) {
-      const base = await baseOf(order.symbol);
+      // nothing but the order itself between the futures fill and the spot order: the base asset
+      // comes with the request (rules() could refetch exchangeInfo and wait on the limiter)
       const o = await spot.newOrder({
         symbol: order.symbol,
         side: order.side,
@@ -93,7 +94,7 @@ export function createLivePort(deps: LivePortDeps): ExchangePort {
         newClientOrderId: order.clientOrderId,
         newOrderRespType: 'FULL',
       });
-      return fromSpot(o, base);
+      return fromSpot(o, order.baseAsset ?? (await baseOf(order.symbol)));
     },
 
     async queryOrder(market, symbol, clientOrderId) {
@@ -136,8 +137,13 @@ export function createLivePort(deps: LivePortDeps): ExchangePort {
           };
         }
         const base = await baseOf(symbol);
-        const trades = await spot.myTrades(symbol, fill.orderId);
-        if (!trades.length) return fill;
+        let trades = await spot.myTrades(symbol, fill.orderId);
+        // trades can lag the order: look once more before leaving the commission unknown
+        if (!trades.length) trades = await spot.myTrades(symbol, fill.orderId);
+        if (!trades.length) {
+          logger.warn({ symbol, clientOrderId: fill.clientOrderId }, 'spot trades not found: commission unknown (base-asset fee may be missing)');
+          return { ...fill, exact: false };
+        }
         const fees = sumSpotFills(trades, base, config.spotTakerFee);
         const quote = sum(trades.map((t) => t.quoteQty));
         return { ...fill, ...fees, quoteQty: toPlain(quote), avgPrice: avgPrice(toPlain(quote), fill.executedQty), exact: true };
@@ -162,6 +168,10 @@ export function createLivePort(deps: LivePortDeps): ExchangePort {
         futuresAvailable: f.find((b) => b.asset === 'USDT')?.availableBalance ?? '0',
         dualSide,
       };
+    },
+
+    async spotFree(asset) {
+      return (await spot.balances()).find((b) => b.asset === asset)?.free ?? '0';
     },
 
     setLeverage: (symbol, leverage) => futures.setLeverage(symbol, leverage),

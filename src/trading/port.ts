@@ -42,6 +42,11 @@ export interface OrderRequest {
   clientOrderId: string;
   /** futures only */
   reduceOnly?: boolean;
+  /**
+   * the symbol's base asset (from the plan/position), so the live spot order needs no rules
+   * lookup (exchangeInfo) between the futures fill and the spot order
+   */
+  baseAsset?: string;
 }
 
 export interface Books {
@@ -81,6 +86,8 @@ export interface ExchangePort {
   rules(symbol: string): Promise<{ spot?: SymbolRules; futures?: SymbolRules }>;
   /** live: balances and position mode; paper: null (no signed request at all) */
   account(): Promise<AccountState | null>;
+  /** live: free spot balance of `asset` (signed read); paper: absent */
+  spotFree?(asset: string): Promise<string>;
   /** live: POST /fapi/v1/leverage; paper: nothing */
   setLeverage(symbol: string, leverage: number): Promise<void>;
 }

@@ -54,7 +54,9 @@ export function sizeOpen(symbol: string, qtyText: string, rules: { spot?: Symbol
   throw new UserError(`trading.error.${r.reason}`, params);
 }
 
-const positionNotional = (p: Position): Decimal => dec(p.spotQty).mul(p.spotEntryPrice);
+/** the larger leg: a broken/opening position with a naked short has little or no spot */
+const positionNotional = (p: Position): Decimal =>
+  Decimal.max(dec(p.spotQty).mul(p.spotEntryPrice), dec(p.futuresQty).mul(p.futuresEntryPrice));
 
 /** MAX_POSITION_USDT on this position, MAX_TOTAL_USDT on every live position plus this one. */
 export function checkCaps(data: StoreData, sized: SizedOpen, config: RiskConfig): void {

@@ -111,7 +111,14 @@ interface Pending {
   /** open: spot step for a partial futures fill; close: spot step and min qty */
   spotStep: string;
   spotMinQty: string;
+  /** open: futures step (an unwind after a partial spot fill is rounded down to it) */
+  futuresStep?: string;
+  /** close (live): free spot balance of the base asset at preview */
+  spotAvailable?: string;
 }
+
+/** thrown by the confirm guard when the token ran out while waiting for the trading lock */
+class TokenExpired extends Error {}
 
 /** url-safe, 16 chars: `trade:ok:<token>` stays far below Telegram's 64-byte callback_data */
 export const newToken = (): string => randomBytes(12).toString('base64url');
@@ -167,6 +174,7 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
     // "0,01" is how a decimal is written in many locales (ru): accept a single comma as the point
     if (/^\s*\d+,\d+\s*$/.test(qtyText)) qtyText = qtyText.replace(',', '.');
     checkCanOpen(store.data, symbol);
+    checkNoPending(symbol);
     try {
       const rules = await port.rules(symbol);
       if (!rules.spot || !rules.futures) throw new UserError('trading.error.unknown_symbol', { symbol });
@@ -199,11 +207,18 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
         warnings: warningsOf(signal),
         expiresAt: now() + ttlMs,
       };
-      const token = remember({ userId, chatId, expiresAt: preview.expiresAt, preview, spotStep: spotStepOf(rules.spot), spotMinQty: spotMinOf(rules.spot) });
+      const token = remember({ userId, chatId, expiresAt: preview.expiresAt, preview, spotStep: spotStepOf(rules.spot), spotMinQty: spotMinOf(rules.spot), futuresStep: rules.futures.stepSize });
       return { token, preview };
     } catch (err) {
       if (err instanceof UserError && err.key === 'core.errors.unknownSymbol') throw new UserError('trading.error.unknown_symbol', { symbol });
       return asUserError(err);
+    }
+  }
+
+  /** An unresolved trade (outcome unknown) on this symbol/position: /resume runs recovery first. */
+  function checkNoPending(symbol: string, positionId?: string): void {
+    if (store.data.intents.some((i) => i.status === 'pending' && (i.symbol === symbol || (positionId !== undefined && i.positionId === positionId)))) {
+      throw new UserError('trading.error.unresolved', { symbol });
     }
   }
 
@@ -227,12 +242,16 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
       }
     }
     const pos = position!;
+    checkNoPending(pos.symbol, pos.id);
     try {
       const rules = await port.rules(pos.symbol);
       const signal = await market.symbol(pos.symbol);
       const step = rules.spot ? spotStepOf(rules.spot) : '0';
       const minQty = rules.spot ? spotMinOf(rules.spot) : '0';
-      let spotQty = floorToStep(pos.spotQty, step);
+      // live: never sell more than is held (the ledger can be above it when a base-asset
+      // commission was lost); read here so nothing extra sits between the close legs
+      const spotAvailable = port.spotFree ? await port.spotFree(pos.baseAsset) : undefined;
+      let spotQty = floorToStep(spotAvailable !== undefined ? Decimal.min(pos.spotQty, Decimal.max(dec(spotAvailable), 0)) : pos.spotQty, step);
       if (spotQty.lt(minQty)) spotQty = dec(0);
       const dust = dec(pos.spotQty).minus(spotQty);
       const spotNotional = spotQty.mul(signal.spotBid);
@@ -262,7 +281,7 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
         warnings,
         expiresAt: now() + ttlMs,
       };
-      const token = remember({ userId, chatId, expiresAt: preview.expiresAt, preview, spotStep: step, spotMinQty: minQty });
+      const token = remember({ userId, chatId, expiresAt: preview.expiresAt, preview, spotStep: step, spotMinQty: minQty, ...(spotAvailable !== undefined ? { spotAvailable } : {}) });
       return { kind: 'preview', token, preview };
     } catch (err) {
       return asUserError(err);
@@ -303,8 +322,13 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
     if (claimed === 'not_yours') return { kind: 'not_yours' };
     const p = claimed;
     const { preview } = p;
-    try {
+    // Expiry and the 1 % / funding re-check run under the trading lock, right before the intent
+    // write: waiting for the lock (another trade, recovery) must not let stale prices through.
+    const fresh = async (): Promise<void> => {
+      if (p.expiresAt < now()) throw new TokenExpired();
       await recheck(p);
+    };
+    try {
       if (preview.action === 'open') {
         const sized: SizedOpen = { qty: dec(preview.qty), spotNotional: dec(preview.spotNotional), futuresNotional: dec(preview.futuresNotional) };
         const outcome = await executor.open({
@@ -312,12 +336,14 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
           baseAsset: preview.baseAsset,
           qty: preview.qty,
           spotStep: p.spotStep,
+          ...(p.futuresStep ? { futuresStep: p.futuresStep } : {}),
           userId,
           chatId: p.chatId,
           // state may have changed since the preview (another open, a pause): checked under the lock
-          guard: (d) => {
+          guard: async (d) => {
             checkCanOpen(d, preview.symbol);
             checkCaps(d, sized, config);
+            await fresh();
           },
         });
         return { kind: 'open', preview, outcome };
@@ -326,18 +352,21 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
         positionId: preview.positionId,
         spotStep: p.spotStep,
         spotMinQty: p.spotMinQty,
+        ...(p.spotAvailable !== undefined ? { spotAvailable: p.spotAvailable } : {}),
         userId,
         chatId: p.chatId,
-        guard: (d) => {
+        guard: async (d) => {
           const pos = d.positions.find((x) => x.id === preview.positionId);
           if (!pos || !['open', 'closing', 'broken'].includes(pos.status)) throw new UserError('trading.error.no_position', { symbol: preview.symbol });
           if (!dec(pos.futuresQty).eq(preview.futuresQty) || !dec(pos.spotQty).minus(preview.dustQty).eq(preview.spotQty)) {
             throw new UserError('trading.error.changed', { symbol: preview.symbol });
           }
+          await fresh();
         },
       });
       return { kind: 'close', preview, outcome };
     } catch (err) {
+      if (err instanceof TokenExpired) return { kind: 'expired' };
       if (err instanceof UserError) return { kind: 'refused', error: err, preview };
       if (err instanceof ExchangeError) {
         logger.warn({ symbol: preview.symbol, err: errorMessage(err) }, 'confirm re-check failed; nothing sent');

@@ -79,13 +79,17 @@ describe('faults: unknown order outcome is queried, never resent', () => {
     }
   }
 
-  it('futures leg reset BEFORE executing: query says absent, nothing resent, nothing opened', async () => {
+  it('futures leg reset BEFORE executing: unknown until recvWindow has passed, nothing resent; recovery then finds it absent', async () => {
     const { h, res } = await openWith(FUT, 'reset');
     try {
-      assert.equal(res.kind === 'open' && res.outcome.kind, 'not_placed', JSON.stringify(res).slice(0, 400));
+      assert.equal(res.kind === 'open' && res.outcome.kind, 'unknown', JSON.stringify(res).slice(0, 400));
       assert.equal(fake.requestsTo(FUT, 'POST').length, 1, 'the futures order was not resent');
       assert.equal(fake.requestsTo(SPOT, 'POST').length, 0, 'no spot order without a short');
       assert.equal(fake.orders.length, 0);
+      assert.equal(h.store.data.intents[0]?.status, 'pending');
+      const reports = await h.trading.recover();
+      assert.equal(reports[0]?.outcome.kind, 'not_placed');
+      assert.equal(fake.requestsTo(FUT, 'POST').length, 1, 'still not resent');
       assert.equal(h.store.data.positions.length, 0);
     } finally {
       await h.close();

@@ -78,6 +78,36 @@ test('without live positions nothing is asked of the exchange', async () => {
   const boom = async () => {
     throw new Error('must not be called');
   };
-  const r = await reconcile({ store: ts.store, futures: { positionRisk: boom }, spot: { balances: boom }, notifier });
+  let risk = 0;
+  // the futures side is still read (a short the ledger does not know about is drift); balances are not
+  const r = await reconcile({ store: ts.store, futures: { positionRisk: async () => (risk++, []) }, spot: { balances: boom }, notifier });
   assert.deepEqual(r.checked, []);
+  assert.equal(risk, 1);
+  assert.equal(notifier.sent.length, 0);
+});
+
+test('a futures short on a symbol with NO ledger position is flagged once per change', async () => {
+  ts = await tempStore();
+  await seed(ts.store, (d) => {
+    d.positions.push(position({ id: 'b', symbol: 'BTCUSDT', spotQty: '0.5', futuresQty: '0.5' }));
+    d.positions.push(position({ id: 'o', symbol: 'SOLUSDT', status: 'opening', spotQty: '0', futuresQty: '0' }));
+  });
+  // ETH: naked short unknown to the ledger; SOL: mid-open (its position exists), not flagged
+  const ex = exchange({ BTCUSDT: '0.5', ETHUSDT: '3', SOLUSDT: '1' }, { BTC: '0.5' });
+  const notifier = recordingNotifier();
+  const deps = { store: ts.store, futures: ex.futures, spot: ex.spot, notifier, logger: silent, now: () => T0 + 5, lotStep: () => '0.001' };
+  let r = await reconcile(deps);
+  assert.deepEqual(r.drifts.map((d) => [d.symbol, d.exchangeFutures, d.ledgerFutures]), [['ETHUSDT', '3', '0']]);
+  assert.equal(notifier.sent.length, 1);
+  assert.equal(notifier.sent[0]!.critical, true);
+  assert.match(notifier.sent[0]!.text, /ledger\.reconcile\.notInLedger \{"symbol":"ETHUSDT"\}/);
+  await reconcile(deps);
+  assert.equal(notifier.sent.length, 1, 'same stray short: not repeated');
+  ex.state.short.ETHUSDT = '2';
+  await reconcile(deps);
+  assert.equal(notifier.sent.length, 2, 'changed: reported again');
+  ex.state.short.ETHUSDT = '0';
+  r = await reconcile(deps);
+  assert.equal(r.drifts.length, 0);
+  assert.deepEqual(ts.store.data.reconcileAlerts, {}, 'gone: fingerprint cleared');
 });

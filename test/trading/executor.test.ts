@@ -197,13 +197,19 @@ describe('open', () => {
     assert.equal(h.store.data.positions[0]?.status, 'open');
   });
 
-  test('futures timeout with nothing executed: found absent, treated as not placed, no spot', async () => {
+  test('futures timeout with nothing executed: not found yet is NOT "never placed" (recvWindow still open): unknown, paused; recovery later concludes absent', async () => {
     fake.inject({ path: '/fapi/v1/order', method: 'POST' }, 'hang');
     const { result } = await openBtc();
-    assert.equal(result.kind === 'open' && result.outcome.kind, 'not_placed');
+    assert.equal(result.kind === 'open' && result.outcome.kind, 'unknown');
     assert.equal(futuresOrders().length, 1);
     assert.ok(fake.requestsTo('/fapi/v1/order', 'GET').length >= 1);
     assert.equal(spotOrders().length, 0);
+    assert.equal(h.store.data.paused, true);
+    assert.equal(h.store.data.intents[0]?.status, 'pending');
+    assert.equal(h.store.data.positions[0]?.status, 'opening', 'not abandoned while the order may still arrive');
+    const reports = await h.trading.recover();
+    assert.equal(reports[0]?.outcome.kind, 'not_placed');
+    assert.equal(futuresOrders().length, 1, 'never resent');
     assert.equal(h.store.data.positions.length, 0);
   });
 

@@ -66,7 +66,8 @@ export async function harness(opts: { env?: Record<string, string>; fake?: FakeB
     binance,
     logger: silent,
     now: clock.now,
-    sleep: async () => undefined,
+    // no real waiting: a sleep moves the trading clock on (recovery waits out recvWindow)
+    sleep: async (ms) => void (clock.offset += Math.max(0, ms)),
     queryDelaysMs: [0, 0, 0],
     sellRetryDelaysMs: [0, 0],
     alerts: {

@@ -50,7 +50,9 @@ async function restart(): Promise<{ reports: RecoveryReport[]; data: StoreData }
   await h.store.flush();
   const store = await openStore(h.file, { logger: silent });
   const port = createLivePort({ spot: h.binance.spot, futures: h.binance.futures, config: h.config, logger: silent });
-  const executor = createExecutor({ store, port, logger: silent, sleep: async () => undefined, queryDelaysMs: [0, 0] });
+  // a sleep moves this clock on: recovery waits until an in-flight order could no longer arrive
+  let offset = 0;
+  const executor = createExecutor({ store, port, logger: silent, now: () => Date.now() + offset, sleep: async (ms) => void (offset += Math.max(0, ms)), queryDelaysMs: [0, 0] });
   const reports = await executor.recover();
   await store.flush();
   return { reports, data: store.data };

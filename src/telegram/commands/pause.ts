@@ -36,6 +36,13 @@ export const pauseCommands: Feature = (bot, { store, now, logger, services }) =>
       await replyHtml(ctx, ctx.t.t('core.resume.unresolved', { count: unresolved }));
       return;
     }
+    // A broken position is a naked futures short: trading on as if hedged would hide it.
+    const broken = store.data.positions.filter((p) => p.status === 'broken').map((p) => p.symbol);
+    if (broken.length > 0) {
+      logger.warn({ userId: ctx.from.id, broken }, 'resume refused: broken positions remain');
+      await replyHtml(ctx, ctx.t.t('core.resume.broken', { symbols: broken.join(', ') }));
+      return;
+    }
     await store.update((d) => {
       d.paused = false;
       d.pausedReason = undefined;
