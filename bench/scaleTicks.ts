@@ -1,7 +1,9 @@
 /**
  * Child process of the scale bench: runs N scan ticks of the real market service and prints
  * `{"tick":n,"rss":bytes,"heapUsed":bytes}` lines at each checkpoint, so the RSS measured is the
- * scanner's alone (the fake lives in the parent).
+ * scanner's alone (the fake, and its request log, live in the parent). Run with --expose-gc it
+ * adds `rssGc` / `heapGc` / `externalGc`, read right after two full collections: what the
+ * process really retains, as opposed to garbage V8 has not collected yet.
  *
  *   node <build>/bench/scaleTicks.js <fakeUrl> <http|snapshot> <ticks> <checkpointEvery>
  *
@@ -79,13 +81,18 @@ for (let i = 1; i <= ticks; i++) {
   clock += 60_000;
   if (i % every === 0) {
     const ms = Math.round(performance.now() - t0);
+    // as the process stands (garbage included: what the OS sees), then after a full GC (what is
+    // actually retained) when run with --expose-gc: a leak grows the second, garbage only the first
+    const m = process.memoryUsage();
+    const sample: Record<string, number> = { tick: i, rss: m.rss, heapUsed: m.heapUsed, ms };
     const gc = (globalThis as { gc?: () => void }).gc;
     if (gc) {
       gc();
       gc();
+      const g = process.memoryUsage();
+      Object.assign(sample, { rssGc: g.rss, heapGc: g.heapUsed, externalGc: g.external });
     }
-    const m = process.memoryUsage();
-    process.stdout.write(`${JSON.stringify({ tick: i, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, ms, gc: Boolean(gc) })}\n`);
+    process.stdout.write(`${JSON.stringify(sample)}\n`);
   }
 }
 if (mode === "http") await binance.close();

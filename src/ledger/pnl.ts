@@ -1,4 +1,4 @@
-import { ZERO, dec, type Decimal } from '../money.js';
+import { Decimal, ZERO, dec } from '../money.js';
 import type { Fill, FundingRow, Position, StoreData } from './schema.js';
 import { isHeld } from './queries.js';
 
@@ -17,6 +17,156 @@ import { isHeld } from './queries.js';
  */
 
 export const DAY_MS = 86_400_000;
+
+/*
+ * Fixed-point arithmetic for the report. /pnl all over 100k funding rows and 10k fills was
+ * 130-250 ms, nearly all of it decimal.js objects made per row and per position. Here every
+ * figure is computed as a BigInt count of 10^-scale and becomes a Decimal once per figure shown;
+ * no money value ever passes through a binary float.
+ *
+ * It reproduces decimal.js to the last digit: the money Decimal rounds every +, −, ×, ÷ to 40
+ * significant digits (half-even), and so does every operation here (fxRound), in the same order
+ * as the decimal.js code it replaced. Rounding only ever bites past 40 significant digits — not
+ * in any realistic ledger — so in practice every figure is simply exact.
+ *
+ * Row sums (ExactSum) are a BigInt count of 10^-scale; the scale widens to the longest fraction
+ * seen, so no row is ever cut short (Binance income has 8 decimals; fees valued at the fill price
+ * and paper accruals rate × qty × mark up to SUM_SCALE = 8 + 8 + 8).
+ * While every partial sum stays below 10^40 units (≤ 40 significant digits) the running sum is
+ * exact, which is what row-by-row Decimal.plus gives too; past that the sum goes row by row with
+ * fxRound, as Decimal.plus did. Strings that are not plain decimals (exponent form; the store
+ * schema admits none) go through decimal.js's parser first, which throws on garbage as before.
+ */
+
+/** An exact decimal: u × 10^-s (s ≥ 0). */
+interface Fx {
+  u: bigint;
+  s: number;
+}
+
+/** Decimals a stored amount can have from rate × qty × mark (tests cover this range and beyond). */
+export const SUM_SCALE = 24;
+const PRECISION = Decimal.precision;
+if (Decimal.rounding !== Decimal.ROUND_HALF_EVEN) throw new Error('pnl.ts fixed point assumes the money Decimal rounds half-even');
+const PLAIN = /^-?\d+(?:\.\d+)?$/;
+const POW10N: bigint[] = [];
+const pow10n = (n: number): bigint => (POW10N[n] ??= 10n ** BigInt(n));
+/** below this many units a value has at most PRECISION significant digits: nothing to round */
+const SD_LIMIT = pow10n(PRECISION);
+const FX_ZERO: Fx = { u: 0n, s: 0 };
+
+/**
+ * u rounded to PRECISION significant digits, half-even (trailing zeros kept, so the scale stays).
+ * `sticky`: the true value lies strictly beyond |u| (a division remainder was dropped).
+ */
+function roundUnits(u: bigint, sticky = false): bigint {
+  const neg = u < 0n;
+  const abs = neg ? -u : u;
+  if (abs < SD_LIMIT && !sticky) return u;
+  const drop = abs.toString().length - PRECISION;
+  if (drop <= 0) return u; // (sticky only comes with ≥ PRECISION + 1 digits)
+  const p = pow10n(drop);
+  let q = abs / p;
+  const r = abs % p;
+  const half = p / 2n;
+  if (r > half || (r === half && (sticky || q % 2n === 1n))) q += 1n;
+  const out = q * p;
+  return neg ? -out : out;
+}
+
+const fxRound = (a: Fx): Fx => {
+  const u = roundUnits(a.u);
+  return u === a.u ? a : { u, s: a.s };
+};
+
+/** Parses a decimal string exactly (like the Decimal constructor, which does not round). */
+function fx(v: string): Fx {
+  if (!PLAIN.test(v)) v = new Decimal(v).toFixed(); // exponent form; throws on garbage
+  const dot = v.indexOf('.');
+  return dot < 0 ? { u: BigInt(v), s: 0 } : { u: BigInt(v.slice(0, dot) + v.slice(dot + 1)), s: v.length - dot - 1 };
+}
+
+/** A JS number exactly as decimal.js reads it (its shortest round-trip string). */
+const fxNumber = (n: number): Fx => fx(String(n));
+
+/** a + b, rounded like Decimal.plus */
+function fxAdd(a: Fx, b: Fx): Fx {
+  if (b.u === 0n) return fxRound(a);
+  if (a.u === 0n) return fxRound(b);
+  if (a.s === b.s) return fxRound({ u: a.u + b.u, s: a.s });
+  return fxRound(a.s > b.s ? { u: a.u + b.u * pow10n(a.s - b.s), s: a.s } : { u: a.u * pow10n(b.s - a.s) + b.u, s: b.s });
+}
+/** a − b, rounded like Decimal.minus */
+const fxSub = (a: Fx, b: Fx): Fx => fxAdd(a, { u: -b.u, s: b.s });
+/** a × b, rounded like Decimal.mul */
+const fxMul = (a: Fx, b: Fx): Fx => fxRound({ u: a.u * b.u, s: a.s + b.s });
+
+/** a ÷ n (the leverage: a whole number from 1 to 20), rounded like Decimal.div. */
+function fxDivInt(a: Fx, n: number): Fx {
+  if (n === 1 || a.u === 0n) return fxRound(a);
+  if (!Number.isSafeInteger(n) || n < 1) return fx(fxDec(a).div(n).toFixed()); // not a leverage config allows; decimal.js as before
+  const d = BigInt(n);
+  const abs = a.u < 0n ? -a.u : a.u;
+  // enough digits that the quotient carries PRECISION + 1 of them before rounding
+  const k = Math.max(0, PRECISION + 2 - abs.toString().length + String(n).length);
+  const num = abs * pow10n(k);
+  const q = num / d;
+  const u = roundUnits(q, num % d !== 0n);
+  return { u: a.u < 0n ? -u : u, s: a.s + k };
+}
+
+/** The value as a money Decimal (already ≤ 40 significant digits: the conversion is exact). */
+function fxDec(a: Fx): Decimal {
+  if (a.u === 0n) return ZERO;
+  if (a.s === 0) return new Decimal(a.u.toString());
+  const neg = a.u < 0n;
+  const digits = (neg ? -a.u : a.u).toString().padStart(a.s + 1, '0');
+  return new Decimal(`${neg ? '-' : ''}${digits.slice(0, -a.s)}.${digits.slice(-a.s)}`);
+}
+
+/** Σ of decimal strings, equal to row-by-row Decimal.plus from zero (see above). */
+export class ExactSum {
+  /** units of 10^-scale; every partial sum exact while |big| < 10^PRECISION */
+  private big = 0n;
+  private scale = 0;
+  /** partial sums may need rounding: add one row at a time, rounded as Decimal.plus does */
+  private strict = false;
+
+  add(v: string): this {
+    const a = fx(v);
+    if (a.s > this.scale) {
+      this.big *= pow10n(a.s - this.scale);
+      this.scale = a.s;
+    }
+    const next = this.big + a.u * pow10n(this.scale - a.s);
+    if (this.strict || (next < 0n ? -next : next) >= SD_LIMIT) {
+      // past 40 significant digits decimal.js rounds each partial sum; do the same from here on
+      this.strict = true;
+      this.big = roundUnits(next);
+    } else {
+      this.big = next;
+    }
+    return this;
+  }
+
+  /** The sum, exactly as decimal.js would have it. */
+  fx(): Fx {
+    return { u: this.big, s: this.scale };
+  }
+
+  /** The sum as a money Decimal. */
+  value(): Decimal {
+    return fxDec(this.fx());
+  }
+}
+
+/** Σ of decimal strings, as row-by-row Decimal.plus would give it (see ExactSum), without a Decimal per row. */
+export function exactSum(values: Iterable<string>): Decimal {
+  const acc = new ExactSum();
+  for (const v of values) acc.add(v);
+  return acc.value();
+}
+
 export type Period = '7d' | '30d' | 'all';
 export const PERIODS: readonly Period[] = ['7d', '30d', 'all'];
 
@@ -64,85 +214,138 @@ export interface PnlOptions {
 
 const inWindow = (t: number, since: number | undefined, now: number) => (since === undefined || t >= since) && t <= now;
 
-/** Capital the position ties up: spot cost plus futures margin, from the opening fills when present. */
-export function positionCapital(p: Position, fills: readonly Fill[], leverage: number): Decimal {
-  let spotCost = ZERO;
-  let futNotional = ZERO;
+/** One position's figures, in fixed point, each as decimal.js would have computed it. */
+interface PositionCore {
+  funding: Fx;
+  fees: Fx;
+  realizedSpot: Fx;
+  realizedFutures: Fx;
+  /** null when the position holds legs but no prices were given */
+  unrealizedSpot: Fx | null;
+  unrealizedFutures: Fx | null;
+  /** capital = spotCost + futNotional / leverage */
+  spotCost: Fx;
+  futNotional: Fx;
+  days: number;
+}
+
+/** Spot cost and futures notional: from the opening fills when present, else the position's record. */
+function capitalParts(p: Position, fills: readonly Fill[]): { spotCost: Fx; futNotional: Fx } {
+  const spot = new ExactSum();
+  const fut = new ExactSum();
   let seen = false;
   for (const f of fills) {
     if (f.role !== 'open') continue;
     seen = true;
-    if (f.market === 'spot') spotCost = spotCost.plus(f.quoteQty);
-    else futNotional = futNotional.plus(f.quoteQty);
+    if (f.market === 'spot') spot.add(f.quoteQty);
+    else fut.add(f.quoteQty);
   }
-  if (!seen) {
-    spotCost = dec(p.spotQty).mul(p.spotEntryPrice);
-    futNotional = dec(p.futuresQty).mul(p.futuresEntryPrice);
-  }
-  return spotCost.plus(futNotional.div(leverage));
+  if (seen) return { spotCost: spot.fx(), futNotional: fut.fx() };
+  return { spotCost: fxMul(fx(p.spotQty), fx(p.spotEntryPrice)), futNotional: fxMul(fx(p.futuresQty), fx(p.futuresEntryPrice)) };
+}
+
+/** spot cost + futures notional / leverage */
+const capitalOf = (c: { spotCost: Fx; futNotional: Fx }, leverage: number): Fx => fxAdd(c.spotCost, fxDivInt(c.futNotional, leverage));
+
+/** Capital the position ties up: spot cost plus futures margin, from the opening fills when present. */
+export function positionCapital(p: Position, fills: readonly Fill[], leverage: number): Decimal {
+  return fxDec(capitalOf(capitalParts(p, fills), leverage));
+}
+
+function unrealizedCore(p: Position, prices: LegPrices | undefined): { spot: Fx; futures: Fx } | null {
+  const spotQty = fx(p.spotQty);
+  const futQty = fx(p.futuresQty);
+  if (spotQty.u === 0n && futQty.u === 0n) return { spot: FX_ZERO, futures: FX_ZERO };
+  const ask = prices?.futuresAsk ?? prices?.markPrice;
+  if (!prices || ask === undefined) return null;
+  return {
+    spot: fxMul(fxSub(fx(prices.spotBid), fx(p.spotEntryPrice)), spotQty),
+    futures: fxMul(fxSub(fx(p.futuresEntryPrice), fx(ask)), futQty),
+  };
 }
 
 /** Unrealized PnL of the held legs per leg, or null when prices are missing. */
 export function unrealizedLegs(p: Position, prices: LegPrices | undefined): { spot: Decimal; futures: Decimal } | null {
-  const spotQty = dec(p.spotQty);
-  const futQty = dec(p.futuresQty);
-  if (spotQty.isZero() && futQty.isZero()) return { spot: ZERO, futures: ZERO };
-  const ask = prices?.futuresAsk ?? prices?.markPrice;
-  if (!prices || ask === undefined) return null;
-  return {
-    spot: dec(prices.spotBid).minus(p.spotEntryPrice).mul(spotQty),
-    futures: dec(p.futuresEntryPrice).minus(ask).mul(futQty),
-  };
+  const u = unrealizedCore(p, prices);
+  return u && { spot: fxDec(u.spot), futures: fxDec(u.futures) };
 }
 
-export function positionPnl(p: Position, fills: readonly Fill[], funding: readonly FundingRow[], prices: LegPrices | undefined, opts: PnlOptions): PositionPnl {
-  const { since, now } = opts;
-  const fundingSum = funding.reduce((acc, r) => (inWindow(r.time, since, now) ? acc.plus(r.amount) : acc), ZERO);
-  let fees = ZERO;
-  let realizedSpot = ZERO;
-  let realizedFutures = ZERO;
+/** Σ of the funding rows inside the window, in row order. */
+function fundingIn(funding: readonly FundingRow[], since: number | undefined, now: number): Fx {
+  const sum = new ExactSum();
+  for (const r of funding) if (inWindow(r.time, since, now)) sum.add(r.amount);
+  return sum.fx();
+}
+
+/** `funding`: the position's funding inside the window, already summed. */
+function positionCore(p: Position, fills: readonly Fill[], funding: Fx, prices: LegPrices | undefined, since: number | undefined, now: number): PositionCore {
+  const fees = new ExactSum();
+  let realizedSpot = FX_ZERO;
+  let realizedFutures = FX_ZERO;
+  let spotEntry: Fx | undefined;
+  let futEntry: Fx | undefined;
   let closeFills = 0;
   for (const f of fills) {
     if (!inWindow(f.time, since, now)) {
       if (f.role !== 'open') closeFills++;
       continue;
     }
-    fees = fees.plus(f.feeUsdt);
+    fees.add(f.feeUsdt);
     if (f.role === 'open') continue;
     closeFills++;
-    if (f.market === 'spot' && f.side === 'SELL') realizedSpot = realizedSpot.plus(dec(f.price).minus(p.spotEntryPrice).mul(f.qty));
-    if (f.market === 'futures' && f.side === 'BUY') realizedFutures = realizedFutures.plus(dec(p.futuresEntryPrice).minus(f.price).mul(f.qty));
+    if (f.market === 'spot' && f.side === 'SELL') realizedSpot = fxAdd(realizedSpot, fxMul(fxSub(fx(f.price), (spotEntry ??= fx(p.spotEntryPrice))), fx(f.qty)));
+    if (f.market === 'futures' && f.side === 'BUY') realizedFutures = fxAdd(realizedFutures, fxMul(fxSub((futEntry ??= fx(p.futuresEntryPrice)), fx(f.price)), fx(f.qty)));
   }
   // A closed position recorded without close fills (imported or hand-seeded): realize from its exit prices.
   if (closeFills === 0 && p.status === 'closed' && p.closedAt !== undefined && inWindow(p.closedAt, since, now)) {
-    if (p.spotExitPrice) realizedSpot = dec(p.spotExitPrice).minus(p.spotEntryPrice).mul(p.spotQty);
-    if (p.futuresExitPrice) realizedFutures = dec(p.futuresEntryPrice).minus(p.futuresExitPrice).mul(p.futuresQty);
+    if (p.spotExitPrice) realizedSpot = fxMul(fxSub(fx(p.spotExitPrice), fx(p.spotEntryPrice)), fx(p.spotQty));
+    if (p.futuresExitPrice) realizedFutures = fxMul(fxSub(fx(p.futuresEntryPrice), fx(p.futuresExitPrice)), fx(p.futuresQty));
   }
-  const held = isHeld(p) ? unrealizedLegs(p, prices) : { spot: ZERO, futures: ZERO };
-  const realized = realizedSpot.plus(realizedFutures);
-  const unrealized = held ? held.spot.plus(held.futures) : null;
-  const net = fundingSum.plus(realized).minus(fees);
-  const total = net.plus(unrealized ?? ZERO);
-  const capital = positionCapital(p, fills, opts.leverage);
+  const held = isHeld(p) ? unrealizedCore(p, prices) : { spot: FX_ZERO, futures: FX_ZERO };
   const start = Math.max(p.openedAt, since ?? p.openedAt);
   const end = Math.min(p.closedAt ?? now, now);
-  const days = Math.max(0, end - start) / DAY_MS;
-  const capitalDays = capital.mul(days);
   return {
-    position: p,
-    funding: fundingSum,
-    fees,
+    funding,
+    fees: fees.fx(),
     realizedSpot,
     realizedFutures,
-    realized,
     unrealizedSpot: held ? held.spot : null,
     unrealizedFutures: held ? held.futures : null,
-    unrealized,
-    net,
+    ...capitalParts(p, fills),
+    days: Math.max(0, end - start) / DAY_MS,
+  };
+}
+
+/** net = funding + realized − fees; total = net + unrealized (0 when unknown). */
+function netOf(c: PositionCore): { realized: Fx; unrealized: Fx | null; net: Fx; total: Fx } {
+  const realized = fxAdd(c.realizedSpot, c.realizedFutures);
+  const unrealized = c.unrealizedSpot && c.unrealizedFutures ? fxAdd(c.unrealizedSpot, c.unrealizedFutures) : null;
+  const net = fxSub(fxAdd(c.funding, realized), c.fees);
+  return { realized, unrealized, net, total: unrealized ? fxAdd(net, unrealized) : net };
+}
+
+const aprOf = (total: Decimal, capitalDays: Decimal): number | null => (capitalDays.gt(0) ? total.div(capitalDays).mul(365).mul(100).toNumber() : null);
+
+export function positionPnl(p: Position, fills: readonly Fill[], funding: readonly FundingRow[], prices: LegPrices | undefined, opts: PnlOptions): PositionPnl {
+  const c = positionCore(p, fills, fundingIn(funding, opts.since, opts.now), prices, opts.since, opts.now);
+  const n = netOf(c);
+  const total = fxDec(n.total);
+  const capital = fxDec(capitalOf(c, opts.leverage));
+  return {
+    position: p,
+    funding: fxDec(c.funding),
+    fees: fxDec(c.fees),
+    realizedSpot: fxDec(c.realizedSpot),
+    realizedFutures: fxDec(c.realizedFutures),
+    realized: fxDec(n.realized),
+    unrealizedSpot: c.unrealizedSpot && fxDec(c.unrealizedSpot),
+    unrealizedFutures: c.unrealizedFutures && fxDec(c.unrealizedFutures),
+    unrealized: n.unrealized && fxDec(n.unrealized),
+    net: fxDec(n.net),
     total,
     capital,
-    days,
-    apr: capitalDays.gt(0) ? total.div(capitalDays).mul(365).mul(100).toNumber() : null,
+    days: c.days,
+    apr: aprOf(total, capital.mul(c.days)),
   };
 }
 
@@ -176,25 +379,52 @@ export interface PnlReport {
   unpriced: string[];
 }
 
-function emptyLine(symbol: string): PnlLine {
-  return { symbol, positions: 0, funding: ZERO, fees: ZERO, realized: ZERO, net: ZERO, unrealized: ZERO, total: ZERO, capitalDays: ZERO, days: 0, apr: null };
+/** A /pnl line while positions are added to it, exact. */
+interface LineAcc {
+  symbol: string;
+  positions: number;
+  funding: Fx;
+  fees: Fx;
+  realized: Fx;
+  net: Fx;
+  unrealized: Fx | null;
+  total: Fx;
+  capitalDays: Fx;
+  days: number;
 }
 
-function addTo(line: PnlLine, p: PositionPnl): void {
+function emptyLine(symbol: string): LineAcc {
+  return { symbol, positions: 0, funding: FX_ZERO, fees: FX_ZERO, realized: FX_ZERO, net: FX_ZERO, unrealized: FX_ZERO, total: FX_ZERO, capitalDays: FX_ZERO, days: 0 };
+}
+
+function addTo(line: LineAcc, c: PositionCore, n: ReturnType<typeof netOf>, capitalDays: Fx): void {
   line.positions++;
-  line.funding = line.funding.plus(p.funding);
-  line.fees = line.fees.plus(p.fees);
-  line.realized = line.realized.plus(p.realized);
-  line.net = line.net.plus(p.net);
-  line.unrealized = line.unrealized === null || p.unrealized === null ? null : line.unrealized.plus(p.unrealized);
-  line.total = line.total.plus(p.total);
-  line.capitalDays = line.capitalDays.plus(p.capital.mul(p.days));
-  line.days = Math.max(line.days, p.days);
+  line.funding = fxAdd(line.funding, c.funding);
+  line.fees = fxAdd(line.fees, c.fees);
+  line.realized = fxAdd(line.realized, n.realized);
+  line.net = fxAdd(line.net, n.net);
+  line.unrealized = line.unrealized === null || n.unrealized === null ? null : fxAdd(line.unrealized, n.unrealized);
+  line.total = fxAdd(line.total, n.total);
+  line.capitalDays = fxAdd(line.capitalDays, capitalDays);
+  line.days = Math.max(line.days, c.days);
 }
 
-function finish(line: PnlLine): PnlLine {
-  line.apr = line.capitalDays.gt(0) ? line.total.div(line.capitalDays).mul(365).mul(100).toNumber() : null;
-  return line;
+function finish(line: LineAcc): PnlLine {
+  const total = fxDec(line.total);
+  const capitalDays = fxDec(line.capitalDays);
+  return {
+    symbol: line.symbol,
+    positions: line.positions,
+    funding: fxDec(line.funding),
+    fees: fxDec(line.fees),
+    realized: fxDec(line.realized),
+    net: fxDec(line.net),
+    unrealized: line.unrealized && fxDec(line.unrealized),
+    total,
+    capitalDays,
+    days: line.days,
+    apr: aprOf(total, capitalDays),
+  };
 }
 
 export interface ReportOptions {
@@ -227,36 +457,53 @@ export function indexByPosition(data: StoreData): { fills: Map<string, Fill[]>; 
 export function pnlReport(data: StoreData, opts: ReportOptions): PnlReport {
   const { now, mode } = opts;
   const since = periodStart(opts.period, now);
-  const idx = indexByPosition(data);
-  const bySymbol = new Map<string, PnlLine>();
+
+  const fillsBy = new Map<string, Fill[]>();
+  for (const f of data.fills) {
+    const l = fillsBy.get(f.positionId);
+    if (l) l.push(f);
+    else fillsBy.set(f.positionId, [f]);
+  }
+  // One pass over the funding rows (the 100k side): in-window sums per position, in row order
+  // (what summing each position's rows would give), and unattributed rows per symbol.
+  const fundingBy = new Map<string, ExactSum>();
+  const loose = new Map<string, { symbol: string; sum: ExactSum; count: number }>();
+  for (const r of data.funding) {
+    if (!inWindow(r.time, since, now)) continue;
+    if (r.positionId === null) {
+      if (r.mode !== mode) continue;
+      let u = loose.get(r.symbol);
+      if (!u) loose.set(r.symbol, (u = { symbol: r.symbol, sum: new ExactSum(), count: 0 }));
+      u.sum.add(r.amount);
+      u.count++;
+      continue;
+    }
+    let acc = fundingBy.get(r.positionId);
+    if (!acc) fundingBy.set(r.positionId, (acc = new ExactSum()));
+    acc.add(r.amount);
+  }
+
+  const bySymbol = new Map<string, LineAcc>();
   const total = emptyLine('');
   const unpriced = new Set<string>();
-
   for (const p of data.positions) {
     if (p.mode !== mode) continue;
-    const fills = idx.fills.get(p.id) ?? [];
-    const funding = idx.funding.get(p.id) ?? [];
+    const fills = fillsBy.get(p.id) ?? [];
+    const funding = fundingBy.get(p.id);
     const active =
       isHeld(p) ||
       (p.closedAt !== undefined && inWindow(p.closedAt, since, now)) ||
-      fills.some((f) => inWindow(f.time, since, now)) ||
-      funding.some((r) => inWindow(r.time, since, now));
+      funding !== undefined ||
+      fills.some((f) => inWindow(f.time, since, now));
     if (!active) continue;
-    const pp = positionPnl(p, fills, funding, opts.prices.get(p.symbol), { leverage: opts.leverage, now, since });
-    if (pp.unrealized === null) unpriced.add(p.symbol);
+    const c = positionCore(p, fills, funding ? funding.fx() : FX_ZERO, opts.prices.get(p.symbol), since, now);
+    const n = netOf(c);
+    if (n.unrealized === null) unpriced.add(p.symbol);
+    const capitalDays = c.days === 0 ? FX_ZERO : fxMul(capitalOf(c, opts.leverage), fxNumber(c.days));
     let line = bySymbol.get(p.symbol);
     if (!line) bySymbol.set(p.symbol, (line = emptyLine(p.symbol)));
-    addTo(line, pp);
-    addTo(total, pp);
-  }
-
-  const loose = new Map<string, { symbol: string; amount: Decimal; count: number }>();
-  for (const r of idx.funding.get(null) ?? []) {
-    if (r.mode !== mode || !inWindow(r.time, since, now)) continue;
-    const u = loose.get(r.symbol) ?? { symbol: r.symbol, amount: ZERO, count: 0 };
-    u.amount = u.amount.plus(r.amount);
-    u.count++;
-    loose.set(r.symbol, u);
+    addTo(line, c, n, capitalDays);
+    addTo(total, c, n, capitalDays);
   }
 
   const rows = [...bySymbol.values()].sort((a, b) => a.symbol.localeCompare(b.symbol)).map(finish);
@@ -267,7 +514,9 @@ export function pnlReport(data: StoreData, opts: ReportOptions): PnlReport {
     mode,
     rows,
     total: finish(total),
-    unattributed: [...loose.values()].sort((a, b) => a.symbol.localeCompare(b.symbol)),
+    unattributed: [...loose.values()]
+      .sort((a, b) => a.symbol.localeCompare(b.symbol))
+      .map((u) => ({ symbol: u.symbol, amount: u.sum.value(), count: u.count })),
     unpriced: [...unpriced].sort(),
   };
 }
