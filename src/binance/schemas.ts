@@ -21,7 +21,8 @@ import type {
 
 /**
  * zod schemas for every Binance response carrybot reads, producing exactly the shapes in
- * types.ts. Objects are loose (extra fields pass), required fields are checked, decimal
+ * types.ts (`satisfies` keeps the two in step). Extra fields Binance adds are accepted and
+ * stripped (z.object), required fields are checked, decimal
  * strings stay strings. exchangeInfo filters are read by hand rather than through a schema
  * per filter type: ~600 futures / ~2,000 spot symbols must parse in a few milliseconds.
  */
@@ -117,7 +118,7 @@ export function exchangeInfoSchema(market: Market): z.ZodType<ExchangeInfo> {
 
 // ---------- market data ----------
 
-export const premiumIndexSchema = z.looseObject({
+export const premiumIndexSchema = z.object({
   symbol: str,
   markPrice: str,
   indexPrice: str,
@@ -125,15 +126,7 @@ export const premiumIndexSchema = z.looseObject({
   interestRate: str,
   nextFundingTime: int,
   time: int,
-}).transform((p): PremiumIndex => ({
-  symbol: p.symbol,
-  markPrice: p.markPrice,
-  indexPrice: p.indexPrice,
-  lastFundingRate: p.lastFundingRate,
-  interestRate: p.interestRate,
-  nextFundingTime: p.nextFundingTime,
-  time: p.time,
-}));
+}) satisfies z.ZodType<PremiumIndex>;
 export const premiumIndexListSchema = z.array(premiumIndexSchema);
 
 export const fundingRateRowSchema = z.looseObject({
@@ -148,45 +141,40 @@ export const fundingRateRowSchema = z.looseObject({
 });
 export const fundingRateListSchema = z.array(fundingRateRowSchema);
 
-export const fundingInfoSchema = z.looseObject({
+export const fundingInfoSchema = z.object({
   symbol: str,
   adjustedFundingRateCap: str,
   adjustedFundingRateFloor: str,
   fundingIntervalHours: int,
-}).transform((f): FundingInfo => ({
-  symbol: f.symbol,
-  fundingIntervalHours: f.fundingIntervalHours,
-  adjustedFundingRateCap: f.adjustedFundingRateCap,
-  adjustedFundingRateFloor: f.adjustedFundingRateFloor,
-}));
+}) satisfies z.ZodType<FundingInfo>;
 export const fundingInfoListSchema = z.array(fundingInfoSchema);
 
-export const bookTickerSchema = z.looseObject({
+export const bookTickerSchema = z.object({
   symbol: str,
   bidPrice: str,
   bidQty: str,
   askPrice: str,
   askQty: str,
-}).transform((b): BookTicker => ({ symbol: b.symbol, bidPrice: b.bidPrice, bidQty: b.bidQty, askPrice: b.askPrice, askQty: b.askQty }));
+}) satisfies z.ZodType<BookTicker>;
 export const bookTickerListSchema = z.array(bookTickerSchema);
 
 export const tickerPriceSchema = z.looseObject({ symbol: str, price: str });
 
 // ---------- spot account / orders ----------
 
-export const spotAccountSchema = z.looseObject({
-  balances: z.array(z.looseObject({ asset: str, free: str, locked: str })),
-}).transform((a): SpotBalance[] => a.balances.map((b) => ({ asset: b.asset, free: b.free, locked: b.locked })));
+export const spotAccountSchema = z
+  .looseObject({ balances: z.array(z.object({ asset: str, free: str, locked: str }) satisfies z.ZodType<SpotBalance>) })
+  .transform((a) => a.balances);
 
-const spotFill = z.looseObject({
+const spotFill = z.object({
   price: str,
   qty: str,
   commission: str,
   commissionAsset: str,
   tradeId: int.optional(),
-});
+}) satisfies z.ZodType<SpotFill>;
 
-export const spotOrderSchema = z.looseObject({
+export const spotOrderSchema = z.object({
   symbol: str,
   orderId: int,
   clientOrderId: str,
@@ -198,30 +186,9 @@ export const spotOrderSchema = z.looseObject({
   transactTime: int.optional(),
   time: int.optional(),
   fills: z.array(spotFill).optional(),
-}).transform((o): SpotOrder => {
-  const out: SpotOrder = {
-    symbol: o.symbol,
-    orderId: o.orderId,
-    clientOrderId: o.clientOrderId,
-    status: o.status,
-    side: o.side,
-    type: o.type,
-    executedQty: o.executedQty,
-    cummulativeQuoteQty: o.cummulativeQuoteQty,
-  };
-  if (o.transactTime !== undefined) out.transactTime = o.transactTime;
-  if (o.time !== undefined) out.time = o.time;
-  if (o.fills) {
-    out.fills = o.fills.map((f) => {
-      const fill: SpotFill = { price: f.price, qty: f.qty, commission: f.commission, commissionAsset: f.commissionAsset };
-      if (f.tradeId !== undefined) fill.tradeId = f.tradeId;
-      return fill;
-    });
-  }
-  return out;
-});
+}) satisfies z.ZodType<SpotOrder>;
 
-export const spotTradeSchema = z.looseObject({
+export const spotTradeSchema = z.object({
   symbol: str,
   id: int,
   orderId: int,
@@ -232,23 +199,12 @@ export const spotTradeSchema = z.looseObject({
   commissionAsset: str,
   time: int,
   isBuyer: z.boolean(),
-}).transform((t): SpotTrade => ({
-  symbol: t.symbol,
-  id: t.id,
-  orderId: t.orderId,
-  price: t.price,
-  qty: t.qty,
-  quoteQty: t.quoteQty,
-  commission: t.commission,
-  commissionAsset: t.commissionAsset,
-  time: t.time,
-  isBuyer: t.isBuyer,
-}));
+}) satisfies z.ZodType<SpotTrade>;
 export const spotTradeListSchema = z.array(spotTradeSchema);
 
 // ---------- futures account / orders ----------
 
-export const futuresOrderSchema = z.looseObject({
+export const futuresOrderSchema = z.object({
   symbol: str,
   orderId: int,
   clientOrderId: str,
@@ -256,25 +212,14 @@ export const futuresOrderSchema = z.looseObject({
   side,
   type: str,
   executedQty: str,
-  avgPrice: str.optional(),
-  cumQuote: str.optional(),
-  reduceOnly: z.boolean().optional(),
+  // RESULT responses may lack these: '0' means "read it from GET /fapi/v1/order"
+  avgPrice: str.default('0'),
+  cumQuote: str.default('0'),
+  reduceOnly: z.boolean().default(false),
   updateTime: int,
-}).transform((o): FuturesOrder => ({
-  symbol: o.symbol,
-  orderId: o.orderId,
-  clientOrderId: o.clientOrderId,
-  status: o.status,
-  side: o.side,
-  type: o.type,
-  executedQty: o.executedQty,
-  avgPrice: o.avgPrice ?? '0',
-  cumQuote: o.cumQuote ?? '0',
-  reduceOnly: o.reduceOnly ?? false,
-  updateTime: o.updateTime,
-}));
+}) satisfies z.ZodType<FuturesOrder>;
 
-export const futuresTradeSchema = z.looseObject({
+export const futuresTradeSchema = z.object({
   symbol: str,
   id: int,
   orderId: int,
@@ -286,76 +231,40 @@ export const futuresTradeSchema = z.looseObject({
   commissionAsset: str,
   realizedPnl: str,
   time: int,
-}).transform((t): FuturesTrade => ({
-  symbol: t.symbol,
-  id: t.id,
-  orderId: t.orderId,
-  side: t.side,
-  price: t.price,
-  qty: t.qty,
-  quoteQty: t.quoteQty,
-  commission: t.commission,
-  commissionAsset: t.commissionAsset,
-  realizedPnl: t.realizedPnl,
-  time: t.time,
-}));
+}) satisfies z.ZodType<FuturesTrade>;
 export const futuresTradeListSchema = z.array(futuresTradeSchema);
 
-export const incomeRowSchema = z.looseObject({
+export const incomeRowSchema = z.object({
   symbol: str,
   incomeType: str,
   income: str,
   asset: str,
   time: int,
-  tranId: z.union([int, str]),
+  tranId: z.union([int, str]).transform(String),
   info: str.optional(),
-}).transform((r): IncomeRow => {
-  const row: IncomeRow = {
-    symbol: r.symbol,
-    incomeType: r.incomeType,
-    income: r.income,
-    asset: r.asset,
-    time: r.time,
-    tranId: String(r.tranId),
-  };
-  if (r.info !== undefined) row.info = r.info;
-  return row;
-});
+}) satisfies z.ZodType<IncomeRow>;
 export const incomeListSchema = z.array(incomeRowSchema);
 
 export const dualSideSchema = z.looseObject({ dualSidePosition: z.boolean() });
 
-export const positionRiskSchema = z.looseObject({
+export const positionRiskSchema = z.object({
   symbol: str,
   positionAmt: str,
   entryPrice: str,
   markPrice: str,
   unRealizedProfit: str,
   liquidationPrice: str,
-  leverage: z.union([str, int]),
+  leverage: z.union([str, int]).transform(String),
   positionSide: str,
-}).transform((p): PositionRisk => ({
-  symbol: p.symbol,
-  positionAmt: p.positionAmt,
-  entryPrice: p.entryPrice,
-  markPrice: p.markPrice,
-  unRealizedProfit: p.unRealizedProfit,
-  liquidationPrice: p.liquidationPrice,
-  leverage: String(p.leverage),
-  positionSide: p.positionSide,
-}));
+}) satisfies z.ZodType<PositionRisk>;
 export const positionRiskListSchema = z.array(positionRiskSchema);
 
-export const futuresBalanceSchema = z.looseObject({
+export const futuresBalanceSchema = z.object({
   asset: str,
   balance: str,
   availableBalance: str,
   crossWalletBalance: str.optional(),
-}).transform((b): FuturesBalance => {
-  const out: FuturesBalance = { asset: b.asset, balance: b.balance, availableBalance: b.availableBalance };
-  if (b.crossWalletBalance !== undefined) out.crossWalletBalance = b.crossWalletBalance;
-  return out;
-});
+}) satisfies z.ZodType<FuturesBalance>;
 export const futuresBalanceListSchema = z.array(futuresBalanceSchema);
 
 export const leverageSchema = z.looseObject({ symbol: str, leverage: int });
