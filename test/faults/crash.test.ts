@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { StoreData } from '../../src/ledger/schema.js';
 import { dec } from '../../src/money.js';
 import { startFakeBinance, type FakeBinance, type FakeFault } from '../fakes/binance.js';
 import { startFakeTelegram, type FakeTelegram, type RecordedCall } from '../fakes/telegram.js';
+import { runBot as run, type BotProcess as Proc } from '../helpers/botProcess.js';
 import { baseEnv, waitUntil } from '../telegram/harness.js';
 
 /**
@@ -20,26 +19,11 @@ import { baseEnv, waitUntil } from '../telegram/harness.js';
  * the store's legs equal the fake's futures position and spot coins, and the user was told.
  */
 
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
 const USER = 111;
 const FUT = '/fapi/v1/order';
 const SPOT = '/api/v3/order';
 
-interface Proc {
-  exit: Promise<number | null>;
-  out: () => string;
-  kill: (sig: NodeJS.Signals) => void;
-}
 
-function run(env: Record<string, string>, cwd: string): Proc {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN], { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { exit, out: () => out, kill: (sig) => void child.kill(sig) };
-}
 
 function confirmData(call: RecordedCall): string {
   const raw = call.body.reply_markup;
@@ -77,7 +61,7 @@ describe('faults: SIGKILL at each step of open and close, recovered on restart',
 
   async function start(dataFile: string): Promise<Proc> {
     const p = run(envFor(dataFile), dir);
-    await waitUntil(() => p.out().includes('connected to Telegram'), 'startup', 20_000);
+    await waitUntil(() => p.output().includes('connected to Telegram'), 'startup', 20_000);
     return p;
   }
 

@@ -1,38 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram.js';
+import { runBot as run } from '../helpers/botProcess.js';
 import { baseEnv, startHarness, waitUntil } from './harness.js';
 
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
 
-interface Proc {
-  exit: Promise<number | null>;
-  out: () => string;
-  err: () => string;
-  kill: (sig: NodeJS.Signals) => void;
-}
 
-/** the real entry point, as `npm start` runs it (through tsx instead of a tsc build) */
-function run(env: Record<string, string>, cwd: string): Proc {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { exit, out: () => out, err: () => err, kill: (sig) => child.kill(sig) };
-}
 
 describe('the bot process (node src/main.ts)', () => {
   let tg: FakeTelegram;
@@ -53,15 +30,15 @@ describe('the bot process (node src/main.ts)', () => {
     const dataFile = join(dir, 'ok.json');
     const p = run(baseEnv(tg, binance, dataFile, [111]), dir);
     try {
-      await waitUntil(() => p.out().includes('connected to Telegram'), 'startup', 10_000);
-      assert.match(p.out(), /"mode":"PAPER".*"allowedUsers":1.*"signalCron":"0 0 1 1 \*"/);
-      assert.ok(!p.out().includes(tg.token), 'token never logged');
+      await waitUntil(() => p.stdout().includes('connected to Telegram'), 'startup', 10_000);
+      assert.match(p.stdout(), /"mode":"PAPER".*"allowedUsers":1.*"signalCron":"0 0 1 1 \*"/);
+      assert.ok(!p.stdout().includes(tg.token), 'token never logged');
       const reply = tg.nextCall('sendMessage', (c) => c.body.chat_id === 111, 10_000);
       tg.sendText(111, '/help');
       assert.match(String((await reply).body.text), /Commands/);
       p.kill('SIGTERM');
       assert.equal(await p.exit, 0);
-      assert.match(p.out(), /"msg":"stopped"/);
+      assert.match(p.stdout(), /"msg":"stopped"/);
       JSON.parse(await readFile(dataFile, 'utf8'));
     } finally {
       p.kill('SIGKILL');
@@ -74,7 +51,7 @@ describe('the bot process (node src/main.ts)', () => {
     await writeFile(dataFile, garbage);
     const p = run(baseEnv(tg, binance, dataFile, [111]), dir);
     assert.equal(await p.exit, 1);
-    assert.match(p.err(), /cannot start — the store .*corrupt\.json is not valid JSON.*left untouched/);
+    assert.match(p.stderr(), /cannot start — the store .*corrupt\.json is not valid JSON.*left untouched/);
     assert.equal(await readFile(dataFile, 'utf8'), garbage);
   });
 
@@ -82,8 +59,8 @@ describe('the bot process (node src/main.ts)', () => {
     const env = { ...baseEnv(tg, binance, join(dir, 'cfg.json'), [111]), TELEGRAM_BOT_TOKEN: '', MIN_APR: 'lots' };
     const p = run(env, dir);
     assert.equal(await p.exit, 1);
-    assert.match(p.err(), /TELEGRAM_BOT_TOKEN is required/);
-    assert.match(p.err(), /MIN_APR must be/);
+    assert.match(p.stderr(), /TELEGRAM_BOT_TOKEN is required/);
+    assert.match(p.stderr(), /MIN_APR must be/);
   });
 });
 

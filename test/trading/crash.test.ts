@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import type { StoreData } from '../../src/ledger/schema.js';
 import { dec } from '../../src/money.js';
 import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram.js';
+import { runBot as run } from '../helpers/botProcess.js';
 import { baseEnv, waitUntil } from '../telegram/harness.js';
 
 /**
@@ -19,22 +18,8 @@ import { baseEnv, waitUntil } from '../telegram/harness.js';
  * toward flat: the spot buy was never placed) and tell the user.
  */
 
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
 const OWNER = 111;
 
-function run(env: Record<string, string>, cwd: string) {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exit = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return { out: () => out, exit, kill: (sig: NodeJS.Signals) => child.kill(sig) };
-}
 
 let tg: FakeTelegram;
 let binance: FakeBinance;
@@ -63,7 +48,7 @@ test('killed between the legs: the restart finds the short, unwinds it and tells
 
   const first = run(env, dir);
   try {
-    await waitUntil(() => first.out().includes('connected to Telegram'), 'first start', 15_000);
+    await waitUntil(() => first.output().includes('connected to Telegram'), 'first start', 15_000);
     const preview = tg.nextCall('sendMessage', (c) => c.body.chat_id === OWNER && /Open BTCUSDT/.test(String(c.body.text)), 10_000);
     tg.sendText(OWNER, '/open BTCUSDT 0.01');
     const p = await preview;
@@ -92,7 +77,7 @@ test('killed between the legs: the restart finds the short, unwinds it and tells
     const message = String(
       (
         await told.catch((err: Error) => {
-          throw new Error(`${err.message}\nsecond process output:\n${second.out().slice(-3000)}\nstore: ${readFileSync(dataFile, 'utf8').slice(0, 3000)}`);
+          throw new Error(`${err.message}\nsecond process output:\n${second.output().slice(-3000)}\nstore: ${readFileSync(dataFile, 'utf8').slice(0, 3000)}`);
         })
       ).body.text,
     );
