@@ -38,6 +38,8 @@ export interface StartOptions {
   now?: () => number;
   /** first retry delay when polling fails (409 conflict, Telegram unreachable); default 5 s, doubles to 60 s */
   pollRetryMs?: number;
+  /** aborted when a stop was requested before startBot returned (the caller then calls stop()) */
+  stopSignal?: AbortSignal;
   /** run one signal scan right after start instead of waiting for SIGNAL_CRON (default true; tests drive ticks by hand) */
   scanOnStart?: boolean;
 }
@@ -53,6 +55,9 @@ export interface RunningBot {
   /** once-guarded graceful stop: polling, jobs, hooks, store flush, Binance pools */
   stop(reason?: string): Promise<void>;
 }
+
+/** how long stop() waits for a running trade (the whole stop must stay within the 5 s run contract) */
+const TRADE_DRAIN_MS = 3000;
 
 export async function startBot(env: Record<string, string | undefined>, opts: StartOptions = {}): Promise<RunningBot> {
   const localesDir = opts.localesDir ?? DEFAULT_LOCALES_DIR;
@@ -80,7 +85,11 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
 
   // ── services: TRADING / LEDGER build theirs here and put them in the bag ──────────────────
   const services: BotServices = {};
-  services.trading = createTrading({ config, store, market, binance, logger, now, alerts: createTradingNotices({ notifier, config, logger }) });
+  const trading = createTrading({ config, store, market, binance, logger, now, alerts: createTradingNotices({ notifier, config, logger }) });
+  services.trading = trading;
+  // a signal during start-up (recovery can take a while): stop waiting, leave unstarted intents pending
+  opts.stopSignal?.addEventListener('abort', () => trading.shutdown(), { once: true });
+  if (opts.stopSignal?.aborted) trading.shutdown();
 
   const deps: BotDeps = { config, logger, store, market, binance, i18n, notifier, now, onScan: [], onStop: [], services };
 
@@ -92,7 +101,9 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
   ];
   const bot = createBot(deps, features);
   // unfinished trades from a previous run are resolved (and their users told) before any command is taken
-  await services.trading.recover();
+  const unfinished = store.data.intents.filter((i) => i.status === 'pending').length;
+  if (unfinished) logger.info({ intents: unfinished }, 'resolving unfinished trades before taking commands');
+  await trading.recover();
 
   // ── jobs ─────────────────────────────────────────────────────────────────────────────────
   const jobs: Job[] = [
@@ -103,7 +114,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
 
   // The first cron tick may be minutes away; scan once now so /signals and pushes start warm.
   // It shares the job's overlap guard, and the job catches and logs its own errors.
-  if (opts.scanOnStart !== false) void jobs[0]?.runNow();
+  if (opts.scanOnStart !== false && !opts.stopSignal?.aborted) void jobs[0]?.runNow();
 
   const allowed = config.telegram.allowedUsers;
   logger.info(
@@ -140,8 +151,14 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
   let stopPromise: Promise<void> | undefined;
   const stop = (reason = 'stop'): Promise<void> => {
     stopPromise ??= (async () => {
+      const stopStarted = Date.now();
       stopping = true;
       logger.info({ reason }, 'stopping');
+      // first: no new trade starts (a confirm answers "shutting down", also one waiting for the lock);
+      // then the trade in flight, if any, is given until TRADE_DRAIN_MS to finish (see below)
+      trading.shutdown();
+      let drained = false;
+      const drain = trading.executor.exclusive(async () => undefined).then(() => void (drained = true));
       abort.abort();
       // bot.stop() throws while launch() is still between getMe and startPolling: retry briefly
       for (let i = 0; i < 40 && !pollingEnded; i++) {
@@ -161,8 +178,18 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
         }
       }
       await Promise.race([polling.catch(() => undefined), sleep(2000, undefined, { ref: false })]);
+      const left = () => Math.max(0, stopStarted + TRADE_DRAIN_MS - Date.now());
+      await Promise.race([drain, sleep(left(), undefined, { ref: false })]);
+      // critical alerts fired by the last trade: give them what is left of the budget
+      if (drained) await Promise.race([trading.executor.alertsSettled(), sleep(left(), undefined, { ref: false })]);
       await store.flush();
-      await binance.close();
+      if (drained) {
+        await binance.close();
+      } else {
+        // closing the pools under the running trade would fail its next request; its intent is on
+        // disk, so recovery finishes it on the next start
+        logger.warn({ waitedMs: Date.now() - stopStarted }, 'a trade is still running; exiting without waiting for it (recovery resolves it on restart)');
+      }
       logger.info('stopped');
     })();
     return stopPromise;
@@ -191,10 +218,12 @@ async function pollLoop(
 ): Promise<void> {
   let delay = firstDelayMs;
   let first = true;
+  /** a polling run that lasted this long was healthy: the next failure starts the backoff over */
+  const healthyRunMs = 60_000;
   while (!isStopping()) {
+    const startedAt = Date.now();
     try {
       await bot.launch({ dropPendingUpdates: false }, () => {
-        delay = firstDelayMs;
         if (first) {
           first = false;
           onLaunched();
@@ -203,6 +232,8 @@ async function pollLoop(
       return; // launch() resolves only when polling was stopped
     } catch (err) {
       if (isStopping()) return;
+      // getMe succeeding says nothing about a 409 conflict; only a long healthy run resets the backoff
+      if (Date.now() - startedAt >= healthyRunMs) delay = firstDelayMs;
       const code = (err as { code?: unknown }).code;
       if (code === 401 || code === 404) {
         logger.fatal({ code }, 'Telegram rejected the bot token (check TELEGRAM_BOT_TOKEN)');
@@ -241,24 +272,33 @@ async function runFromCommandLine(): Promise<void> {
   const HARD_EXIT_MS = 5000;
   let running: RunningBot | undefined;
   let shuttingDown = false;
+  /** aborted by a signal that arrives while startBot() runs (recovery stops waiting) */
+  const stopRequested = new AbortController();
+  let started: Promise<RunningBot> | undefined;
   const shutdown = (signal: string) => {
+    // process.on, not once: a second SIGINT/SIGTERM must not kill the process mid-trade
     if (shuttingDown) return;
     shuttingDown = true;
     setTimeout(() => {
       process.stderr.write(`carrybot: shutdown took longer than ${HARD_EXIT_MS} ms; exiting\n`);
       process.exit(0);
     }, HARD_EXIT_MS).unref();
-    void (running ? running.stop(signal) : Promise.resolve()).then(
+    stopRequested.abort();
+    // during start-up: wait for startBot() (it stops recovery early), then stop gracefully; a failed
+    // start exits through its own path below
+    const stopping = running ? running.stop(signal) : started ? started.then((r) => r.stop(signal)) : Promise.resolve();
+    void stopping.then(
       () => process.exit(0),
-      () => process.exit(0),
+      () => undefined,
     );
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
 
   try {
     loadDotEnv();
-    running = await startBot(process.env);
+    started = startBot(process.env, { stopSignal: stopRequested.signal });
+    running = await started;
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`carrybot: cannot start — ${err.message}\n`);
@@ -271,7 +311,7 @@ async function runFromCommandLine(): Promise<void> {
   }
   const log = running.deps.logger;
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
-  if (shuttingDown) await running.stop('signal during startup').finally(() => process.exit(0));
+  if (shuttingDown) return; // the signal handler stops it (it waited for startBot)
   running.done.catch(async (err: unknown) => {
     log.fatal({ err }, 'fatal; exiting');
     await running?.stop('fatal').catch(() => undefined);

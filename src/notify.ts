@@ -41,9 +41,14 @@ export interface SendOptions {
   critical?: boolean;
 }
 
+export interface BroadcastOptions extends SendOptions {
+  /** user ids left out (e.g. the initiator, who already sees the outcome in the chat) */
+  except?: readonly number[];
+}
+
 export interface Notifier {
   /** to every allowlisted user (private chat id = user id) */
-  broadcast(render: Render, opts?: SendOptions): Promise<void>;
+  broadcast(render: Render, opts?: BroadcastOptions): Promise<void>;
   /** to one chat, rendered in that chat's user language */
   send(chatId: number, render: Render, opts?: SendOptions): Promise<void>;
 }

@@ -2,7 +2,7 @@ import type { Telegram } from 'telegraf';
 import type { Config } from '../config.js';
 import type { Store } from '../ledger/store.js';
 import type { Logger } from '../logger.js';
-import type { Notifier, Render, SendOptions } from '../notify.js';
+import type { BroadcastOptions, Notifier, Render, SendOptions } from '../notify.js';
 import type { I18n } from './i18n.js';
 import { splitMessage } from './render.js';
 import { HTML_OPTIONS, inlineKeyboard } from './reply.js';
@@ -15,11 +15,13 @@ import { HTML_OPTIONS, inlineKeyboard } from './reply.js';
  * - HTML parse mode, long text split, buttons under the last chunk
  * - 429: waits `parameters.retry_after`; 5xx / network errors: exponential backoff
  * - critical messages get more attempts; other 4xx (blocked, chat not found) are not retried
+ * - every message has a total waiting budget (2 min; critical 15 min): a message that cannot be
+ *   delivered within it is logged at error (critical ones with their text), never dropped silently
  * - HTML rejected by Telegram ("can't parse entities") is resent once as plain text
  */
 export interface BotNotifier extends Notifier {
   /** like broadcast, but only to allowlisted users with alerts on (signal changes, exit alerts) */
-  alert(render: Render, opts?: SendOptions): Promise<void>;
+  alert(render: Render, opts?: BroadcastOptions): Promise<void>;
 }
 
 export interface NotifierOptions {
@@ -32,6 +34,9 @@ export interface NotifierOptions {
   baseDelayMs?: number;
   /** longest single wait, also caps retry_after (default 60 s) */
   maxDelayMs?: number;
+  /** total time one message may spend waiting between attempts (default 2 min; critical: 15 min) */
+  maxWaitMs?: number;
+  criticalMaxWaitMs?: number;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -50,6 +55,8 @@ export function createNotifier(opts: NotifierOptions): BotNotifier {
   const baseDelay = opts.baseDelayMs ?? 1000;
   const maxDelay = opts.maxDelayMs ?? 60_000;
   const sleep = opts.sleep ?? defaultSleep;
+  const maxWait = opts.maxWaitMs ?? 120_000;
+  const criticalMaxWait = opts.criticalMaxWaitMs ?? 15 * 60_000;
 
   const langOf = (chatId: number) => store.data.users[String(chatId)]?.lang ?? config.locale;
 
@@ -58,6 +65,13 @@ export function createNotifier(opts: NotifierOptions): BotNotifier {
     let attempts = 0;
     let rateLimited = 0;
     let plain = false;
+    // every wait counts against one budget: a critical message is retried long, but not forever
+    let waited = 0;
+    const budget = critical ? criticalMaxWait : maxWait;
+    const giveUp = (info: Record<string, unknown>): false => {
+      logger.error({ chatId, critical, waitedMs: waited, ...info, text: critical ? text.slice(0, 500) : undefined }, critical ? 'CRITICAL notification undeliverable; giving up' : 'notification failed; giving up');
+      return false;
+    };
     for (;;) {
       try {
         const payloadText = plain ? text.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&') : text;
@@ -68,15 +82,15 @@ export function createNotifier(opts: NotifierOptions): BotNotifier {
         const status = typeof err.response?.error_code === 'number' ? err.response.error_code : typeof err.code === 'number' ? err.code : undefined;
         const description = err.response?.description ?? err.description ?? String((e as Error).message ?? e);
         if (status === 429) {
-          // a rate limit is not a failure of the message: wait as told (critical messages never give up on it)
+          // a rate limit is not a failure of the message: wait as told, within the message's time budget
           rateLimited++;
           const retryAfter = err.response?.parameters?.retry_after ?? err.parameters?.retry_after ?? 1;
-          if (!critical && rateLimited > 5) {
-            logger.error({ chatId, description }, 'notification dropped: still rate limited after 5 waits');
-            return false;
-          }
+          const wait = Math.min(retryAfter * 1000, maxDelay);
+          if (!critical && rateLimited > 5) return giveUp({ description, reason: 'still rate limited after 5 waits' });
+          if (waited + wait > budget) return giveUp({ description, reason: 'rate limited past the time budget' });
           logger.warn({ chatId, retryAfter }, 'Telegram rate limit; waiting');
-          await sleep(Math.min(retryAfter * 1000, maxDelay));
+          waited += wait;
+          await sleep(wait);
           continue;
         }
         if (status === 400 && !plain && /can't parse entities|unsupported start tag|can't find end tag/i.test(description)) {
@@ -86,12 +100,10 @@ export function createNotifier(opts: NotifierOptions): BotNotifier {
         }
         const retryable = status === undefined || status >= 500;
         attempts++;
-        if (!retryable || attempts >= maxAttempts) {
-          logger.error({ chatId, status, description, attempts, critical }, 'notification failed; giving up');
-          return false;
-        }
         const delay = Math.min(baseDelay * 2 ** (attempts - 1), maxDelay);
+        if (!retryable || attempts >= maxAttempts || waited + delay > budget) return giveUp({ status, description, attempts });
         logger.warn({ chatId, status, description, attempt: attempts, delayMs: delay }, 'notification failed; retrying');
+        waited += delay;
         await sleep(delay);
       }
     }
@@ -113,16 +125,16 @@ export function createNotifier(opts: NotifierOptions): BotNotifier {
     }
   }
 
-  const recipients = (alertsOnly: boolean) =>
-    config.telegram.allowedUsers.filter((id) => !alertsOnly || store.data.users[String(id)]?.alerts !== false);
+  const recipients = (alertsOnly: boolean, except: readonly number[] = []) =>
+    config.telegram.allowedUsers.filter((id) => !except.includes(id) && (!alertsOnly || store.data.users[String(id)]?.alerts !== false));
 
   return {
     send,
     async broadcast(render, sendOpts) {
-      await Promise.all(recipients(false).map((id) => send(id, render, sendOpts)));
+      await Promise.all(recipients(false, sendOpts?.except).map((id) => send(id, render, sendOpts)));
     },
     async alert(render, sendOpts) {
-      await Promise.all(recipients(true).map((id) => send(id, render, sendOpts)));
+      await Promise.all(recipients(true, sendOpts?.except).map((id) => send(id, render, sendOpts)));
     },
   };
 }

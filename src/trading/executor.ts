@@ -127,6 +127,10 @@ export interface Executor {
   recover(): Promise<RecoveryReport[]>;
   /** runs fn under the trading lock */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
+  /** resolves once the critical alerts fired so far were delivered or given up on */
+  alertsSettled(): Promise<void>;
+  /** shutdown: recover() stops waiting and leaves intents it has not started on pending (for the next start) */
+  halt(): void;
 }
 
 const MAX_UNWIND_ATTEMPTS = 3;
@@ -173,6 +177,10 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   /** during recover(): the latest moment any order of the intents being recovered may have been sent */
   let recoverySentAt = 0;
   const mode = port.mode;
+
+  let halted = false;
+  let onHalt!: () => void;
+  const haltedSignal = new Promise<void>((r) => (onHalt = r));
 
   let chain: Promise<unknown> = Promise.resolve();
   function exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -304,15 +312,26 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       findIntent(d, intent.id).updatedAt = now();
     });
     const outcome = { kind: 'unknown' as const, symbol: intent.symbol, market, clientOrderId: cid, error };
-    await alert(outcome, intent);
+    alert(outcome, intent);
     return outcome;
   }
 
-  async function alert(outcome: Outcome, intent: Pick<Intent, 'chatId' | 'userId'>): Promise<void> {
+  /** critical alerts still being delivered (the notifier retries them for long) */
+  const pendingAlerts = new Set<Promise<void>>();
+
+  /**
+   * Fires the critical alert WITHOUT waiting for it: delivery (retried by the notifier while
+   * Telegram is down) must not hold the trading lock, or an emergency /close would wait for it.
+   */
+  function alert(outcome: Outcome, intent: Pick<Intent, 'chatId' | 'userId'>): void {
+    const failed = (err: unknown) => logger.error({ err: errorMessage(err), outcome }, 'critical alert could not be sent');
     try {
-      await deps.alerts?.critical(outcome, { chatId: intent.chatId, userId: intent.userId });
+      const sent = deps.alerts?.critical(outcome, { chatId: intent.chatId, userId: intent.userId });
+      if (!sent) return;
+      const p = sent.catch(failed).finally(() => pendingAlerts.delete(p));
+      pendingAlerts.add(p);
     } catch (err) {
-      logger.error({ err: errorMessage(err), outcome }, 'critical alert could not be sent');
+      failed(err);
     }
   }
 
@@ -488,7 +507,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       // the exact short still held (a multiple of the futures step: exchange quantities)
       manual: [{ market: 'futures', side: 'BUY', qty: toPlain(futuresHeld), symbol: intent.symbol, reduceOnly: true }],
     };
-    await alert(outcome, intent);
+    alert(outcome, intent);
     return outcome;
   }
 
@@ -682,7 +701,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         spotQty: toPlain(sellQty),
         error: spot && !spot.ok ? spot.error : { message: 'unknown' },
       };
-      await alert(outcome, intent);
+      alert(outcome, intent);
       return outcome;
     }
     const base = { symbol: intent.symbol, positionId: intent.positionId, ...(futuresFill ? { futures: futuresFill } : {}), ...(spotFill ? { spot: spotFill } : {}) };
@@ -861,9 +880,13 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       // "never placed" only once that request can no longer be accepted: wait that out (≤ 7 s).
       recoverySentAt = Math.max(startedAt, lastSentAt, ...pending.map((i) => i.updatedAt));
       if (pending.length && mode === 'live' && !expiredSince(recoverySentAt)) {
-        await sleep(recoverySentAt + absentAfterMs + 1 - now());
+        await Promise.race([sleep(recoverySentAt + absentAfterMs + 1 - now()), haltedSignal]);
       }
       for (const intent of pending) {
+        if (halted) {
+          logger.warn({ intentId: intent.id }, 'shutting down: intent left pending for the next start');
+          continue;
+        }
         try {
           reports.push(await recoverOne(intent));
         } catch (err) {
@@ -879,5 +902,12 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     close: (plan) => exclusive(() => closeLocked(plan)),
     recover,
     exclusive,
+    alertsSettled: async () => {
+      await Promise.allSettled([...pendingAlerts]);
+    },
+    halt() {
+      halted = true;
+      onHalt();
+    },
   };
 }

@@ -72,6 +72,8 @@ export type ClosePreviewResult = { kind: 'preview'; token: string; preview: Clos
 export type ConfirmResult =
   | { kind: 'expired' }
   | { kind: 'not_yours' }
+  /** the bot is shutting down: nothing was sent */
+  | { kind: 'stopping' }
   /** nothing was sent: the re-check or a guard refused (moved price, flipped funding, paused…) */
   | { kind: 'refused'; error: UserError; preview: Preview }
   | { kind: 'open'; preview: OpenPreview; outcome: OpenOutcome }
@@ -101,6 +103,8 @@ export interface TradingService {
   recover(): Promise<RecoveryReport[]>;
   /** symbols with a position that /close can act on */
   closable(): Position[];
+  /** shutdown: from now on confirms send nothing (also those already waiting for the lock) and recovery stops waiting */
+  shutdown(): void;
 }
 
 interface Pending {
@@ -119,6 +123,8 @@ interface Pending {
 
 /** thrown by the confirm guard when the token ran out while waiting for the trading lock */
 class TokenExpired extends Error {}
+/** thrown by the confirm guard when shutdown began while waiting for the trading lock */
+class ShuttingDown extends Error {}
 
 /** url-safe, 16 chars: `trade:ok:<token>` stays far below Telegram's 64-byte callback_data */
 export const newToken = (): string => randomBytes(12).toString('base64url');
@@ -316,7 +322,10 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
     }
   }
 
+  let stopping = false;
+
   async function confirm(token: string, userId: number): Promise<ConfirmResult> {
+    if (stopping) return { kind: 'stopping' };
     const claimed = claim(token, userId);
     if (claimed === 'expired') return { kind: 'expired' };
     if (claimed === 'not_yours') return { kind: 'not_yours' };
@@ -325,6 +334,7 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
     // Expiry and the 1 % / funding re-check run under the trading lock, right before the intent
     // write: waiting for the lock (another trade, recovery) must not let stale prices through.
     const fresh = async (): Promise<void> => {
+      if (stopping) throw new ShuttingDown();
       if (p.expiresAt < now()) throw new TokenExpired();
       await recheck(p);
     };
@@ -367,6 +377,7 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
       return { kind: 'close', preview, outcome };
     } catch (err) {
       if (err instanceof TokenExpired) return { kind: 'expired' };
+      if (err instanceof ShuttingDown) return { kind: 'stopping' };
       if (err instanceof UserError) return { kind: 'refused', error: err, preview };
       if (err instanceof ExchangeError) {
         logger.warn({ symbol: preview.symbol, err: errorMessage(err) }, 'confirm re-check failed; nothing sent');
@@ -394,5 +405,10 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
     return reports;
   }
 
-  return { mode: port.mode, previewOpen, previewClose, confirm, cancel, recover, closable };
+  function shutdown(): void {
+    stopping = true;
+    executor.halt();
+  }
+
+  return { mode: port.mode, previewOpen, previewClose, confirm, cancel, recover, closable, shutdown };
 }

@@ -289,14 +289,11 @@ describe('error mapping', () => {
     const b = client({ timeoutMs: 200 });
     try {
       fake.inject('/fapi/v1/premiumIndex', 'hang');
-      let t0 = performance.now();
+      // the message names the per-request timeout (not a socket close or the test runner's limit)
       await assert.rejects(b.futures.premiumIndex(), (e) => e instanceof RetryableError && /timeout/i.test(e.message));
-      assert.ok(performance.now() - t0 < 1500);
       await b.futures.balances(); // sync first so the order itself is what hangs
       fake.inject({ path: '/fapi/v1/order', method: 'POST' }, { fillThenFail: 'hang' });
-      t0 = performance.now();
-      await assert.rejects(b.futures.newOrder({ ...FUT_ORDER, newClientOrderId: cid() }), UnknownOutcomeError);
-      assert.ok(performance.now() - t0 < 1500);
+      await assert.rejects(b.futures.newOrder({ ...FUT_ORDER, newClientOrderId: cid() }), (e) => e instanceof UnknownOutcomeError && /timeout/i.test(e.message));
       assert.equal(fake.orders.length, 1, 'the hung order was executed');
       // the pool recovers: the next request works
       assert.equal((await b.futures.premiumIndex()).length, 8);

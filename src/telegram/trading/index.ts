@@ -21,5 +21,5 @@ export const tradingFeature: Feature = (bot, deps) => {
   const ttl = deps.config.confirmTtlSeconds;
   openCommand(bot, trading, ttl);
   closeCommand(bot, trading, ttl);
-  confirmActions(bot, trading);
+  confirmActions(bot, trading, deps.notifier);
 };

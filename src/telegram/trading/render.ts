@@ -156,7 +156,7 @@ export function renderOutcome(t: Translator, outcome: Outcome, mode: string): st
 }
 
 /** The preview message after the tap: the preview stays above, the result below, no buttons. */
-export function renderConfirmResult(t: Translator, r: Exclude<ConfirmResult, { kind: 'expired' } | { kind: 'not_yours' }>): string {
+export function renderConfirmResult(t: Translator, r: Exclude<ConfirmResult, { kind: 'expired' } | { kind: 'not_yours' } | { kind: 'stopping' }>): string {
   if (r.kind === 'refused') return `${previewBody(t, r.preview)}\n\n${userErrorText(t, r.error)}`;
   return renderOutcome(t, r.outcome, r.preview.mode);
 }

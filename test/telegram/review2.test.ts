@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { Telegram } from 'telegraf';
+import { StoreError } from '../../src/errors.js';
+import { createLogger } from '../../src/logger.js';
+import { createI18n } from '../../src/telegram/i18n.js';
+import { createNotifier } from '../../src/telegram/notifier.js';
+import { FAKE_API_KEY, FAKE_API_SECRET } from '../fakes/binance.js';
+import { startFakeTelegram, type RecordedCall } from '../fakes/telegram.js';
+import { startHarness, waitUntil, type Harness } from './harness.js';
+
+/** Review fixes: outcomes never lost, pushed to every allowlisted user; alerts outside the lock; retry budgets; poll backoff. */
+
+const OWNER = 111;
+const PARTNER = 222;
+
+function okData(call: RecordedCall): string {
+  const raw = call.body.reply_markup;
+  return (typeof raw === 'string' ? JSON.parse(raw) : raw).inline_keyboard[0][0].callback_data as string;
+}
+
+async function preview(h: Harness, text: string): Promise<RecordedCall> {
+  const reply = h.tg.nextCall('sendMessage', (c) => c.body.chat_id === OWNER && c.body.reply_markup !== undefined);
+  h.tg.sendText(OWNER, text);
+  return reply;
+}
+
+describe('confirm outcome (paper, two allowlisted users)', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ allowed: [OWNER, PARTNER] });
+    await h.running.launched;
+  });
+  after(() => h.close());
+  afterEach(() => h.tg.clearInjections());
+
+  it('a fill is pushed to the other allowlisted users; the initiator only gets the edited preview', async () => {
+    const p = await preview(h, '/open BTCUSDT 0.01');
+    h.tg.clearCalls();
+    const edit = h.tg.nextCall('editMessageText');
+    const pushed = h.tg.nextCall('sendMessage', (c) => c.body.chat_id === PARTNER);
+    h.tg.sendCallback(OWNER, okData(p), { messageId: p.result.message_id, chatId: OWNER });
+    assert.match(String((await edit).body.text), /Opened BTCUSDT/);
+    assert.match(String((await pushed).body.text), /Opened BTCUSDT/);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(h.tg.sentTexts(OWNER), [], 'no duplicate to the initiator');
+  });
+
+  it('edit fails and the fallback hits a 429: the outcome is retried and delivered', async () => {
+    const p = await preview(h, '/close BTCUSDT');
+    h.tg.inject({ method: 'editMessageText', status: 400, description: "Bad Request: message can't be edited" });
+    h.tg.inject({ method: 'sendMessage', status: 429, retryAfter: 1, description: 'Too Many Requests: retry after 1' });
+    h.tg.clearCalls();
+    const delivered = h.tg.waitFor('sendMessage', (c) => c.body.chat_id === OWNER && c.error === undefined && /Closed BTCUSDT/.test(String(c.body.text)), 8000);
+    h.tg.sendCallback(OWNER, okData(p), { messageId: p.result.message_id, chatId: OWNER });
+    await delivered;
+  });
+
+  it('confirm throwing unexpectedly (StoreError) shows "outcome unknown — check /status", not a generic toast', async () => {
+    const p = await preview(h, '/open ETHUSDT 0.1');
+    const trading = h.running.deps.services.trading!;
+    const real = trading.confirm;
+    trading.confirm = async () => {
+      throw new StoreError('disk full', h.dataFile);
+    };
+    try {
+      const edit = h.tg.nextCall('editMessageText');
+      h.tg.sendCallback(OWNER, okData(p), { messageId: p.result.message_id, chatId: OWNER });
+      const text = String((await edit).body.text);
+      assert.match(text, /Outcome unknown/);
+      assert.match(text, /\/status/);
+    } finally {
+      trading.confirm = real;
+    }
+  });
+
+  it('once shutdown began, a confirm sends nothing and says so', async () => {
+    const p = await preview(h, '/open SOLUSDT 1');
+    const positions = h.running.deps.store.data.positions.length;
+    h.running.deps.services.trading!.shutdown();
+    const answer = h.tg.nextCall('answerCallbackQuery');
+    h.tg.sendCallback(OWNER, okData(p), { messageId: p.result.message_id, chatId: OWNER });
+    assert.match(String((await answer).body.text), /shutting down/);
+    assert.equal(h.running.deps.store.data.positions.length, positions);
+  });
+});
+
+describe('critical alerts do not hold the trading lock', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ allowed: [OWNER], env: { TRADING_MODE: 'live', BINANCE_API_KEY: FAKE_API_KEY, BINANCE_API_SECRET: FAKE_API_SECRET } });
+    await h.running.launched;
+  });
+  after(async () => {
+    h.tg.clearInjections();
+    await h.close();
+  });
+
+  it('with Telegram rate-limiting, the naked-short outcome is shown at once and the lock is free', async () => {
+    const p = await preview(h, '/open ETHUSDT 0.1');
+    h.binance.inject({ path: '/api/v3/order', method: 'POST' }, { code: -2010 });
+    h.binance.inject({ path: '/fapi/v1/order', method: 'POST', when: (r) => r.params.reduceOnly === 'true' }, { code: -2022 }, { times: 3 });
+    h.tg.inject({ method: 'sendMessage', status: 429, retryAfter: 3, times: 2 });
+    const edit = h.tg.nextCall('editMessageText', undefined, 4000);
+    h.tg.sendCallback(OWNER, okData(p), { messageId: p.result.message_id, chatId: OWNER });
+    assert.match(String((await edit).body.text), /naked short/);
+    const free = await Promise.race([h.running.deps.services.trading!.executor.exclusive(async () => 'free'), new Promise((r) => setTimeout(() => r('held'), 1000))]);
+    assert.equal(free, 'free');
+    await waitUntil(() => h.tg.calls.some((c) => c.method === 'sendMessage' && c.error === 429), 'the alert being attempted');
+  });
+});
+
+describe('notifier retry budget', () => {
+  it('a critical message rate-limited forever gives up within its time budget and logs at error', async () => {
+    const tg = await startFakeTelegram();
+    const logs: Array<Record<string, unknown>> = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _e, cb) {
+        for (const l of chunk.toString().split('\n')) if (l.trim()) logs.push(JSON.parse(l) as Record<string, unknown>);
+        cb();
+      },
+    });
+    const sleeps: number[] = [];
+    const notifier = createNotifier({
+      telegram: new Telegram(tg.token, { apiRoot: tg.url }),
+      config: { telegram: { allowedUsers: [1], apiRoot: tg.url }, locale: 'en' } as never,
+      store: { data: { users: {} } as never },
+      i18n: createI18n(),
+      logger: createLogger({ level: 'info', destination }),
+      sleep: async (ms) => void sleeps.push(ms),
+    });
+    try {
+      tg.inject({ method: 'sendMessage', status: 429, retryAfter: 60, times: 1000 });
+      await notifier.send(1, () => ({ text: 'NAKED SHORT' }), { critical: true });
+      const total = sleeps.reduce((a, b) => a + b, 0);
+      assert.ok(total <= 15 * 60_000, `waited ${total} ms`);
+      assert.ok(sleeps.length >= 10, 'retried for long first');
+      assert.ok(logs.some((l) => l.level === 50 && /CRITICAL notification undeliverable/.test(String(l.msg))), 'logged at error');
+      // non-critical: capped
+      tg.clearInjections();
+      sleeps.length = 0;
+      tg.inject({ method: 'sendMessage', status: 429, retryAfter: 60, times: 1000 });
+      await notifier.broadcast(() => ({ text: 'signal' }));
+      assert.ok(sleeps.reduce((a, b) => a + b, 0) <= 120_000);
+    } finally {
+      await tg.close();
+    }
+  });
+
+  it('broadcast except leaves out the given users', async () => {
+    const tg = await startFakeTelegram();
+    const notifier = createNotifier({
+      telegram: new Telegram(tg.token, { apiRoot: tg.url }),
+      config: { telegram: { allowedUsers: [1, 2, 3], apiRoot: tg.url }, locale: 'en' } as never,
+      store: { data: { users: {} } as never },
+      i18n: createI18n(),
+      logger: createLogger({ level: 'silent' }),
+    });
+    try {
+      await notifier.broadcast(() => ({ text: 'x' }), { except: [2] });
+      assert.deepEqual([1, 2, 3].map((id) => tg.sentTexts(id).length), [1, 0, 1]);
+    } finally {
+      await tg.close();
+    }
+  });
+});
+
+describe('polling backoff with a persistent 409', () => {
+  it('keeps doubling: getMe succeeding does not reset the delay', async () => {
+    const h = await startHarness({ allowed: [OWNER], beforeStart: (tg) => tg.inject({ method: 'getUpdates', status: 409, times: 4 }) });
+    try {
+      await waitUntil(() => h.logs.filter((l) => /another instance/.test(String(l.msg))).length >= 4, '409 logs', 8000);
+      assert.deepEqual(h.logs.filter((l) => /another instance/.test(String(l.msg))).map((l) => l.retryInMs), [50, 100, 200, 400]);
+    } finally {
+      await h.close();
+    }
+  });
+});
