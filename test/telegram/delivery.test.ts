@@ -10,7 +10,7 @@ import { FAKE_API_KEY, FAKE_API_SECRET } from '../fakes/binance.js';
 import { startFakeTelegram, type RecordedCall } from '../fakes/telegram.js';
 import { startHarness, waitUntil, type Harness } from './harness.js';
 
-/** Review fixes: outcomes never lost, pushed to every allowlisted user; alerts outside the lock; retry budgets; poll backoff. */
+/** Delivery: trade outcomes are never lost and reach every allowlisted user; alerts are sent outside the trading lock with bounded retries; polling backs off on 409. */
 
 const OWNER = 111;
 const PARTNER = 222;

@@ -15,7 +15,8 @@ import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
 import { CHAT, USER, harness, silent, type Harness } from './helpers.js';
 
 /**
- * Review findings (P1-1 … P3-8): each test pins one defect against a scripted port (what the
+ * Money-path safeguards: each test pins one failure mode (a second sell, a premature "absent",
+ * a stale price under the lock, a naked short outside the cap …) against a scripted port (what the
  * executor decides) or the fake Binance (what crossed the wire).
  */
 
@@ -98,7 +99,7 @@ function executorOn(port: ExchangePort, extra: { critical?: Outcome[] } = {}) {
 
 const openPlan = { symbol: 'BTCUSDT', baseAsset: 'BTC', qty: '1', spotStep: '0.001', userId: 1, chatId: 1 };
 
-describe('P1-1: no second order on a position while an earlier one is unresolved', () => {
+describe('no second order on a position while an earlier one is unresolved', () => {
   test('a second /close while the first close SELL is unknown is refused; the spot is sold once', async () => {
     const s = scripted();
     const { ex } = executorOn(s.port);
@@ -123,7 +124,7 @@ describe('P1-1: no second order on a position while an earlier one is unresolved
   });
 });
 
-describe('P1-2: "not found" right after an unknown send is not "never placed"', () => {
+describe('"not found" right after an unknown send is not "never placed"', () => {
   test('close: spot SELL unknown then not found → unknown, pending, no new client order id', async () => {
     const s = scripted();
     const critical: Outcome[] = [];
@@ -156,7 +157,7 @@ describe('P1-2: "not found" right after an unknown send is not "never placed"', 
   });
 });
 
-describe('P2-3: nothing but the spot order between the futures fill and the spot order', () => {
+describe('nothing but the spot order between the futures fill and the spot order', () => {
   test('the executor passes the base asset; the live port does not look up rules before the spot order', async () => {
     const s = scripted();
     const { ex } = executorOn(s.port);
@@ -180,7 +181,7 @@ describe('P2-3: nothing but the spot order between the futures fill and the spot
   });
 });
 
-describe('P2-5: an unwind whose outcome is unknown stays pending for recovery', () => {
+describe('an unwind whose outcome is unknown stays pending for recovery', () => {
   test('spot rejected, unwind unknown → intent pending (not broken), paused, alerted; recovery finds the U fill', async () => {
     let uFill: LegFill | undefined;
     const s = scripted({
@@ -213,7 +214,7 @@ describe('P2-5: an unwind whose outcome is unknown stays pending for recovery', 
   });
 });
 
-describe('P3-8: an unwind after a partial spot fill is rounded down to the futures step', () => {
+describe('an unwind after a partial spot fill is rounded down to the futures step', () => {
   test('shorted 1, spot bought 0.0123 → unwind 0.987 (futures step 0.001), not 0.9877', async () => {
     const s = scripted({ placeSpot: async (o) => fillOf(o, '0.0123') });
     const { ex } = executorOn(s.port);
@@ -226,7 +227,7 @@ describe('P3-8: an unwind after a partial spot fill is rounded down to the futur
   });
 });
 
-describe('P3-7: the total cap counts a naked short', () => {
+describe('the total cap counts a naked short', () => {
   test('a broken position (short, no spot) counts its futures notional toward MAX_TOTAL_USDT', async () => {
     await store.update((d) => {
       d.positions.push({ id: 'p1', symbol: 'ETHUSDT', baseAsset: 'ETH', mode: 'live', status: 'broken', openedAt: 1, spotQty: '0', futuresQty: '1', spotEntryPrice: '0', futuresEntryPrice: '900' });
@@ -255,7 +256,7 @@ describe('against the fake Binance', () => {
     h = await harness({ fakeInstance: fake });
   });
 
-  test('P1-1: /close preview is refused while an earlier close of the position is pending', async () => {
+  test('/close preview is refused while an earlier close of the position is pending', async () => {
     const { token } = await h.trading.previewOpen(USER, CHAT, 'BTCUSDT', '0.01');
     await h.trading.confirm(token, USER);
     await h.store.update((d) => {
@@ -264,7 +265,7 @@ describe('against the fake Binance', () => {
     await assert.rejects(() => h.trading.previewClose(USER, CHAT, 'BTCUSDT'), (e: unknown) => e instanceof UserError && e.key === 'trading.error.unresolved');
   });
 
-  test('P2-4: ledger spot above the balance (lost base commission): the SELL asks for what is held; the rest is dust', async () => {
+  test('ledger spot above the balance (lost base commission): the SELL asks for what is held; the rest is dust', async () => {
     const { token } = await h.trading.previewOpen(USER, CHAT, 'BTCUSDT', '0.01');
     await h.trading.confirm(token, USER);
     const pos = h.store.data.positions[0]!;
@@ -289,7 +290,7 @@ describe('against the fake Binance', () => {
     assert.ok(fake.requestsTo('/api/v3/account', 'GET').every((x) => x.at < futuresAt));
   });
 
-  test('P3-6: the 1 % re-check runs under the trading lock: a price move while waiting for it refuses', async () => {
+  test('the 1 % re-check runs under the trading lock: a price move while waiting for it refuses', async () => {
     const { token } = await h.trading.previewOpen(USER, CHAT, 'BTCUSDT', '0.01');
     let release!: () => void;
     const held = h.trading.executor.exclusive(() => new Promise<void>((r) => (release = r)));
@@ -303,7 +304,7 @@ describe('against the fake Binance', () => {
     assert.equal(h.orders().length, 0);
   });
 
-  test('P3-6: a token that expires while waiting for the lock places nothing', async () => {
+  test('a token that expires while waiting for the lock places nothing', async () => {
     const { token } = await h.trading.previewOpen(USER, CHAT, 'BTCUSDT', '0.01');
     let release!: () => void;
     const held = h.trading.executor.exclusive(() => new Promise<void>((r) => (release = r)));
