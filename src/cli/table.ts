@@ -1,5 +1,5 @@
 import { ConfigError, ExchangeError, errorMessage } from '../errors.js';
-import type { ScanResult, SymbolSignal } from '../market/types.js';
+import type { ScanResult, SignalWarning, SymbolSignal } from '../market/types.js';
 
 /**
  * Pure presentation for `npm run scan`: argument parsing, the ranked table, the summary line and
@@ -58,6 +58,16 @@ interface Column {
   cell: (r: SymbolSignal, now: number) => string;
 }
 
+
+/** The terminal has no locales; short plain words instead of the internal codes. */
+const WARNING_TEXT: Record<SignalWarning, string> = {
+  settlement_soon: 'settles <15m',
+  compressing: 'compressing',
+  capped_1h: '1h interval (capped)',
+  negative_funding: 'negative funding',
+  thin_history: 'thin history',
+};
+
 const COLUMNS: Column[] = [
   { title: 'SYMBOL', right: false, cell: (r) => r.symbol },
   { title: 'INT', right: true, cell: (r) => `${r.intervalHours}h` },
@@ -69,7 +79,7 @@ const COLUMNS: Column[] = [
   { title: 'NET APR %', right: true, cell: (r) => signed(r.netApr, 2) },
   { title: 'NEXT FUNDING', right: false, cell: (r, now) => (r.nextFundingTime > 0 ? `${utcHm(r.nextFundingTime)} in ${countdown(r.nextFundingTime - now)}` : '—') },
   { title: 'SIG', right: false, cell: (r) => (r.isSignal ? '✓' : '·') },
-  { title: 'WARNINGS', right: false, cell: (r) => r.warnings.join(',') },
+  { title: 'WARNINGS', right: false, cell: (r) => r.warnings.map((w) => WARNING_TEXT[w]).join(', ') },
 ];
 
 /** The ranked table, one row per symbol, numbers right-aligned. */

@@ -65,10 +65,10 @@ describe('npm run scan', () => {
       ['TRBUSDT', 'LPTUSDT', 'SOLUSDT', 'ETHUSDT', 'BTCUSDT', 'GTCUSDT', 'XRPUSDT'],
       '1000PEPEUSDT has no spot pair; the 1h and 4h symbols rank on their annualised funding',
     );
-    assert.match(table[0] ?? '', /^TRBUSDT\s+1h\s+\+0\.0350\s+\+306\.60\s+\+\d+\.\d\d .*✓\s+capped_1h$/);
+    assert.match(table[0] ?? '', /^TRBUSDT\s+1h\s+\+0\.0350\s+\+306\.60\s+\+\d+\.\d\d .*✓\s+1h interval \(capped\)$/);
     assert.match(table[1] ?? '', /^LPTUSDT\s+4h\s+\+0\.0250\s+\+54\.75\s+\+\d+\.\d\d .*✓$/);
     assert.match(table[3] ?? '', /^ETHUSDT\s+8h\s+\+0\.0100\s+\+10\.95\s+—\s.*\+7\.30\s+\d\d:\d\d in \S+\s+·$/, 'no history, no signal');
-    assert.match(table[6] ?? '', /^XRPUSDT\s+8h\s+-0\.0045\s+-4\.93\s.*·\s+negative_funding$/);
+    assert.match(table[6] ?? '', /^XRPUSDT\s+8h\s+-0\.0045\s+-4\.93\s.*·\s+negative funding$/);
 
     const paths = fake.requests.map((q) => q.path);
     assert.equal(paths.filter((p) => p === '/fapi/v1/premiumIndex').length, 1);
