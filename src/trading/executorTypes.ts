@@ -1,0 +1,120 @@
+import type { Side } from '../binance/types.js';
+import type { Intent, StoreData } from '../ledger/schema.js';
+import type { Store } from '../ledger/store.js';
+import type { Logger } from '../logger.js';
+import type { ExchangePort, Leg, LegFill } from './port.js';
+
+/** The executor's public shapes: what callers pass in (plans, deps) and get back (outcomes). */
+
+export interface ErrorInfo {
+  message: string;
+  code?: number;
+  /** 429 (not a ban): how long until the exchange takes orders again */
+  retryAfterMs?: number;
+}
+
+export interface ManualStep {
+  market: Leg;
+  side: Side;
+  qty: string;
+  symbol: string;
+  reduceOnly: boolean;
+}
+
+export type OpenOutcome =
+  | { kind: 'opened'; symbol: string; positionId: string; futures: LegFill; spot: LegFill; spotHeld: string; futuresHeld: string; excess?: LegFill }
+  | { kind: 'not_placed'; action: 'open'; symbol: string; error: ErrorInfo }
+  | { kind: 'unwound'; symbol: string; futures: LegFill; unwind: LegFill[]; spotError: ErrorInfo }
+  | { kind: 'broken'; symbol: string; futures: LegFill; spotError: ErrorInfo; unwindError: ErrorInfo; manual: ManualStep[] }
+  | { kind: 'unknown'; symbol: string; market: Leg; clientOrderId: string; error: ErrorInfo };
+
+export type CloseOutcome =
+  | { kind: 'closed'; symbol: string; positionId: string; futures?: LegFill; spot?: LegFill; dustQty: string }
+  | { kind: 'partial'; symbol: string; positionId: string; futures?: LegFill; spot?: LegFill; futuresLeft: string; spotLeft: string }
+  | { kind: 'not_placed'; action: 'close'; symbol: string; error: ErrorInfo }
+  | { kind: 'spot_failed'; symbol: string; positionId: string; futures?: LegFill; spotQty: string; error: ErrorInfo }
+  | { kind: 'unknown'; symbol: string; market: Leg; clientOrderId: string; error: ErrorInfo };
+
+export type Outcome = OpenOutcome | CloseOutcome;
+
+export interface RecoveryReport {
+  intentId: string;
+  kind: Intent['kind'];
+  symbol: string;
+  userId: number;
+  chatId: number;
+  /** what the orders were found to be */
+  found: { futures: string; spot: string };
+  outcome: Outcome;
+}
+
+/** Tells people about things that cannot wait for a reply: unwind failures, unknown orders. */
+export interface TradingAlerts {
+  critical(outcome: Outcome, ctx: { chatId: number; userId: number }): Promise<void>;
+}
+
+export interface OpenPlan {
+  symbol: string;
+  baseAsset: string;
+  /** already rounded to both markets' steps */
+  qty: string;
+  /** spot market step (LOT_SIZE ∩ MARKET_LOT_SIZE) for re-rounding a partial futures fill */
+  spotStep: string;
+  /** futures market step: an unwind after a partial spot fill is rounded down to it */
+  futuresStep?: string;
+  userId: number;
+  chatId: number;
+  /**
+   * Runs inside the lock before anything is written (state checks, the 1 % / funding re-check,
+   * token expiry); throws UserError to refuse. Nothing but the intent write follows it.
+   */
+  guard?: (data: StoreData) => void | Promise<void>;
+}
+
+export interface ClosePlan {
+  positionId: string;
+  spotStep: string;
+  /** spot sells below this are dust (spot minQty) */
+  spotMinQty?: string;
+  /**
+   * live: free spot balance of the base asset, read at preview. The SELL never asks for more
+   * than this (a lost commission can leave the ledger above what is held); the rest is dust.
+   */
+  spotAvailable?: string;
+  userId: number;
+  chatId: number;
+  guard?: (data: StoreData) => void | Promise<void>;
+}
+
+export interface ExecutorDeps {
+  store: Store;
+  port: ExchangePort;
+  logger: Logger;
+  alerts?: TradingAlerts;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** waits before each query of an unknown order (default 100, 300, 700, 1500 ms) */
+  queryDelaysMs?: number[];
+  /** waits before each retry of a failed spot SELL on close (default 500, 1000, 2000 ms: 3 retries) */
+  sellRetryDelaysMs?: number[];
+  newId?: () => string;
+  /**
+   * An order whose send outcome is unknown may still be accepted by the exchange until its
+   * request timestamp + recvWindow has passed; only after this long (recvWindow 5 s + 2 s
+   * margin) may "not found" be read as "never placed". Default 7000 ms.
+   */
+  absentAfterMs?: number;
+}
+
+export interface Executor {
+  open(plan: OpenPlan): Promise<OpenOutcome>;
+  close(plan: ClosePlan): Promise<CloseOutcome>;
+  /** resolves every pending intent against the exchange; call before the bot starts taking commands */
+  recover(): Promise<RecoveryReport[]>;
+  /** runs fn under the trading lock */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+  /** resolves once the critical alerts fired so far were delivered or given up on */
+  alertsSettled(): Promise<void>;
+  /** shutdown: recover() stops waiting and leaves intents it has not started on pending (for the next start) */
+  halt(): void;
+}

@@ -1,0 +1,213 @@
+import type { Side } from '../binance/types.js';
+import type { Intent, IntentLeg, Position } from '../ledger/schema.js';
+import { dec, floorToStep, toPlain } from '../money.js';
+import { addFill, checkNoPending, clientOrderId, complete, fillRow, findIntent, findPosition, legPatch, type ExecutorContext, type Placed } from './executorContext.js';
+import type { ErrorInfo, OpenOutcome, OpenPlan } from './executorTypes.js';
+import { executedOf, place, undetermined } from './orders.js';
+import type { Leg, LegFill } from './port.js';
+import { unwindFutures } from './unwind.js';
+
+/**
+ * Opening: the intent is written first, then the futures short, then at once the spot buy of
+ * what was actually shorted; whatever the spot leg did not cover is bought back (unwind.ts).
+ */
+
+export async function finishOpen(ctx: ExecutorContext, intent: Intent, futures: LegFill, spotPlaced: Placed | undefined, queryFirst: boolean, futuresStep?: string): Promise<OpenOutcome> {
+  const { store, now, alert } = ctx;
+  const shorted = dec(futures.executedQty);
+  const spotError: ErrorInfo = spotPlaced && !spotPlaced.ok ? spotPlaced.error : { message: 'spot quantity below the spot step' };
+
+  if (spotPlaced && !spotPlaced.ok && spotPlaced.kind === 'unknown') {
+    const futuresFill = await complete(ctx, 'futures', intent.symbol, futures);
+    return undetermined(ctx, intent, 'spot', intent.legs.spot?.clientOrderId ?? '', spotPlaced, (d) => {
+      const i = findIntent(d, intent.id);
+      i.legs.futures.state = 'filled';
+      i.legs.futures.orderId = futures.orderId;
+      i.legs.futures.executedQty = toPlain(shorted);
+      if (i.legs.spot) legPatch(i.legs.spot, spotPlaced);
+      addFill(d, fillRow(ctx, i, 'futures', 'SELL', 'open', futuresFill, false));
+      const pos = findPosition(d, i.positionId);
+      if (pos) {
+        pos.futuresQty = toPlain(shorted);
+        pos.futuresEntryPrice = toPlain(futuresFill.avgPrice);
+      }
+    });
+  }
+
+  // Whatever the spot leg did not cover is a naked short: buy it back before anything else.
+  const bought = spotPlaced?.ok ? dec(spotPlaced.fill.executedQty) : dec(0);
+  // A futures order must be a multiple of the futures step: what is below it cannot be bought back.
+  const excess = futuresStep && dec(futuresStep).gt(0) ? floorToStep(shorted.minus(bought), futuresStep) : shorted.minus(bought);
+  let unwind: Awaited<ReturnType<typeof unwindFutures>> | undefined;
+  if (excess.gt(0)) unwind = await unwindFutures(ctx, intent, excess, queryFirst);
+
+  if (unwind && !unwind.ok && unwind.unknown) {
+    // The buy-back may or may not have executed: not 'broken' (final) but pending, so
+    // recovery queries the U order instead of leaving the short for manual steps.
+    const futuresFill = await complete(ctx, 'futures', intent.symbol, futures);
+    const spotFill = spotPlaced?.ok && bought.gt(0) ? await complete(ctx, 'spot', intent.symbol, spotPlaced.fill) : undefined;
+    const known = unwind.fills.reduce((a, f) => a.plus(f.executedQty), dec(0));
+    const unwindFills = await Promise.all(unwind.fills.map((f) => complete(ctx, 'futures', intent.symbol, f)));
+    const cid = unwind.clientOrderId;
+    return undetermined(ctx, intent, 'futures', cid, { ok: false, kind: 'unknown', error: unwind.error }, (d) => {
+      const i = findIntent(d, intent.id);
+      i.legs.futures.state = 'filled';
+      i.legs.futures.orderId = futures.orderId;
+      i.legs.futures.executedQty = toPlain(shorted);
+      if (i.legs.spot && spotPlaced) legPatch(i.legs.spot, spotPlaced);
+      addFill(d, fillRow(ctx, i, 'futures', 'SELL', 'open', futuresFill, false));
+      if (spotFill) addFill(d, fillRow(ctx, i, 'spot', 'BUY', 'open', spotFill, false));
+      for (const f of unwindFills) addFill(d, fillRow(ctx, i, 'futures', 'BUY', 'unwind', f, true));
+      const pos = findPosition(d, i.positionId);
+      if (pos) {
+        pos.futuresQty = toPlain(shorted.minus(known));
+        pos.spotQty = toPlain(bought.minus(spotFill?.baseCommission ?? '0'));
+        pos.futuresEntryPrice = toPlain(futuresFill.avgPrice);
+        if (spotFill) pos.spotEntryPrice = toPlain(spotFill.avgPrice);
+        pos.note = `unwind ${cid} outcome unknown: up to ${excess.minus(known).toFixed()} ${i.symbol} short may be unhedged`;
+      }
+    });
+  }
+
+  // only now the slower lookups (average price, commissions) for the ledger
+  const futuresFill = await complete(ctx, 'futures', intent.symbol, futures);
+  const spotFill = spotPlaced?.ok && bought.gt(0) ? await complete(ctx, 'spot', intent.symbol, spotPlaced.fill) : undefined;
+
+  const status: Intent['status'] = !unwind || unwind.ok ? (spotFill ? 'done' : 'unwound') : 'broken';
+  const unwound = unwind?.fills.reduce((a, f) => a.plus(f.executedQty), dec(0)) ?? dec(0);
+  const futuresHeld = shorted.minus(unwound);
+  const spotHeld = bought.minus(spotFill?.baseCommission ?? '0');
+  const unwindFills = unwind ? await Promise.all(unwind.fills.map((f) => complete(ctx, 'futures', intent.symbol, f))) : [];
+
+  await store.update((d) => {
+    const i = findIntent(d, intent.id);
+    i.legs.futures.state = 'filled';
+    i.legs.futures.orderId = futures.orderId;
+    i.legs.futures.executedQty = toPlain(shorted);
+    if (i.legs.spot && spotPlaced) legPatch(i.legs.spot, spotPlaced);
+    else if (i.legs.spot && !spotPlaced) i.legs.spot.state = 'skipped';
+    i.status = status;
+    i.updatedAt = now();
+    if (status !== 'done') i.error = spotError.code !== undefined ? `${spotError.code} ${spotError.message}` : spotError.message;
+    addFill(d, fillRow(ctx, i, 'futures', 'SELL', 'open', futuresFill, false));
+    if (spotFill) addFill(d, fillRow(ctx, i, 'spot', 'BUY', 'open', spotFill, false));
+    for (const f of unwindFills) addFill(d, fillRow(ctx, i, 'futures', 'BUY', 'unwind', f, true));
+    const pos = findPosition(d, i.positionId);
+    if (pos) {
+      pos.futuresQty = toPlain(futuresHeld);
+      pos.spotQty = toPlain(spotHeld);
+      pos.futuresEntryPrice = toPlain(futuresFill.avgPrice);
+      if (spotFill) pos.spotEntryPrice = toPlain(spotFill.avgPrice);
+      if (status === 'broken') {
+        pos.status = 'broken';
+        pos.note = `unwind failed: ${futuresHeld.toFixed()} ${i.symbol} short is unhedged`;
+        d.paused = true;
+        d.pausedReason = `${i.symbol}: naked futures short after a failed unwind`;
+      } else if (spotFill) {
+        pos.status = 'open';
+      } else {
+        pos.status = 'closed';
+        pos.closedAt = now();
+        pos.note = 'spot leg failed; futures unwound';
+      }
+    }
+  });
+
+  if (status === 'done') {
+    const excessFill = unwindFills[0];
+    return {
+      kind: 'opened',
+      symbol: intent.symbol,
+      positionId: intent.positionId,
+      futures: futuresFill,
+      spot: spotFill!,
+      spotHeld: toPlain(spotHeld),
+      futuresHeld: toPlain(futuresHeld),
+      ...(excessFill ? { excess: excessFill } : {}),
+    };
+  }
+  if (status === 'unwound') return { kind: 'unwound', symbol: intent.symbol, futures: futuresFill, unwind: unwindFills, spotError };
+  const outcome: OpenOutcome = {
+    kind: 'broken',
+    symbol: intent.symbol,
+    futures: futuresFill,
+    spotError,
+    unwindError: unwind && !unwind.ok ? unwind.error : { message: 'unknown' },
+    // the exact short still held (a multiple of the futures step: exchange quantities)
+    manual: [{ market: 'futures', side: 'BUY', qty: toPlain(futuresHeld), symbol: intent.symbol, reduceOnly: true }],
+  };
+  alert(outcome, intent);
+  return outcome;
+}
+
+export async function openLocked(ctx: ExecutorContext, plan: OpenPlan): Promise<OpenOutcome> {
+  const { store, newId, now, mode } = ctx;
+  checkNoPending(ctx, plan.symbol);
+  await plan.guard?.(store.data);
+  const id = newId();
+  const t = now();
+  const qty = toPlain(plan.qty);
+  const leg = (l: 'F' | 'S', market: Leg, side: Side): IntentLeg => ({ market, side, clientOrderId: clientOrderId(id, l), qty, reduceOnly: false, state: 'pending', attempts: 0 });
+  const intent: Intent = {
+    id,
+    kind: 'open',
+    positionId: `p${id}`,
+    symbol: plan.symbol,
+    mode,
+    qty,
+    userId: plan.userId,
+    chatId: plan.chatId,
+    createdAt: t,
+    updatedAt: t,
+    status: 'pending',
+    legs: { futures: leg('F', 'futures', 'SELL'), spot: leg('S', 'spot', 'BUY') },
+  };
+  const position: Position = {
+    id: intent.positionId,
+    symbol: plan.symbol,
+    baseAsset: plan.baseAsset,
+    mode,
+    status: 'opening',
+    openedAt: t,
+    spotQty: '0',
+    futuresQty: '0',
+    spotEntryPrice: '0',
+    futuresEntryPrice: '0',
+    openedBy: plan.userId,
+  };
+  await store.update((d) => {
+    d.intents.push(structuredClone(intent));
+    d.positions.push(position);
+  });
+
+  const fut = await place(ctx, 'futures', { symbol: plan.symbol, side: 'SELL', qty, clientOrderId: intent.legs.futures.clientOrderId, baseAsset: plan.baseAsset });
+  if (!fut.ok && fut.kind === 'unknown') {
+    return undetermined(ctx, intent, 'futures', intent.legs.futures.clientOrderId, fut, (d) => legPatch(findIntent(d, id).legs.futures, fut));
+  }
+  if (!fut.ok || executedOf(fut).lte(0)) {
+    const error = fut.ok ? { message: `status ${fut.fill.status}` } : fut.error;
+    await abandonOpen(ctx, intent, fut);
+    return { kind: 'not_placed', action: 'open', symbol: plan.symbol, error };
+  }
+
+  // The spot buy goes out right away: nothing but this line between the short and the hedge.
+  const spotQty = floorToStep(fut.fill.executedQty, plan.spotStep);
+  const spot = spotQty.gt(0)
+    ? await place(ctx, 'spot', { symbol: plan.symbol, side: 'BUY', qty: toPlain(spotQty), clientOrderId: intent.legs.spot!.clientOrderId, baseAsset: plan.baseAsset })
+    : undefined;
+  return finishOpen(ctx, intent, fut.fill, spot, false, plan.futuresStep);
+}
+
+/** The futures leg never executed: nothing to undo; the position never existed. */
+export async function abandonOpen(ctx: ExecutorContext, intent: Intent, fut: Placed | undefined): Promise<void> {
+  const { store, now } = ctx;
+  await store.update((d) => {
+    const i = findIntent(d, intent.id);
+    legPatch(i.legs.futures, fut);
+    if (i.legs.spot) i.legs.spot.state = 'skipped';
+    i.status = 'failed';
+    i.error = i.legs.futures.error;
+    i.updatedAt = now();
+    d.positions = d.positions.filter((p) => p.id !== i.positionId);
+  });
+}
