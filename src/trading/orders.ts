@@ -69,11 +69,14 @@ export async function resolveByQuery(ctx: ExecutorContext, market: Leg, symbol: 
 export async function place(ctx: ExecutorContext, market: Leg, req: OrderRequest): Promise<Placed> {
   const { now, port, logger } = ctx;
   let fill: LegFill;
-  const sentAt = now();
-  ctx.lastSentAt = sentAt;
+  ctx.lastSentAt = now();
   try {
     fill = market === 'futures' ? await port.placeFutures(req) : await port.placeSpot(req);
   } catch (err) {
+    // The HTTP layer may sign later than this call (a clock sync first, a -1021 re-send), so the
+    // "could it still arrive" window starts when the answer failed, which is after any signing.
+    const sentAt = now();
+    ctx.lastSentAt = sentAt;
     if (err instanceof RejectedError || err instanceof RetryableError) {
       // A rejection, a 429/418 or a request never sent: nothing exists on the exchange.
       logger.warn({ market, symbol: req.symbol, clientOrderId: req.clientOrderId, err: errorMessage(err) }, 'order not placed');
@@ -83,7 +86,7 @@ export async function place(ctx: ExecutorContext, market: Leg, req: OrderRequest
     return resolveByQuery(ctx, market, req.symbol, req.clientOrderId, errorInfo(err), sentAt);
   }
   if (isFinalStatus(fill.status)) return { ok: true, fill };
-  return resolveByQuery(ctx, market, req.symbol, req.clientOrderId, { message: `status ${fill.status}` }, sentAt);
+  return resolveByQuery(ctx, market, req.symbol, req.clientOrderId, { message: `status ${fill.status}` }, now());
 }
 
 /** A placed order that executed nothing (EXPIRED with 0) is as good as not placed. */

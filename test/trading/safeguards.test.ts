@@ -155,6 +155,21 @@ describe('"not found" right after an unknown send is not "never placed"', () => 
     assert.equal(store.data.positions.length, 0);
     assert.equal(s.sent.length, 1, 'nothing resent');
   });
+  test('the window starts when the answer failed, not when place() was called (the client may sign later)', async () => {
+    // a clock sync (or a -1021 re-send) inside the client: the order is signed 8 s after place()
+    const s = scripted({ queryOrder: async () => null });
+    const { ex, clock } = executorOn(s.port);
+    s.set({
+      placeFutures: async () => {
+        clock.t += 8_000;
+        throw new UnknownOutcomeError('timeout');
+      },
+    });
+    const r = await ex.open(openPlan);
+    assert.equal(r.kind, 'unknown', 'not concluded absent: the order was signed just now and may still arrive');
+    assert.equal(store.data.intents[0]!.status, 'pending');
+    assert.equal(store.data.positions.length, 1);
+  });
 });
 
 describe('nothing but the spot order between the futures fill and the spot order', () => {
