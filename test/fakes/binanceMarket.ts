@@ -324,7 +324,7 @@ const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
  * baseline with a negative tail and a hot tail, 80% 8h / 17% 4h / 3% 1h intervals, ~12% without
  * a spot pair, basis within ±0.3%, and `historyDays` of settled history each.
  */
-export function generateSymbols(n: number, now: number, opts: { seed?: number; historyDays?: number } = {}): FakeSymbolInit[] {
+export function generateSymbols(n: number, _now: number, opts: { seed?: number; historyDays?: number } = {}): FakeSymbolInit[] {
   const rand = prng(opts.seed ?? 42);
   const used = new Set<string>();
   const out: FakeSymbolInit[] = [];
