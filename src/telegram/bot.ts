@@ -1,6 +1,6 @@
 import { Telegraf } from 'telegraf';
 import { message } from 'telegraf/filters';
-import { UserError } from '../errors.js';
+import { ExchangeError, RateLimitError, UserError, errorMessage } from '../errors.js';
 import { allowlist } from './auth.js';
 import type { BotContext, BotDeps, Feature } from './context.js';
 import { replyHtml } from './reply.js';
@@ -64,7 +64,7 @@ export function createBot(deps: BotDeps, features: Feature[], opts: CreateBotOpt
     const log = ctx.log ?? logger;
     const known = err instanceof UserError && i18n.hasKey(err.key, t.lang);
     if (err instanceof UserError && !known) log.warn({ key: err.key }, 'UserError with a key missing from locales/');
-    const text = known ? t.t(err.key, err.params) : t.t('core.errors.generic');
+    const text = known ? t.t(err.key, err.params) : err instanceof ExchangeError ? exchangeText(t, err) : t.t('core.errors.generic');
     if (!(err instanceof UserError)) log.error({ err, updateId: ctx.update.update_id, kind: ctx.updateType }, 'update handler failed');
     try {
       if (ctx.callbackQuery) await ctx.answerCbQuery(text.replace(/<[^>]+>/g, '').slice(0, 190));
@@ -75,4 +75,10 @@ export function createBot(deps: BotDeps, features: Feature[], opts: CreateBotOpt
   });
 
   return bot;
+}
+
+/** Binance down, rate-limited or answering garbage: say so (messages carry method, path and code, never a signature). */
+function exchangeText(t: BotContext['t'], err: ExchangeError): string {
+  if (err instanceof RateLimitError) return t.t('core.errors.exchangeBusy', { seconds: Math.max(1, Math.ceil(err.retryAfterMs / 1000)) });
+  return t.t('core.errors.exchange', { reason: errorMessage(err).slice(0, 120) });
 }
