@@ -32,6 +32,12 @@ const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 /** History fetched right after a settlement might miss the newest print; recheck shortly after. */
 const SETTLEMENT_GRACE_MS = 60_000;
+/**
+ * How long after a settlement a missing print is still awaited (rechecked every grace period).
+ * Past that the history is taken as it is (new listing, interval switch without a print there),
+ * so a symbol never costs a request per minute for a whole interval.
+ */
+const LATE_PRINT_MS = 10 * 60_000;
 
 export interface MarketServiceDeps {
   spot: SpotApi;
@@ -65,6 +71,8 @@ interface HistoryEntry {
   /** startTime the rows were requested from */
   from: number;
   validUntil: number;
+  /** the symbol's nextFundingTime when the rows were loaded; a different one now means a settlement passed (or the interval changed) */
+  loadedFor: number | undefined;
 }
 
 export function createMarketService(deps: MarketServiceDeps): MarketService {
@@ -106,9 +114,27 @@ export function createMarketService(deps: MarketServiceDeps): MarketService {
   const historyLoads = new Map<string, Promise<HistoryEntry>>();
   /** last known nextFundingTime per symbol, from premiumIndex */
   const nextFunding = new Map<string, number>();
+  /** last known funding interval (hours) per symbol */
+  const intervalOf = new Map<string, number>();
 
-  const isFresh = (e: HistoryEntry | undefined, days: number, t: number): e is HistoryEntry =>
-    e !== undefined && t < e.validUntil && e.from <= t - days * DAY_MS + 60_000;
+  const isFresh = (symbol: string, e: HistoryEntry | undefined, days: number, t: number): e is HistoryEntry => {
+    if (e === undefined || !(t < e.validUntil) || e.from > t - days * DAY_MS + 60_000) return false;
+    // premiumIndex moved on (a settlement passed, or Binance changed the interval): new prints may exist.
+    const next = nextFunding.get(symbol);
+    return next === undefined || next === e.loadedFor;
+  };
+
+  /** Until when rows loaded at `t` can stand: the next settlement, or shortly when the last print is still missing. */
+  function validUntilOf(symbol: string, rows: HistoryEntry['rows'], t: number): number {
+    const next = nextFunding.get(symbol);
+    if (next === undefined || next <= t) return t + 5 * 60_000; // no known settlement time: 5 minutes
+    const expected = next - (intervalOf.get(symbol) ?? 8) * HOUR_MS; // the settlement just before `next`
+    const newest = rows.length ? rows[rows.length - 1]!.fundingTime : undefined;
+    // Right after a settlement premiumIndex already shows the next time while fundingRate has not
+    // published the print yet: recheck soon rather than miss it for a whole interval.
+    if ((newest === undefined || newest < expected) && t < expected + LATE_PRINT_MS) return t + SETTLEMENT_GRACE_MS;
+    return next + SETTLEMENT_GRACE_MS;
+  }
 
   function loadHistory(symbol: string, days: number, meter: Meter): Promise<HistoryEntry> {
     const key = `${symbol}:${days}`;
@@ -121,13 +147,12 @@ export function createMarketService(deps: MarketServiceDeps): MarketService {
         const rows = raw
           .map((r) => ({ fundingTime: r.fundingTime, rate: Number(r.fundingRate), ...(r.markPrice ? { markPrice: r.markPrice } : {}) }))
           .sort((a, b) => a.fundingTime - b.fundingTime);
-        const next = nextFunding.get(symbol);
-        // Until the next settlement nothing new can appear; without a known settlement time, 5 minutes.
-        const validUntil = next !== undefined && next > t ? next + SETTLEMENT_GRACE_MS : t + 5 * 60_000;
-        const entry = { rows, from, validUntil };
+        // Until the next settlement nothing new can appear (unless the newest print is still missing).
+        const validUntil = validUntilOf(symbol, rows, t);
+        const entry: HistoryEntry = { rows, from, validUntil, loadedFor: nextFunding.get(symbol) };
         const prev = historyCache.get(symbol);
         // A concurrent longer (30-day) load that is still valid covers this one; keep it.
-        if (!(prev && prev.from < from && prev.validUntil >= validUntil)) historyCache.set(symbol, entry);
+        if (!(prev && prev.from < from && prev.validUntil >= validUntil && prev.loadedFor === entry.loadedFor)) historyCache.set(symbol, entry);
         return entry;
       })
       .finally(() => historyLoads.delete(key));
@@ -137,7 +162,7 @@ export function createMarketService(deps: MarketServiceDeps): MarketService {
 
   async function historyOf(symbol: string, days: number, meter: Meter): Promise<HistoryEntry> {
     const cached = historyCache.get(symbol);
-    return isFresh(cached, days, now()) ? cached : loadHistory(symbol, Math.max(days, 7), meter);
+    return isFresh(symbol, cached, days, now()) ? cached : loadHistory(symbol, Math.max(days, 7), meter);
   }
 
   /** Fetches up to `budget` histories with bounded parallelism; a rate limit stops the batch. */
@@ -194,6 +219,7 @@ export function createMarketService(deps: MarketServiceDeps): MarketService {
       if (!premium || !spotBook || !futuresBook) continue; // listed but not quoting yet
       nextFunding.set(entry.symbol, premium.nextFundingTime);
       const interval = ref.intervals.get(entry.symbol) ?? 8;
+      intervalOf.set(entry.symbol, interval);
       live.push({ entry, premium, spotBook, futuresBook, interval, apr: fundingApr(Number(premium.lastFundingRate), interval) });
     }
 
@@ -202,7 +228,7 @@ export function createMarketService(deps: MarketServiceDeps): MarketService {
     const candidates = live
       .filter((l) => keep.has(l.entry.symbol) || netApr(l.apr, feePct, config.holdDays) >= config.minApr / 2)
       .sort((a, b) => Number(keep.has(b.entry.symbol)) - Number(keep.has(a.entry.symbol)) || b.apr - a.apr);
-    const stale = candidates.map((c) => c.entry.symbol).filter((s) => !isFresh(historyCache.get(s), 7, at));
+    const stale = candidates.map((c) => c.entry.symbol).filter((s) => !isFresh(s, historyCache.get(s), 7, at));
     const budget = Math.max(0, opts.historyBudget ?? deps.historyBudget ?? 10);
     const historyMeter: Meter = { requests: 0, weight: 0 };
     const { failed } = await fetchHistories(stale.slice(0, budget), historyMeter);
@@ -269,6 +295,7 @@ export function createMarketService(deps: MarketServiceDeps): MarketService {
         metered(meter, WEIGHTS.futuresBookTickerOne, () => futures.bookTicker(sym)),
       ]);
       nextFunding.set(sym, premium.nextFundingTime);
+      intervalOf.set(sym, interval);
       const history = await historyOf(sym, 7, meter);
       return buildSignal({ symbol: sym, baseAsset: entry.baseAsset, intervalHours: interval, premium, spotBook, futuresBook, history: history.rows, now: now(), params });
     },

@@ -51,6 +51,39 @@ export function meanRate(rows: readonly RateRow[], now: number, days = 7): { mea
   return { mean: count ? clean(total / count) : null, count };
 }
 
+/**
+ * Mean DAILY funding (a fraction per day) from the settlements in the window (now − days, now].
+ * Each settlement pays for the time since the previous one, so the figure stays right when
+ * Binance changes a symbol's interval mid-window (8h → 1h when funding hits the cap): 8h-era
+ * prints count as 8 hours, hourly ones as 1 hour. The first settlement covers the gap to its
+ * predecessor when the rows hold one (even outside the window), else the current interval.
+ * With a constant interval this is exactly mean rate × periods per day (design.md §3).
+ * `daily` is null when no settlement falls in the window.
+ */
+export function meanDailyFunding(
+  rows: readonly RateRow[],
+  now: number,
+  days: number,
+  intervalHours: number,
+): { daily: number | null; count: number } {
+  const from = now - days * DAY_MS;
+  const sorted = rows.filter((r) => Number.isFinite(r.rate) && r.fundingTime <= now).sort((a, b) => a.fundingTime - b.fundingTime);
+  let total = 0;
+  let coveredMs = 0;
+  let count = 0;
+  let prev: number | undefined;
+  for (const r of sorted) {
+    if (r.fundingTime > from) {
+      const gap = prev !== undefined ? r.fundingTime - prev : 0;
+      total += r.rate;
+      coveredMs += gap > 0 ? gap : intervalHours * 3_600_000;
+      count += 1;
+    }
+    prev = r.fundingTime;
+  }
+  return { daily: count && coveredMs > 0 ? clean(total / (coveredMs / DAY_MS)) : null, count };
+}
+
 /** Entry basis % = (futures bid − spot ask) / spot ask × 100; 0 when the spot book is empty. */
 export function basisPct(futuresBid: string | number, spotAsk: string | number): number {
   const bid = Number(futuresBid);
@@ -64,11 +97,15 @@ export function roundTripFeePct(spotFee: string | number, futuresFee: string | n
   return clean(2 * (Number(spotFee) + Number(futuresFee)) * 100);
 }
 
-/** Days of funding at the mean rate needed to pay the round trip; null when funding does not pay. */
+/** Days of funding at a daily rate (fraction per day) needed to pay the round trip; null when funding does not pay. */
+export function breakEvenDaysDaily(feePct: number, daily: number | null): number | null {
+  if (daily === null || !(daily > 0)) return null;
+  return clean(feePct / (daily * 100));
+}
+
+/** Days of funding at the mean rate per settlement of a constant interval needed to pay the round trip. */
 export function breakEvenDays(feePct: number, mean: number | null, intervalHours: number): number | null {
-  if (mean === null || !(mean > 0)) return null;
-  const dailyPct = mean * periodsPerDay(intervalHours) * 100;
-  return clean(feePct / dailyPct);
+  return breakEvenDaysDaily(feePct, mean === null ? null : mean * periodsPerDay(intervalHours));
 }
 
 /** APR after amortising the round-trip fees over the planned holding period. */
@@ -108,15 +145,17 @@ export function buildSignal(input: SignalInput): SymbolSignal {
   const rate = Number(premium.lastFundingRate);
   const apr = fundingApr(rate, intervalHours);
   const feePct = roundTripFeePct(params.spotTakerFee, params.futuresTakerFee);
-  const stats = input.history ? meanRate(input.history, now, 7) : { mean: null, count: 0 };
-  const apr7d = stats.mean === null ? null : fundingApr(stats.mean, intervalHours);
+  // Daily, not per settlement × the current periods per day: the interval may have changed in the window.
+  const stats = input.history ? meanDailyFunding(input.history, now, 7, intervalHours) : { daily: null, count: 0 };
+  const apr7d = stats.daily === null ? null : clean(stats.daily * 365 * 100);
   // Without history the current APR stands in so the row still ranks, but it is never a signal.
   const net = netApr(apr7d ?? apr, feePct, params.holdDays);
 
   const warnings: SignalWarning[] = [];
   const untilSettlement = premium.nextFundingTime - now;
   if (premium.nextFundingTime > 0 && untilSettlement <= SETTLEMENT_SOON_MS) warnings.push('settlement_soon');
-  if (stats.mean !== null && stats.mean > 0 && rate < stats.mean * COMPRESSING_RATIO) warnings.push('compressing');
+  // Compared per day, so a 1h print is not "compressing" against 8h-era prints.
+  if (stats.daily !== null && stats.daily > 0 && clean(rate * periodsPerDay(intervalHours)) < clean(stats.daily * COMPRESSING_RATIO)) warnings.push('compressing');
   if (intervalHours <= 1) warnings.push('capped_1h');
   if (rate < 0) warnings.push('negative_funding');
   // One settlement of slack: a window edge can cut a print that is milliseconds late.
@@ -133,7 +172,7 @@ export function buildSignal(input: SignalInput): SymbolSignal {
     settlements7d: stats.count,
     basisPct: basisPct(input.futuresBook.bidPrice, input.spotBook.askPrice),
     roundTripFeePct: feePct,
-    breakEvenDays: breakEvenDays(feePct, stats.mean, intervalHours),
+    breakEvenDays: breakEvenDaysDaily(feePct, stats.daily),
     netApr: net,
     capitalApr: capitalApr(net, params.leverage),
     markPrice: premium.markPrice,
@@ -143,13 +182,20 @@ export function buildSignal(input: SignalInput): SymbolSignal {
     futuresAsk: input.futuresBook.askPrice,
     nextFundingTime: premium.nextFundingTime,
     warnings,
-    isSignal: isSignal({ netApr: net, rate, apr7d }, params.minApr),
+    isSignal: isSignal({ netApr: net, rate, apr7d, settlements7d: stats.count, periodsPerDay: periodsPerDay(intervalHours) }, params.minApr),
   };
 }
 
-/** The signal rule: net APR ≥ MIN_APR, funding paying now, and a 7-day history behind it. */
-export function isSignal(row: Pick<SymbolSignal, 'netApr' | 'rate' | 'apr7d'>, minApr: number): boolean {
-  return row.apr7d !== null && row.rate > 0 && row.netApr >= minApr;
+/**
+ * The signal rule: net APR ≥ MIN_APR, funding paying now, and a 7-day history behind it of at
+ * least one full day of settlements (design.md §3: never decide on a single snapshot). Fewer
+ * than 7 days is still only the thin_history warning.
+ */
+export function isSignal(
+  row: Pick<SymbolSignal, 'netApr' | 'rate' | 'apr7d' | 'settlements7d' | 'periodsPerDay'>,
+  minApr: number,
+): boolean {
+  return row.apr7d !== null && row.settlements7d >= row.periodsPerDay && row.rate > 0 && row.netApr >= minApr;
 }
 
 /** Highest net APR first; ties by symbol so the order is stable across ticks. */

@@ -15,7 +15,7 @@ export interface SymbolSignal {
   rate: number;
   /** current funding APR in % = rate × periodsPerDay × 365 × 100 */
   apr: number;
-  /** 7-day mean APR in %, from settled history; null when history was not fetched */
+  /** 7-day APR in %: mean daily funding of the settled history (each print over the time it paid) × 365 × 100; null when history was not fetched */
   apr7d: number | null;
   /** number of settlements the 7-day mean was computed from */
   settlements7d: number;
@@ -36,7 +36,7 @@ export interface SymbolSignal {
   futuresAsk: string;
   nextFundingTime: number;
   warnings: SignalWarning[];
-  /** true when this row meets the signal rule (net APR ≥ MIN_APR and rate > 0, 7d history present) */
+  /** true when this row meets the signal rule (net APR ≥ MIN_APR and rate > 0, 7d history of at least one full day of settlements) */
   isSignal: boolean;
 }
 

@@ -42,6 +42,9 @@ function market(): MarketState {
   };
 }
 
+/** BTC's history requests (other symbols settle on their own schedule in these scenarios). */
+const btcQueries = (stubs: { historyQueries: Array<{ symbol: string }> }) => stubs.historyQueries.map((q) => q.symbol).filter((x) => x === 'BTCUSDT');
+
 function setup(state = market(), over: Partial<MarketServiceDeps> = {}) {
   const clock = { t: T0 };
   const stubs = createStubs(state);
@@ -112,6 +115,63 @@ describe('market service scan', () => {
       ['SOLUSDT'],
     );
     assert.equal(r.historyRequests, 1);
+  });
+
+  it('picks up a settlement print published late, instead of missing it for a whole interval', async () => {
+    const { clock, stubs, svc, state } = setup();
+    await svc.scan();
+    // 16:00 settled; premiumIndex already shows 00:00 but fundingRate has not published the 16:00 print.
+    state.premium = state.premium.map((p) => (p.symbol === 'BTCUSDT' ? { ...p, nextFundingTime: NEXT8 + 8 * H } : p));
+    clock.t = NEXT8 + 65_000;
+    stubs.reset();
+    await svc.scan();
+    assert.deepEqual(btcQueries(stubs), ['BTCUSDT'], 'the settlement passed: refetch');
+    // Published a little later: the next tick past the grace picks it up.
+    state.history.set('BTCUSDT', settlements('BTCUSDT', '0.0005', NEXT8, 41));
+    clock.t = NEXT8 + 130_000;
+    stubs.reset();
+    await svc.scan();
+    assert.deepEqual(btcQueries(stubs), ['BTCUSDT'], 'the newest print was missing: recheck after the grace');
+    const week = await svc.history('BTCUSDT', 7);
+    assert.equal(week.rows.at(-1)?.fundingTime, NEXT8);
+    // Complete now: cached until the next settlement.
+    clock.t = NEXT8 + 3 * H;
+    stubs.reset();
+    await svc.scan();
+    assert.deepEqual(btcQueries(stubs), []);
+  });
+
+  it('a print that never comes is awaited only briefly (new listing, interval switch)', async () => {
+    const { clock, stubs, svc, state } = setup();
+    await svc.scan();
+    state.premium = state.premium.map((p) => (p.symbol === 'BTCUSDT' ? { ...p, nextFundingTime: NEXT8 + 8 * H } : p));
+    clock.t = NEXT8 + 11 * 60_000; // more than LATE_PRINT_MS after the settlement, still no print
+    stubs.reset();
+    await svc.scan();
+    assert.deepEqual(btcQueries(stubs), ['BTCUSDT']);
+    clock.t += 2 * 60_000;
+    stubs.reset();
+    await svc.scan();
+    assert.deepEqual(btcQueries(stubs), [], 'no request per minute for the rest of the interval');
+  });
+
+  it('follows an 8h → 1h switch: hourly prints are fetched as they settle, not at the old 8h time', async () => {
+    const { clock, stubs, svc, state } = setup();
+    await svc.scan(); // 09:00, BTC next 16:00
+    // Funding hit the cap: Binance moves BTC to 1h; next settlement 10:00.
+    state.fundingInfo = [...state.fundingInfo, { symbol: 'BTCUSDT', fundingIntervalHours: 1, adjustedFundingRateCap: '0.02', adjustedFundingRateFloor: '-0.02' }];
+    state.premium = state.premium.map((p) => (p.symbol === 'BTCUSDT' ? { ...p, nextFundingTime: T0 + H } : p));
+    clock.t = T0 + 30 * 60_000;
+    await svc.scan();
+    // 10:00 settled hourly and was published; premiumIndex shows 11:00.
+    state.history.set('BTCUSDT', [...settlements('BTCUSDT', '0.0005', LAST8, 40), { symbol: 'BTCUSDT', fundingRate: '0.0005', fundingTime: T0 + H, markPrice: '100' }]);
+    state.premium = state.premium.map((p) => (p.symbol === 'BTCUSDT' ? { ...p, nextFundingTime: T0 + 2 * H } : p));
+    clock.t = T0 + H + 2 * 60_000;
+    stubs.reset();
+    await svc.scan();
+    assert.deepEqual(btcQueries(stubs), ['BTCUSDT'], 'not cached until the old 16:00');
+    const week = await svc.history('BTCUSDT', 7);
+    assert.equal(week.rows.at(-1)?.fundingTime, T0 + H);
   });
 
   it('keeps history fresh for symbols in the keep set even when they are not candidates', async () => {

@@ -122,6 +122,56 @@ describe('buildSignal', () => {
     assert.ok(s.warnings.includes('compressing'));
   });
 
+  it('a constant interval with the predecessor known (outside the window) is still the §3 formula', () => {
+    const s = buildSignal(input({ history: rows(0.0005, 30) })); // 21 inside the window, 9 older
+    assert.equal(s.settlements7d, 21);
+    assert.equal(s.apr7d, 54.75);
+    assert.equal(s.breakEvenDays, 2);
+  });
+
+  it('7-day APR survives an 8h → 1h interval switch: each print counts for the time it paid', () => {
+    // Six days of 8h prints, then hourly prints for the last day, all at 0.0001 per print.
+    // Funding per day: 0.0003 for six days, 0.0024 for one → 0.0042 / 7 = 0.0006/day → 21.9 %.
+    const hourlyDay = Array.from({ length: 24 }, (_, i) => ({ fundingTime: NOW - H - i * H, rate: 0.0001 }));
+    const eightHourly = Array.from({ length: 19 }, (_, i) => ({ fundingTime: NOW - 25 * H - i * 8 * H, rate: 0.0001 })); // last one at NOW − 169h: predecessor only
+    const switched = input({
+      intervalHours: 1,
+      premium: { lastFundingRate: '0.0001', markPrice: '100', nextFundingTime: NOW + 59 * 60_000 },
+      history: [...hourlyDay, ...eightHourly],
+      params: { ...params, minApr: 30 },
+    });
+    const s = buildSignal(switched);
+    assert.equal(s.settlements7d, 42);
+    assert.equal(s.apr7d, 21.9, 'not 0.0001 × 24 × 36500 = 87.6');
+    assert.equal(s.breakEvenDays, 5); // 0.3 % / 0.06 %/day
+    assert.equal(s.netApr, 18.25);
+    assert.equal(s.isSignal, false, 'the inflated 87.6 % would have been a false signal at MIN_APR 30');
+    assert.ok(!s.warnings.includes('compressing'), 'an hourly print is compared per day, not per print');
+
+    // As fetched (startTime = now − 7d) the oldest print has no known predecessor and counts for
+    // the current interval: a few percent off at most, never the 8× of the per-print mean.
+    const asFetched = buildSignal({ ...switched, history: [...hourlyDay, ...eightHourly.slice(0, -1)] });
+    assert.ok(asFetched.apr7d !== null && asFetched.apr7d > 21.9 && asFetched.apr7d < 23, String(asFetched.apr7d));
+  });
+
+  it('7-day APR survives an 8h → 4h interval switch', () => {
+    // 4h prints at 0.0001 for the last two days, 8h prints at 0.0002 before:
+    // (15 × 0.0002 + 12 × 0.0001) / 7 days = 0.0006/day → 21.9 % (per-print mean × 6/day would say 34.07 %).
+    const fourHourly = Array.from({ length: 12 }, (_, i) => ({ fundingTime: NOW - H - i * 4 * H, rate: 0.0001 }));
+    const eightHourly = Array.from({ length: 16 }, (_, i) => ({ fundingTime: NOW - 49 * H - i * 8 * H, rate: 0.0002 }));
+    const s = buildSignal(
+      input({
+        intervalHours: 4,
+        premium: { lastFundingRate: '0.0001', markPrice: '100', nextFundingTime: NOW + 3 * H },
+        history: [...fourHourly, ...eightHourly],
+      }),
+    );
+    assert.equal(s.settlements7d, 27);
+    assert.equal(s.apr7d, 21.9);
+    assert.equal(s.breakEvenDays, 5);
+    assert.ok(!s.warnings.includes('compressing'), String(s.warnings));
+  });
+
   it('warns: settlement soon, compressing, 1h cap, thin history', () => {
     const soon = buildSignal(input({ premium: { lastFundingRate: '0.0005', markPrice: '100', nextFundingTime: NOW + 14 * 60_000 } }));
     assert.deepEqual(soon.warnings, ['settlement_soon']);
@@ -146,10 +196,26 @@ describe('buildSignal', () => {
   });
 
   it('isSignal needs net APR at or above MIN_APR', () => {
-    assert.equal(isSignal({ netApr: 15, rate: 0.0001, apr7d: 20 }, 15), true);
-    assert.equal(isSignal({ netApr: 14.99, rate: 0.0001, apr7d: 20 }, 15), false);
-    assert.equal(isSignal({ netApr: 30, rate: 0, apr7d: 20 }, 15), false);
-    assert.equal(isSignal({ netApr: 30, rate: 0.0001, apr7d: null }, 15), false);
+    const week = { settlements7d: 21, periodsPerDay: 3 };
+    assert.equal(isSignal({ netApr: 15, rate: 0.0001, apr7d: 20, ...week }, 15), true);
+    assert.equal(isSignal({ netApr: 14.99, rate: 0.0001, apr7d: 20, ...week }, 15), false);
+    assert.equal(isSignal({ netApr: 30, rate: 0, apr7d: 20, ...week }, 15), false);
+    assert.equal(isSignal({ netApr: 30, rate: 0.0001, apr7d: null, ...week }, 15), false);
+  });
+
+  it('never signals on less than one full day of settlements (design.md §3: no single snapshot)', () => {
+    assert.equal(isSignal({ netApr: 30, rate: 0.0001, apr7d: 30, settlements7d: 2, periodsPerDay: 3 }, 15), false);
+    assert.equal(isSignal({ netApr: 30, rate: 0.0001, apr7d: 30, settlements7d: 3, periodsPerDay: 3 }, 15), true);
+
+    const one = buildSignal(input({ history: rows(0.0005, 1) }));
+    assert.equal(one.apr7d, 54.75);
+    assert.deepEqual(one.warnings, ['thin_history']);
+    assert.equal(one.isSignal, false, 'one settlement is a single snapshot');
+    assert.equal(buildSignal(input({ history: rows(0.0005, 2) })).isSignal, false);
+    assert.equal(buildSignal(input({ history: rows(0.0005, 3) })).isSignal, true, 'a full day at 8h');
+    const hourly = (count: number) => buildSignal(input({ intervalHours: 1, history: rows(0.0005, count, 1) }));
+    assert.equal(hourly(23).isSignal, false);
+    assert.equal(hourly(24).isSignal, true, 'a full day at 1h');
   });
 
   it('ranks by net APR, ties by symbol', () => {
