@@ -58,6 +58,8 @@ export interface RunningBot {
 
 /** how long stop() waits for a running trade (the whole stop must stay within the 5 s run contract) */
 const TRADE_DRAIN_MS = 3000;
+/** the whole stop() before its last step (the process's hard exit is at 5 s) */
+const STOP_BUDGET_MS = 4000;
 
 export async function startBot(env: Record<string, string | undefined>, opts: StartOptions = {}): Promise<RunningBot> {
   const localesDir = opts.localesDir ?? DEFAULT_LOCALES_DIR;
@@ -108,7 +110,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
   // ── jobs ─────────────────────────────────────────────────────────────────────────────────
   const jobs: Job[] = [
     startSignalJob({ market, store, notifier, logger, now, onScan: deps.onScan, cron: config.signalCron }),
-    startIncomeJob({ config, store, binance, logger, now }), // LEDGER: funding income (live sync / paper accrual)
+    startIncomeJob({ config, store, binance, logger, now, notifier }), // LEDGER: funding income (live sync / paper accrual)
     ...[startReconcileJob({ config, store, binance, notifier, logger, now })].filter((j) => j !== undefined), // LEDGER: live, on start + hourly
   ];
 
@@ -169,7 +171,10 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
           await sleep(50);
         }
       }
-      await Promise.allSettled(jobs.map((j) => j.stop()));
+      // A tick can be inside a notifier retry (minutes): wait for it only within the stop budget
+      // (the same window as the trade drain); the store is flushed below either way.
+      const jobsLeft = Math.max(0, stopStarted + TRADE_DRAIN_MS - Date.now());
+      await Promise.allSettled(jobs.map((j) => j.stop(jobsLeft)));
       for (const hook of deps.onStop) {
         try {
           await hook();
@@ -184,7 +189,15 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
       if (drained) await Promise.race([trading.executor.alertsSettled(), sleep(left(), undefined, { ref: false })]);
       await store.flush();
       if (drained) {
-        await binance.close();
+        // undici's close() waits for requests in flight, e.g. of a job tick stop() stopped waiting
+        // for: then it is not waited for at all, else at most until the stop budget
+        const closing = binance.close().then(() => true);
+        const budget = jobs.some((j) => j.busy()) ? 0 : Math.max(0, stopStarted + STOP_BUDGET_MS - Date.now());
+        const closed = await Promise.race([closing, sleep(budget, false, { ref: false })]);
+        if (!closed) {
+          closing.catch(() => undefined);
+          logger.warn({ waitedMs: Date.now() - stopStarted }, 'Binance connections still busy (a job tick); exiting without waiting for them');
+        }
       } else {
         // closing the pools under the running trade would fail its next request; its intent is on
         // disk, so recovery finishes it on the next start

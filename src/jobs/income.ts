@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { accruePaperFunding, syncIncome } from '../ledger/income.js';
 import type { Store } from '../ledger/store.js';
 import type { Logger } from '../logger.js';
+import type { Notifier } from '../notify.js';
 import { scheduleJob, type Job } from './schedule.js';
 
 /**
@@ -16,6 +17,8 @@ export interface IncomeJobDeps {
   binance: Pick<Binance, 'futures'>;
   logger: Logger;
   now: () => number;
+  /** live: told when the income cursor is older than Binance keeps (rows may be lost) */
+  notifier?: Pick<Notifier, 'broadcast'>;
   /** tests: no cron timer, call runNow() */
   manual?: boolean;
 }
@@ -25,7 +28,7 @@ export const INCOME_JOB = 'income';
 export function startIncomeJob(deps: IncomeJobDeps): Job {
   const { config, store, binance, logger, now } = deps;
   const run = async () => {
-    if (config.mode === 'live') await syncIncome({ store, futures: binance.futures, logger, now });
+    if (config.mode === 'live') await syncIncome({ store, futures: binance.futures, logger, now, notifier: deps.notifier });
     else await accruePaperFunding({ store, futures: binance.futures, logger, now });
   };
   return scheduleJob(INCOME_JOB, config.incomeCron, run, { logger, manual: deps.manual });

@@ -4,7 +4,8 @@ import type { Logger } from '../logger.js';
 /**
  * A node-cron job that is safe to leave running: each tick's error is caught and logged (the
  * next tick runs normally), a tick still running when the next one is due is skipped (debug
- * log) instead of overlapping, and stop() waits for the tick in flight.
+ * log) instead of overlapping, and stop() waits for the tick in flight (at most `waitMs` when
+ * given: a tick inside a notifier retry can take minutes, the process has 5 s to stop).
  *
  *   const job = scheduleJob('income', config.incomeCron, () => syncIncome(), { logger });
  *   deps.onStop.push(() => job.stop());
@@ -15,8 +16,8 @@ export interface Job {
   runNow(): Promise<void>;
   /** true while a tick runs */
   busy(): boolean;
-  /** no further ticks; waits for the one in flight */
-  stop(): Promise<void>;
+  /** no further ticks; waits for the one in flight, at most `waitMs` when given (then logs and returns) */
+  stop(waitMs?: number): Promise<void>;
 }
 
 export interface ScheduleOptions {
@@ -65,13 +66,26 @@ export function scheduleJob(name: string, cronExpr: string, run: () => Promise<v
     name,
     runNow: tick,
     busy: () => inFlight !== undefined,
-    async stop() {
+    async stop(waitMs?: number) {
+      const started = Date.now();
       stopped = true;
       if (task) {
         await task.stop();
         await task.destroy();
       }
-      await inFlight;
+      const running = inFlight;
+      if (!running) return;
+      if (waitMs === undefined) return running;
+      let timer: NodeJS.Timeout | undefined;
+      const left = Math.max(0, waitMs - (Date.now() - started));
+      const timedOut = await Promise.race([
+        running.then(() => false),
+        // not unref'd: stop() must finish (and the store be flushed) even if nothing else holds the loop
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), left))),
+      ]);
+      clearTimeout(timer);
+      // the tick is not cancelled; it ends (or fails) on its own, or with the process
+      if (timedOut) log.warn({ waitedMs: Date.now() - started }, 'tick still running at stop; not waiting for it');
     },
   };
 }

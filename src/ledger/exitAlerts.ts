@@ -9,8 +9,10 @@ import type { Store } from './store.js';
 /**
  * Exit alerts (design.md §2): after each scan, an open position whose funding turned negative
  * or whose 7-day APR fell below EXIT_APR gets ONE push with a one-tap close button. The
- * condition key is stored per position, so the push repeats only when the condition changes
- * (and again after it has cleared and come back), never every tick.
+ * current condition set is stored per position, and a push goes out only when a condition
+ * appears that the stored set lacked (so again after it has cleared and come back), never
+ * every tick and never because one of several conditions ended. A row without a 7-day APR
+ * (history missing) keeps the stored low_apr state instead of clearing it.
  */
 
 export type ExitCondition = 'negative' | 'low_apr';
@@ -77,14 +79,22 @@ export async function checkExitAlerts(deps: ExitAlertDeps, scan: Pick<ScanResult
       }
     }
     if (!sig) continue;
-    const conditions = exitConditions(sig, deps.exitApr);
-    const key = conditions.join('+');
     const previous = store.data.exitAlerts[p.id];
+    const before = new Set(previous ? previous.split('+') : []);
+    const conditions = exitConditions(sig, deps.exitApr);
+    // No 7-day APR (history missing this tick) says nothing about low_apr: carry the stored state.
+    if (sig.apr7d === null && before.has('low_apr')) conditions.push('low_apr');
+    const key = conditions.join('+');
     if (!key) {
       if (previous !== undefined) keys[p.id] = null;
       continue;
     }
     if (previous === key) continue;
+    if (conditions.every((c) => before.has(c))) {
+      // a condition ended (negative+low_apr → low_apr): remember the set, push nothing
+      keys[p.id] = key;
+      continue;
+    }
     const funding = sum(store.data.funding.filter((r) => r.positionId === p.id).map((r) => r.amount)).toFixed();
     const render = renderExitAlert(p, sig, conditions, funding, deps.exitApr, deps.closeButtonData(p.symbol));
     // push first, record after: a crash between the two repeats the alert rather than losing it

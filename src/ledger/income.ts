@@ -1,6 +1,7 @@
 import type { FuturesApi, FundingRateRow, IncomeRow } from '../binance/types.js';
 import type { Logger } from '../logger.js';
 import { ZERO, dec, toPlain, type Decimal } from '../money.js';
+import type { Notifier } from '../notify.js';
 import { isHeld, positionAt } from './queries.js';
 import type { Fill, FundingRow, Position, StoreData } from './schema.js';
 import type { Store } from './store.js';
@@ -31,6 +32,8 @@ export interface IncomeSyncDeps {
   now?: () => number;
   /** rows per page (Binance max 1000) */
   pageLimit?: number;
+  /** told (once per stale cursor) when the cursor is older than Binance keeps income */
+  notifier?: Pick<Notifier, 'broadcast'>;
 }
 
 export interface IncomeSyncResult {
@@ -40,7 +43,12 @@ export interface IncomeSyncResult {
   duplicates: number;
   unattributed: number;
   cursor?: number;
+  /** the stored cursor was older than Binance's retention: rows before it may be lost */
+  staleCursor?: boolean;
 }
+
+/** the stale cursor already alerted per store, so a failing sync does not repeat the push every run */
+const staleAlerted = new WeakMap<Store, number>();
 
 function firstStart(data: StoreData, now: number): number {
   const live = data.positions.filter((p) => p.mode === 'live').map((p) => p.openedAt);
@@ -67,6 +75,19 @@ export async function syncIncome(deps: IncomeSyncDeps): Promise<IncomeSyncResult
   const limit = deps.pageLimit ?? PAGE_LIMIT;
   const result: IncomeSyncResult = { pages: 0, fetched: 0, added: 0, duplicates: 0, unattributed: 0 };
   let startTime = store.data.cursors.incomeTime ?? firstStart(store.data, now());
+  const stored = store.data.cursors.incomeTime;
+  if (stored !== undefined && stored < now() - INCOME_RETENTION_MS) {
+    // Binance keeps 3 months: funding between the cursor and then may be gone for good.
+    const days = Math.floor((now() - stored) / DAY_MS);
+    result.staleCursor = true;
+    logger?.error({ cursor: stored, days }, 'income cursor is older than Binance keeps income (3 months): funding rows may be missing from the ledger');
+    if (deps.notifier && staleAlerted.get(store) !== stored) {
+      staleAlerted.set(store, stored);
+      await deps.notifier
+        .broadcast((t) => ({ text: t.t('ledger.income.cursorStale', { days }) }), { critical: true })
+        .catch((err: unknown) => logger?.warn({ err }, 'stale income cursor: alert failed'));
+    }
+  }
 
   for (;;) {
     const page = (await futures.income({ incomeType: 'FUNDING_FEE', startTime, limit })).filter((r) => r.incomeType === 'FUNDING_FEE');
@@ -89,6 +110,10 @@ export async function syncIncome(deps: IncomeSyncDeps): Promise<IncomeSyncResult
         d.funding.push(row);
         n++;
       }
+      // Caught up (a short page: every row from the cursor on is here) from a cursor older than
+      // Binance keeps: move it to a day ago (late rows are still re-read; tranId dedupes) rather
+      // than report the same gap every run.
+      if (page.length < limit && cursor < now() - INCOME_RETENTION_MS) cursor = now() - DAY_MS;
       d.cursors.incomeTime = cursor;
       d.health.lastIncomeSyncAt = now();
       result.cursor = cursor;
@@ -174,7 +199,13 @@ export async function accruePaperFunding(deps: PaperAccrualDeps): Promise<PaperA
     if (!settled.length) continue;
     let fallbackMark: string | undefined;
     if (settled.some((r) => r.markPrice === undefined || dec(r.markPrice).isZero())) {
-      fallbackMark = (await futures.premiumIndexOf(symbol)).markPrice;
+      try {
+        fallbackMark = (await futures.premiumIndexOf(symbol)).markPrice;
+      } catch (err) {
+        // like a failed history fetch: this symbol waits for the next run (cursor unchanged), the others go on
+        logger?.warn({ err, symbol }, 'paper funding: mark price fetch failed; will retry next run');
+        continue;
+      }
     }
     const credited = await store.update((d) => {
       const seen = new Set(d.funding.filter((r) => r.mode === 'paper' && r.symbol === symbol).map((r) => r.tranId));

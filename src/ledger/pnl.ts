@@ -12,7 +12,8 @@ import { isHeld } from './queries.js';
  *               entry; unrealized on the held quantities at spot bid / futures ask (or mark)
  *   net         funding + realized basis − fees
  *   total       net + unrealized
- *   APR         total / capital / days × 365, capital = spot cost + futures notional / LEVERAGE;
+ *   APR         net / capital / days × 365 (unrealized shown apart, not in it),
+ *               capital = spot cost + futures notional / LEVERAGE;
  *               over several positions the denominator is Σ capital × days (capital-days)
  */
 
@@ -201,7 +202,7 @@ export interface PositionPnl {
   capital: Decimal;
   /** days held inside the window */
   days: number;
-  /** % per year on capital, null when capital × days is zero */
+  /** % per year on capital from NET (design.md §5; unrealized is not in it), null when capital × days is zero */
   apr: number | null;
 }
 
@@ -324,7 +325,12 @@ function netOf(c: PositionCore): { realized: Fx; unrealized: Fx | null; net: Fx;
   return { realized, unrealized, net, total: unrealized ? fxAdd(net, unrealized) : net };
 }
 
-const aprOf = (total: Decimal, capitalDays: Decimal): number | null => (capitalDays.gt(0) ? total.div(capitalDays).mul(365).mul(100).toNumber() : null);
+/**
+ * design.md §5: APR on capital = net / capital / days × 365. Net, not total: unrealized PnL is
+ * everything since opening while capital-days are only the window's, so a 7d/30d APR with it
+ * would credit a quiet week with months of mark-to-market.
+ */
+const aprOf = (net: Decimal, capitalDays: Decimal): number | null => (capitalDays.gt(0) ? net.div(capitalDays).mul(365).mul(100).toNumber() : null);
 
 export function positionPnl(p: Position, fills: readonly Fill[], funding: readonly FundingRow[], prices: LegPrices | undefined, opts: PnlOptions): PositionPnl {
   const c = positionCore(p, fills, fundingIn(funding, opts.since, opts.now), prices, opts.since, opts.now);
@@ -345,7 +351,7 @@ export function positionPnl(p: Position, fills: readonly Fill[], funding: readon
     total,
     capital,
     days: c.days,
-    apr: aprOf(total, capital.mul(c.days)),
+    apr: aprOf(fxDec(n.net), capital.mul(c.days)),
   };
 }
 
@@ -362,6 +368,7 @@ export interface PnlLine {
   capitalDays: Decimal;
   /** longest holding inside the window, days */
   days: number;
+  /** % per year on capital from NET over the window's capital-days (unrealized shown apart, not in it) */
   apr: number | null;
 }
 
@@ -423,7 +430,7 @@ function finish(line: LineAcc): PnlLine {
     total,
     capitalDays,
     days: line.days,
-    apr: aprOf(total, capitalDays),
+    apr: aprOf(fxDec(line.net), capitalDays),
   };
 }
 

@@ -12,6 +12,10 @@ import type { Store } from './store.js';
  * beyond dust raises ONE alert with both sides' numbers; its fingerprint is stored so the same
  * drift is not repeated, and cleared when the drift goes away. Read-only towards the exchange.
  *
+ * A symbol with a trade in flight (a pending intent, or one that moved during this pass) is
+ * skipped: mid-/close the short is already bought back while the ledger is updated only after
+ * the spot sell, which is not drift. The next pass checks it.
+ *
  * Spot is only flagged when the balance is SHORT of the ledger: extra coins on the account are
  * the trader's own holdings (or fee BNB), not a broken hedge. The futures short is flagged both
  * ways.
@@ -47,6 +51,8 @@ export interface Drift {
 
 export interface ReconcileResult {
   checked: string[];
+  /** symbols skipped because a trade was in flight */
+  busy: string[];
   drifts: Drift[];
   alerted: Drift[];
 }
@@ -82,25 +88,35 @@ function beyond(diff: Decimal, base: Decimal, step: string | undefined): boolean
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
   const { store, logger } = deps;
   const now = deps.now ?? Date.now;
+  const startedAt = now();
+  // Trades run outside this pass (under the executor's lock): a symbol whose intent is pending, or
+  // changed while the exchange was being read, is between two consistent states. Checked before
+  // and after the exchange reads.
+  const busy = new Set<string>();
+  const markBusy = () => {
+    for (const i of store.data.intents) if (i.mode === 'live' && (i.status === 'pending' || i.updatedAt >= startedAt)) busy.add(i.symbol);
+  };
+  markBusy();
   // ledger side: live positions that hold legs (an 'opening' one is mid-execution; skip it)
   const ledger = new Map<string, { baseAsset: string; futures: Decimal; spot: Decimal }>();
   for (const p of store.data.positions) {
-    if (p.mode !== 'live' || p.status === 'closed' || p.status === 'opening') continue;
+    if (p.mode !== 'live' || p.status === 'closed' || p.status === 'opening' || busy.has(p.symbol)) continue;
     const e = ledger.get(p.symbol) ?? { baseAsset: p.baseAsset, futures: ZERO, spot: ZERO };
     e.futures = e.futures.plus(p.futuresQty);
     e.spot = e.spot.plus(p.spotQty);
     ledger.set(p.symbol, e);
   }
-  const result: ReconcileResult = { checked: [...ledger.keys()].sort(), drifts: [], alerted: [] };
+  const result: ReconcileResult = { checked: [...ledger.keys()].sort(), busy: [], drifts: [], alerted: [] };
   // every symbol the ledger knows a live position in (an 'opening' one is mid-execution)
   const known = new Set(store.data.positions.filter((p) => p.mode === 'live' && p.status !== 'closed').map((p) => p.symbol));
 
   // A futures position the ledger knows nothing about (a naked short) is drift too, so the
   // futures side is always read (weight 5); balances only when there is something to compare.
   const risks = await deps.futures.positionRisk();
+  markBusy();
   const stray = new Map<string, Decimal>();
   for (const r of risks) {
-    if (known.has(r.symbol) || dec(r.positionAmt).isZero()) continue;
+    if (known.has(r.symbol) || busy.has(r.symbol) || dec(r.positionAmt).isZero()) continue;
     stray.set(r.symbol, (stray.get(r.symbol) ?? ZERO).minus(r.positionAmt));
   }
   for (const [symbol, short] of [...stray].sort(([a], [b]) => a.localeCompare(b))) {
@@ -122,6 +138,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
 
   if (ledger.size) {
     const balances = await deps.spot.balances();
+    markBusy();
     const spotByAsset = new Map<string, Decimal>();
     for (const b of balances) spotByAsset.set(b.asset, dec(b.free).plus(b.locked));
     // spot ledger per base asset (two symbols could share one coin)
@@ -129,6 +146,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
     for (const e of ledger.values()) spotLedger.set(e.baseAsset, (spotLedger.get(e.baseAsset) ?? ZERO).plus(e.spot));
 
     for (const symbol of result.checked) {
+      if (busy.has(symbol)) continue;
       const e = ledger.get(symbol)!;
       // one-way mode: a short is a negative positionAmt; hedge mode SHORT rows are negative too
       const short = risks.filter((r) => r.symbol === symbol).reduce((acc, r) => acc.minus(r.positionAmt), ZERO);
@@ -154,6 +172,9 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
     }
   }
 
+  result.busy = [...busy].sort();
+  result.checked = result.checked.filter((s) => !busy.has(s));
+  if (busy.size) logger?.info({ symbols: result.busy }, 'reconcile: trade in flight; those symbols are checked next time');
   const drifting = new Map(result.drifts.map((d) => [d.symbol, d]));
   for (const d of result.drifts) {
     if (store.data.reconcileAlerts[d.symbol] === d.fingerprint) continue;
@@ -162,7 +183,8 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
     result.alerted.push(d);
   }
   await store.update((data) => {
-    for (const sym of Object.keys(data.reconcileAlerts)) if (!drifting.has(sym)) delete data.reconcileAlerts[sym];
+    // a busy symbol keeps its fingerprint: not checked is not fixed
+    for (const sym of Object.keys(data.reconcileAlerts)) if (!drifting.has(sym) && !busy.has(sym)) delete data.reconcileAlerts[sym];
     for (const d of result.drifts) data.reconcileAlerts[d.symbol] = d.fingerprint;
     data.health.lastReconcileAt = now();
   });

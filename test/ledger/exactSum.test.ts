@@ -172,7 +172,7 @@ test('positionPnl matches decimal.js arithmetic digit for digit, 40-digit VWAP e
       for (const k of ['funding', 'fees', 'realizedSpot', 'realizedFutures', 'realized', 'unrealized', 'net', 'total', 'capital'] as const) {
         assert.equal(got[k]?.toFixed(), want[k]?.toFixed(), `round ${round} x${leverage}: ${k}`);
       }
-      assert.equal(got.apr, want.capital.mul(got.days).gt(0) ? want.total.div(want.capital.mul(got.days)).mul(365).mul(100).toNumber() : null);
+      assert.equal(got.apr, want.capital.mul(got.days).gt(0) ? want.net.div(want.capital.mul(got.days)).mul(365).mul(100).toNumber() : null);
     }
   }
 });

@@ -76,3 +76,37 @@ test('positions of the other mode, closed ones and symbols missing from the scan
   assert.equal(notifier.sent.length, 0);
   assert.equal(ts.store.data.exitAlerts.gone, undefined, 'a closed position forgets its alert');
 });
+
+test('a condition ending is not a new alert; missing 7-day history keeps the low_apr state', async () => {
+  ts = await tempStore();
+  await seed(ts.store, (d) => {
+    d.positions.push(position({ id: 'p1', symbol: 'BTCUSDT', spotQty: '0.5', futuresQty: '0.5', spotEntryPrice: '60000', futuresEntryPrice: '60010' }));
+  });
+  const notifier = recordingNotifier();
+  const deps = { store: ts.store, notifier, mode: 'live' as const, exitApr: 5, closeButtonData: (s: string) => `trade:close:${s}` };
+  const tick = (rate: number, apr7d: number | null) => checkExitAlerts(deps, { rows: [signal('BTCUSDT', { rate, apr: rate * 109500, apr7d })] });
+
+  await tick(-0.0001, 1);
+  assert.equal(notifier.sent.length, 1);
+  assert.equal(ts.store.data.exitAlerts.p1, 'negative+low_apr');
+
+  await tick(0.0001, 1);
+  assert.equal(notifier.sent.length, 1, 'negative ended, low_apr stays: nothing new to say');
+  assert.equal(ts.store.data.exitAlerts.p1, 'low_apr', 'the current set is stored');
+
+  await tick(0.0001, null);
+  assert.equal(notifier.sent.length, 1);
+  assert.equal(ts.store.data.exitAlerts.p1, 'low_apr', 'history missing: low_apr carried over, not cleared');
+  await tick(0.0001, 1);
+  assert.equal(notifier.sent.length, 1, 'history back, still low: no repeat');
+
+  await tick(-0.0001, null);
+  assert.equal(notifier.sent.length, 2, 'negative is new: alert');
+  assert.equal(ts.store.data.exitAlerts.p1, 'negative+low_apr');
+
+  await tick(0.0001, 12);
+  assert.equal(ts.store.data.exitAlerts.p1, undefined, 'all clear');
+  await tick(0.0001, null);
+  assert.equal(ts.store.data.exitAlerts.p1, undefined, 'nothing to carry over');
+  assert.equal(notifier.sent.length, 2);
+});

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { afterEach, test } from 'node:test';
 import type { FundingRateRow, FuturesApi, IncomeRow } from '../../src/binance/types.js';
 import { accruePaperFunding, syncIncome } from '../../src/ledger/income.js';
 import { openStore } from '../../src/ledger/store.js';
+import { createLogger } from '../../src/logger.js';
 import { sum } from '../../src/money.js';
-import { DAY, HOUR, T0, fill, position, seed, silent, tempStore, type TempStore } from './helpers.js';
+import { DAY, HOUR, T0, fill, position, recordingNotifier, seed, silent, tempStore, type TempStore } from './helpers.js';
 
 let ts: TempStore | undefined;
 afterEach(async () => {
@@ -154,4 +156,82 @@ test('a paper position closed after a settlement still gets it; settlements afte
   const r = await accruePaperFunding({ store: ts.store, futures: api, logger: silent, now: () => T0 + DAY });
   assert.equal(r.credited, 1);
   assert.equal(ts.store.data.funding[0]?.amount, '0.4');
+});
+
+test('a failing mark-price fallback skips that symbol only; it is credited on the next run', async () => {
+  ts = await tempStore();
+  const eth = position({ id: 'pe', symbol: 'ETHUSDT', mode: 'paper', openedAt: T0 - HOUR, spotQty: '1', futuresQty: '1', spotEntryPrice: '3000', futuresEntryPrice: '3001' });
+  const btc = position({ id: 'pb', symbol: 'BTCUSDT', mode: 'paper', openedAt: T0 - HOUR, spotQty: '0.1', futuresQty: '0.1', spotEntryPrice: '60000', futuresEntryPrice: '60010' });
+  await seed(ts.store, (d) => void d.positions.push(eth, btc));
+  const { api } = fundingApi([
+    { symbol: 'ETHUSDT', fundingRate: '0.0002', fundingTime: T0 }, // no mark: needs the premiumIndex fallback
+    { symbol: 'BTCUSDT', fundingRate: '0.0001', fundingTime: T0, markPrice: '60000' },
+  ]);
+  let down = true;
+  const futures: typeof api = {
+    ...api,
+    premiumIndexOf: async (symbol) => {
+      if (down) throw new Error('ECONNRESET');
+      return api.premiumIndexOf(symbol);
+    },
+  };
+  const first = await accruePaperFunding({ store: ts.store, futures, logger: silent, now: () => T0 + HOUR });
+  assert.deepEqual(first.symbols, ['BTCUSDT'], 'the other symbol is still credited');
+  assert.equal(ts.store.data.cursors.paperFunding.ETHUSDT, undefined, 'ETH not advanced: retried next run');
+  down = false;
+  const second = await accruePaperFunding({ store: ts.store, futures, logger: silent, now: () => T0 + 2 * HOUR });
+  assert.deepEqual(second.symbols, ['ETHUSDT']);
+  assert.equal(ts.store.data.funding.find((r) => r.symbol === 'ETHUSDT')?.amount, '0.4'); // 0.0002 × 1 × 2000
+});
+
+test('a cursor older than Binance keeps income: error logged, one alert, then the cursor moves on', async () => {
+  ts = await tempStore();
+  const now = T0 + 100 * DAY;
+  await seed(ts.store, (d) => {
+    d.positions.push(position({ id: 'p1', symbol: 'BTCUSDT', openedAt: T0, spotQty: '1', futuresQty: '1' }));
+    d.cursors.incomeTime = T0; // last synced 100 days ago
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  const logger = createLogger({
+    level: 'debug',
+    destination: new Writable({
+      write(c: Buffer, _e, cb) {
+        for (const l of c.toString().split('\n')) if (l.trim()) logs.push(JSON.parse(l) as Record<string, unknown>);
+        cb();
+      },
+    }),
+  });
+  const notifier = recordingNotifier();
+  let down = true;
+  const { api } = incomeApi([inc('9', 'BTCUSDT', '0.5', now - 10 * DAY)]);
+  const futures: typeof api = { income: async (q) => (down ? Promise.reject(new Error('ECONNRESET')) : api.income(q)) };
+  const run = () => syncIncome({ store: ts!.store, futures, logger, now: () => now, notifier });
+
+  await assert.rejects(run(), /ECONNRESET/);
+  assert.ok(logs.some((l) => l.level === 50 && /older than Binance keeps/.test(String(l.msg)) && l.days === 100));
+  assert.equal(notifier.sent.length, 1);
+  assert.match(notifier.sent[0]!.text, /ledger\.income\.cursorStale \{"days":100\}/);
+  assert.equal(notifier.sent[0]!.critical, true);
+  await assert.rejects(run(), /ECONNRESET/);
+  assert.equal(notifier.sent.length, 1, 'alerted once, not every run');
+
+  down = false;
+  const r = await run();
+  assert.equal(r.staleCursor, true);
+  assert.equal(r.added, 1);
+  assert.equal(ts.store.data.cursors.incomeTime, now - 10 * DAY);
+  const next = await run();
+  assert.equal(next.staleCursor, undefined, 'caught up: no longer stale');
+  assert.equal(notifier.sent.length, 1);
+});
+
+test('caught up with no rows since a stale cursor: the cursor moves on, so the gap is reported once', async () => {
+  ts = await tempStore();
+  const now = T0 + 100 * DAY;
+  await seed(ts.store, (d) => void (d.cursors.incomeTime = T0));
+  const { api } = incomeApi([]);
+  const r = await syncIncome({ store: ts.store, futures: api, logger: silent, now: () => now });
+  assert.equal(r.staleCursor, true);
+  assert.equal(ts.store.data.cursors.incomeTime, now - DAY);
+  assert.equal((await syncIncome({ store: ts.store, futures: api, logger: silent, now: () => now + HOUR })).staleCursor, undefined);
 });

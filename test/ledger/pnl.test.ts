@@ -120,3 +120,20 @@ test('leverage halves the futures margin in capital; missing prices leave unreal
   assert.deepEqual(rep.unpriced, ['BTCUSDT']);
   assert.equal(rep.total.unrealized, null);
 });
+
+test('APR is net / capital / days × 365 (design.md §5): unrealized since opening never inflates a quiet window', () => {
+  // Opened 40 days ago, funded only on day one, no activity since; the legs are +500 marked now.
+  const now = T0 + 40 * DAY;
+  const marked = new Map([['BTCUSDT', { spotBid: '61000', futuresAsk: '60010', markPrice: '60010' }]]);
+  const week = pnlReport(data(P, openFills), { period: '7d', now, leverage: 1, mode: 'live', prices: marked });
+  assert.equal(week.total.net.toFixed(), '0');
+  assert.equal(week.total.unrealized?.toFixed(), '500', 'unrealized is still shown, apart');
+  assert.equal(week.total.apr, 0, 'not 500 / (60005 × 7) × 36500 ≈ +43 %');
+  assert.equal(week.rows[0]?.apr, 0);
+
+  const all = pnlReport(data(P, openFills), { period: 'all', now, leverage: 1, mode: 'live', prices: marked });
+  // −38.75129 / (60005 × 40) × 365 × 100
+  assert.equal(all.total.apr?.toFixed(6), (-38.75129 / (60005 * 40) * 36500).toFixed(6));
+  const one = positionPnl(P, openFills, funding, marked.get('BTCUSDT'), { leverage: 1, now });
+  assert.equal(one.apr?.toFixed(6), (-38.75129 / (60005 * 40) * 36500).toFixed(6));
+});

@@ -111,3 +111,66 @@ test('a futures short on a symbol with NO ledger position is flagged once per ch
   assert.equal(r.drifts.length, 0);
   assert.deepEqual(ts.store.data.reconcileAlerts, {}, 'gone: fingerprint cleared');
 });
+
+test('a symbol mid-/close (pending intent) is not drift: skipped, its state kept, checked again after', async () => {
+  ts = await tempStore();
+  await seed(ts.store, (d) => {
+    d.positions.push(position({ id: 'b', symbol: 'BTCUSDT', status: 'closing', spotQty: '0.5', futuresQty: '0.5' }));
+    d.positions.push(position({ id: 'e', symbol: 'ETHUSDT', spotQty: '2', futuresQty: '2' }));
+    d.intents.push({
+      id: 'c1', kind: 'close', positionId: 'b', symbol: 'BTCUSDT', mode: 'live', qty: '0.5', userId: 1, chatId: 1,
+      createdAt: T0, updatedAt: T0, status: 'pending',
+      legs: { futures: { market: 'futures', side: 'BUY', clientOrderId: 'cbc1F', qty: '0.5', reduceOnly: true, state: 'filled', attempts: 1 } },
+    });
+  });
+  // the short is bought back, the spot not sold yet, the ledger not updated yet; ETH really drifts
+  const ex = exchange({ BTCUSDT: '0', ETHUSDT: '1' }, { BTC: '0.5', ETH: '2' });
+  const notifier = recordingNotifier();
+  const deps = { store: ts.store, futures: ex.futures, spot: ex.spot, notifier, logger: silent, now: () => T0 + 5, lotStep: () => '0.001' };
+
+  const r = await reconcile(deps);
+  assert.deepEqual(r.busy, ['BTCUSDT']);
+  assert.deepEqual(r.checked, ['ETHUSDT']);
+  assert.deepEqual(r.drifts.map((x) => x.symbol), ['ETHUSDT'], 'no false critical alert for BTC');
+  assert.equal(notifier.sent.length, 1);
+
+  // the close finishes (before this pass): BTC is checked again, and consistent
+  await ts.store.update((d) => {
+    d.intents[0]!.status = 'done';
+    d.positions[0]!.status = 'closed';
+    d.positions[0]!.spotQty = '0';
+    d.positions[0]!.futuresQty = '0';
+  });
+  ex.state.spot.BTC = '0';
+  const after = await reconcile({ ...deps, now: () => T0 + 10 });
+  assert.deepEqual(after.busy, []);
+  assert.deepEqual(after.drifts.map((x) => x.symbol), ['ETHUSDT']);
+  assert.equal(notifier.sent.length, 1);
+});
+
+test('a trade that starts while the exchange is being read makes the symbol busy too', async () => {
+  ts = await tempStore();
+  await seed(ts.store, (d) => {
+    d.positions.push(position({ id: 'b', symbol: 'BTCUSDT', spotQty: '0.5', futuresQty: '0.5' }));
+  });
+  const ex = exchange({ BTCUSDT: '0' }, { BTC: '0.5' });
+  const store = ts.store;
+  const futures: typeof ex.futures = {
+    positionRisk: async () => {
+      // /close starts and buys the short back while this request is in flight
+      await store.update((d) => {
+        d.intents.push({
+          id: 'c1', kind: 'close', positionId: 'b', symbol: 'BTCUSDT', mode: 'live', qty: '0.5', userId: 1, chatId: 1,
+          createdAt: T0 + 5, updatedAt: T0 + 5, status: 'pending',
+          legs: { futures: { market: 'futures', side: 'BUY', clientOrderId: 'cbc1F', qty: '0.5', reduceOnly: true, state: 'filled', attempts: 1 } },
+        });
+      });
+      return ex.futures.positionRisk();
+    },
+  };
+  const notifier = recordingNotifier();
+  const r = await reconcile({ store, futures, spot: ex.spot, notifier, logger: silent, now: () => T0 + 5, lotStep: () => '0.001' });
+  assert.deepEqual(r.busy, ['BTCUSDT']);
+  assert.equal(r.drifts.length, 0);
+  assert.equal(notifier.sent.length, 0);
+});
