@@ -66,13 +66,20 @@ export function meanDailyFunding(
   days: number,
   intervalHours: number,
 ): { daily: number | null; count: number } {
+  // one pass, no allocation: history comes oldest first (a copy is sorted only if it does not)
+  for (let i = 1; i < rows.length; i++) {
+    if (rows[i]!.fundingTime < rows[i - 1]!.fundingTime) {
+      return meanDailyFunding([...rows].sort((a, b) => a.fundingTime - b.fundingTime), now, days, intervalHours);
+    }
+  }
   const from = now - days * DAY_MS;
-  const sorted = rows.filter((r) => Number.isFinite(r.rate) && r.fundingTime <= now).sort((a, b) => a.fundingTime - b.fundingTime);
   let total = 0;
   let coveredMs = 0;
   let count = 0;
   let prev: number | undefined;
-  for (const r of sorted) {
+  for (const r of rows) {
+    if (!Number.isFinite(r.rate)) continue;
+    if (r.fundingTime > now) break;
     if (r.fundingTime > from) {
       const gap = prev !== undefined ? r.fundingTime - prev : 0;
       total += r.rate;
