@@ -248,11 +248,6 @@ function capitalParts(p: Position, fills: readonly Fill[]): { spotCost: Fx; futN
 /** spot cost + futures notional / leverage */
 const capitalOf = (c: { spotCost: Fx; futNotional: Fx }, leverage: number): Fx => fxAdd(c.spotCost, fxDivInt(c.futNotional, leverage));
 
-/** Capital the position ties up: spot cost plus futures margin, from the opening fills when present. */
-export function positionCapital(p: Position, fills: readonly Fill[], leverage: number): Decimal {
-  return fxDec(capitalOf(capitalParts(p, fills), leverage));
-}
-
 function unrealizedCore(p: Position, prices: LegPrices | undefined): { spot: Fx; futures: Fx } | null {
   const spotQty = fx(p.spotQty);
   const futQty = fx(p.futuresQty);
@@ -263,12 +258,6 @@ function unrealizedCore(p: Position, prices: LegPrices | undefined): { spot: Fx;
     spot: fxMul(fxSub(fx(prices.spotBid), fx(p.spotEntryPrice)), spotQty),
     futures: fxMul(fxSub(fx(p.futuresEntryPrice), fx(ask)), futQty),
   };
-}
-
-/** Unrealized PnL of the held legs per leg, or null when prices are missing. */
-export function unrealizedLegs(p: Position, prices: LegPrices | undefined): { spot: Decimal; futures: Decimal } | null {
-  const u = unrealizedCore(p, prices);
-  return u && { spot: fxDec(u.spot), futures: fxDec(u.futures) };
 }
 
 /** Σ of the funding rows inside the window, in row order. */

@@ -17,10 +17,6 @@ export function openPositions(data: StoreData, mode?: Mode): Position[] {
   return data.positions.filter((p) => isHeld(p) && (mode === undefined || p.mode === mode)).sort((a, b) => a.openedAt - b.openedAt);
 }
 
-export function positionById(data: StoreData, id: string): Position | undefined {
-  return data.positions.find((p) => p.id === id);
-}
-
 /**
  * The position of `mode` open in `symbol` at `time` (openedAt ≤ time ≤ closedAt): who a funding
  * payment belongs to. When two windows touch at one instant the later-opened position wins.
@@ -52,11 +48,6 @@ export function latestFills(data: StoreData, q: FillQuery = {}): Fill[] {
   return q.limit === undefined ? rows : rows.slice(0, q.limit);
 }
 
-/** Fills of one position, oldest first (the order they happened). */
-export function positionFills(data: StoreData, positionId: string): Fill[] {
-  return data.fills.filter((f) => f.positionId === positionId).sort((a, b) => a.time - b.time);
-}
-
 export interface FundingQuery {
   /** inclusive lower bound (epoch ms) */
   since?: number;
@@ -79,13 +70,3 @@ export function fundingRows(data: StoreData, q: FundingQuery = {}): FundingRow[]
   );
 }
 
-/** Funding rows grouped by position id (null key = unattributed). One pass, for big stores. */
-export function fundingByPosition(data: StoreData, q: Omit<FundingQuery, 'positionId'> = {}): Map<string | null, FundingRow[]> {
-  const out = new Map<string | null, FundingRow[]>();
-  for (const r of fundingRows(data, q)) {
-    const list = out.get(r.positionId);
-    if (list) list.push(r);
-    else out.set(r.positionId, [r]);
-  }
-  return out;
-}

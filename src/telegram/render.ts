@@ -58,11 +58,6 @@ export function signed(value: number, digits = 2): string {
   return value > 0 ? `+${s}` : `−${s}`;
 }
 
-/** Funding interval hours → "8h" (plain, for tables). */
-export function intervalLabel(hours: number): string {
-  return `${hours}h`;
-}
-
 /**
  * Splits HTML into chunks of at most `limit` characters on line boundaries. Tags open at a cut
  * (`<pre>`, `<b>`, `<a href>`…) are closed at the end of the chunk and reopened at the start of
