@@ -36,7 +36,7 @@ export function bigStore(size: BigStoreSize, now: number): StoreData {
       side,
       role,
       mode: 'live',
-      orderId: id,
+      orderId: String(id),
       clientOrderId: `cb-${id}`,
       qty: p.spotQty,
       price,

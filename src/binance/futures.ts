@@ -8,6 +8,7 @@ import {
   fundingInfoListSchema,
   fundingRateListSchema,
   futuresBalanceListSchema,
+  futuresCommissionSchema,
   futuresOrderSchema,
   futuresTradeListSchema,
   incomeListSchema,
@@ -37,6 +38,7 @@ export const FUTURES_WEIGHTS = {
   balance: 5,
   newOrder: 0, // orders count against the order limits, not the IP weight
   leverage: 1,
+  commissionRate: 20,
 } as const;
 
 const exchangeInfo = exchangeInfoSchema('futures');
@@ -106,9 +108,11 @@ export function createFuturesApi(http: BinanceHttp): FuturesApi {
 
     dualSidePosition: async () => (await http.signed('GET', '/fapi/v1/positionSide/dual', {}, dualSideSchema, w.dualSide)).dualSidePosition,
 
-    positionRisk: (symbol) => http.signed('GET', '/fapi/v2/positionRisk', { symbol }, positionRiskListSchema, w.positionRisk),
+    positionRisk: (symbol) => http.signed('GET', '/fapi/v3/positionRisk', { symbol }, positionRiskListSchema, w.positionRisk),
 
-    balances: () => http.signed('GET', '/fapi/v2/balance', {}, futuresBalanceListSchema, w.balance),
+    balances: () => http.signed('GET', '/fapi/v3/balance', {}, futuresBalanceListSchema, w.balance),
+
+    commissionRate: (symbol) => http.signed('GET', '/fapi/v1/commissionRate', { symbol }, futuresCommissionSchema, w.commissionRate),
 
     setLeverage: async (symbol, leverage) => {
       await http.signed('POST', '/fapi/v1/leverage', { symbol, leverage }, leverageSchema, w.leverage);

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { RateLimitError, type ExchangeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { banUntilFromMessage, classify, networkError, toExchangeError, type ErrorContext } from './errorMap.js';
+import { parseExchangeJson } from './json.js';
 import { serverTimeSchema } from './schemas.js';
 import { signPayload } from './sign.js';
 import type { HttpStats, Market } from './types.js';
@@ -236,7 +237,7 @@ export function createBinanceHttp(opts: BinanceHttpOptions): BinanceHttp {
     let body: unknown;
     let jsonOk = true;
     try {
-      body = JSON.parse(answer.text);
+      body = parseExchangeJson(answer.text);
     } catch {
       jsonOk = false;
     }

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import type {
+  AvgPrice,
   BookTicker,
   ExchangeInfo,
   FundingInfo,
   FundingRateRow,
   FuturesBalance,
+  FuturesCommission,
   FuturesOrder,
   FuturesTrade,
   IncomeRow,
@@ -13,6 +15,7 @@ import type {
   PremiumIndex,
   Side,
   SpotBalance,
+  SpotCommission,
   SpotFill,
   SpotOrder,
   SpotTrade,
@@ -29,6 +32,15 @@ import type {
 
 const str = z.string();
 const int = z.number();
+/**
+ * An exchange id (orderId, tradeId, tranId…): a 64-bit integer kept as its decimal string.
+ * parseExchangeJson leaves integers a double cannot hold as strings; smaller ones arrive as
+ * safe numbers and convert exactly.
+ */
+export const idSchema = z
+  .union([z.string().regex(/^\d{1,20}$/, 'decimal id'), z.number().int().nonnegative().refine(Number.isSafeInteger, 'id beyond 2^53 read as a float')])
+  .transform(String);
+const id = idSchema;
 const side = z.enum(['BUY', 'SELL']) satisfies z.ZodType<Side>;
 
 export const serverTimeSchema = z.looseObject({ serverTime: int });
@@ -171,12 +183,12 @@ const spotFill = z.object({
   qty: str,
   commission: str,
   commissionAsset: str,
-  tradeId: int.optional(),
+  tradeId: id.optional(),
 }) satisfies z.ZodType<SpotFill>;
 
 export const spotOrderSchema = z.object({
   symbol: str,
-  orderId: int,
+  orderId: id,
   clientOrderId: str,
   status: str,
   side,
@@ -190,8 +202,8 @@ export const spotOrderSchema = z.object({
 
 export const spotTradeSchema = z.object({
   symbol: str,
-  id: int,
-  orderId: int,
+  id: id,
+  orderId: id,
   price: str,
   qty: str,
   quoteQty: str,
@@ -206,7 +218,7 @@ export const spotTradeListSchema = z.array(spotTradeSchema);
 
 export const futuresOrderSchema = z.object({
   symbol: str,
-  orderId: int,
+  orderId: id,
   clientOrderId: str,
   status: str,
   side,
@@ -221,8 +233,8 @@ export const futuresOrderSchema = z.object({
 
 export const futuresTradeSchema = z.object({
   symbol: str,
-  id: int,
-  orderId: int,
+  id: id,
+  orderId: id,
   side,
   price: str,
   qty: str,
@@ -240,7 +252,7 @@ export const incomeRowSchema = z.object({
   income: str,
   asset: str,
   time: int,
-  tranId: z.union([int, str]).transform(String),
+  tranId: id,
   info: str.optional(),
 }) satisfies z.ZodType<IncomeRow>;
 export const incomeListSchema = z.array(incomeRowSchema);
@@ -254,7 +266,8 @@ export const positionRiskSchema = z.object({
   markPrice: str,
   unRealizedProfit: str,
   liquidationPrice: str,
-  leverage: z.union([str, int]).transform(String),
+  // /fapi/v3/positionRisk has no leverage (v2 had it); read it when present
+  leverage: z.union([str, int]).transform(String).optional(),
   positionSide: str,
 }) satisfies z.ZodType<PositionRisk>;
 export const positionRiskListSchema = z.array(positionRiskSchema);
@@ -266,5 +279,22 @@ export const futuresBalanceSchema = z.object({
   crossWalletBalance: str.optional(),
 }) satisfies z.ZodType<FuturesBalance>;
 export const futuresBalanceListSchema = z.array(futuresBalanceSchema);
+
+// ---------- commission rates and average price ----------
+
+const rates = z.object({ maker: str, taker: str, buyer: str, seller: str });
+
+/** GET /api/v3/account/commission: taker = standard + tax + special; BNB discounts the standard part. */
+export const spotCommissionSchema = z.object({
+  symbol: str,
+  standardCommission: rates,
+  taxCommission: rates,
+  specialCommission: rates.optional(),
+  discount: z.object({ enabledForAccount: z.boolean(), enabledForSymbol: z.boolean(), discountAsset: str, discount: str }),
+}) satisfies z.ZodType<SpotCommission>;
+
+export const futuresCommissionSchema = z.object({ symbol: str, makerCommissionRate: str, takerCommissionRate: str }) satisfies z.ZodType<FuturesCommission>;
+
+export const avgPriceSchema = z.object({ mins: int, price: str, closeTime: int.optional() }) satisfies z.ZodType<AvgPrice>;
 
 export const leverageSchema = z.looseObject({ symbol: str, leverage: int });

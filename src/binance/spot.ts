@@ -1,11 +1,13 @@
 import { RejectedError } from '../errors.js';
 import type { BinanceHttp } from './http.js';
 import {
+  avgPriceSchema,
   bookTickerListSchema,
   bookTickerSchema,
   exchangeInfoSchema,
   serverTimeSchema,
   spotAccountSchema,
+  spotCommissionSchema,
   spotOrderSchema,
   spotTradeListSchema,
   tickerPriceSchema,
@@ -23,6 +25,8 @@ export const SPOT_WEIGHTS = {
   getOrder: 4,
   myTradesByOrder: 5,
   newOrder: 1,
+  commission: 20,
+  avgPrice: 2,
 } as const;
 
 const exchangeInfo = exchangeInfoSchema('spot');
@@ -72,6 +76,10 @@ export function createSpotApi(http: BinanceHttp): SpotApi {
         throw err;
       }
     },
+
+    commission: (symbol) => http.signed('GET', '/api/v3/account/commission', { symbol }, spotCommissionSchema, w.commission),
+
+    avgPrice: (symbol) => http.get('/api/v3/avgPrice', { symbol }, avgPriceSchema, w.avgPrice),
 
     myTrades: (symbol, orderId) => http.signed('GET', '/api/v3/myTrades', { symbol, orderId }, spotTradeListSchema, w.myTradesByOrder),
   };

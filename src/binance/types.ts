@@ -73,12 +73,12 @@ export interface SpotFill {
   qty: string;
   commission: string;
   commissionAsset: string;
-  tradeId?: number;
+  tradeId?: string;
 }
 
 export interface SpotOrder {
   symbol: string;
-  orderId: number;
+  orderId: string;
   clientOrderId: string;
   status: string; // NEW, FILLED, PARTIALLY_FILLED, EXPIRED, REJECTED, CANCELED...
   side: Side;
@@ -92,7 +92,7 @@ export interface SpotOrder {
 
 export interface FuturesOrder {
   symbol: string;
-  orderId: number;
+  orderId: string;
   clientOrderId: string;
   status: string;
   side: Side;
@@ -106,8 +106,8 @@ export interface FuturesOrder {
 
 export interface SpotTrade {
   symbol: string;
-  id: number;
-  orderId: number;
+  id: string;
+  orderId: string;
   price: string;
   qty: string;
   quoteQty: string;
@@ -119,8 +119,8 @@ export interface SpotTrade {
 
 export interface FuturesTrade {
   symbol: string;
-  id: number;
-  orderId: number;
+  id: string;
+  orderId: string;
   side: Side;
   price: string;
   qty: string;
@@ -137,7 +137,8 @@ export interface IncomeRow {
   income: string;
   asset: string;
   time: number;
-  tranId: string; // normalised to string (Binance sends a number)
+  /** 64-bit exchange ids are decimal strings end to end (see idSchema) */
+  tranId: string;
   info?: string;
 }
 
@@ -161,8 +162,40 @@ export interface PositionRisk {
   markPrice: string;
   unRealizedProfit: string;
   liquidationPrice: string;
-  leverage: string;
+  /** v2 only: /fapi/v3/positionRisk does not send it */
+  leverage?: string;
   positionSide: string;
+}
+
+interface CommissionRates {
+  maker: string;
+  taker: string;
+  buyer: string;
+  seller: string;
+}
+
+/** GET /api/v3/account/commission (fractions, e.g. '0.00100000'). */
+export interface SpotCommission {
+  symbol: string;
+  standardCommission: CommissionRates;
+  taxCommission: CommissionRates;
+  specialCommission?: CommissionRates;
+  /** BNB payment: the standard part is multiplied by `discount` (e.g. 0.75) */
+  discount: { enabledForAccount: boolean; enabledForSymbol: boolean; discountAsset: string; discount: string };
+}
+
+/** GET /fapi/v1/commissionRate. */
+export interface FuturesCommission {
+  symbol: string;
+  makerCommissionRate: string;
+  takerCommissionRate: string;
+}
+
+/** GET /api/v3/avgPrice: the average price over `mins` minutes, what NOTIONAL checks MARKET orders against. */
+export interface AvgPrice {
+  mins: number;
+  price: string;
+  closeTime?: number;
 }
 
 export interface NewSpotOrder {
@@ -200,7 +233,10 @@ export interface SpotApi {
   newOrder(order: NewSpotOrder): Promise<SpotOrder>;
   /** null when the exchange says the order does not exist (-2013) */
   getOrder(ref: OrderRef): Promise<SpotOrder | null>;
-  myTrades(symbol: string, orderId: number): Promise<SpotTrade[]>;
+  myTrades(symbol: string, orderId: string): Promise<SpotTrade[]>;
+  /** the account's commission rates for one symbol */
+  commission(symbol: string): Promise<SpotCommission>;
+  avgPrice(symbol: string): Promise<AvgPrice>;
 }
 
 /** USDⓈ-M futures endpoints (design.md §4). */
@@ -215,13 +251,15 @@ export interface FuturesApi {
   bookTicker(symbol: string): Promise<BookTicker>;
   newOrder(order: NewFuturesOrder): Promise<FuturesOrder>;
   getOrder(ref: OrderRef): Promise<FuturesOrder | null>;
-  userTrades(symbol: string, orderId: number): Promise<FuturesTrade[]>;
+  userTrades(symbol: string, orderId: string): Promise<FuturesTrade[]>;
   income(q: { incomeType: 'FUNDING_FEE'; startTime?: number; endTime?: number; limit?: number }): Promise<IncomeRow[]>;
   /** true when the account is in hedge (dual-side) mode */
   dualSidePosition(): Promise<boolean>;
   positionRisk(symbol?: string): Promise<PositionRisk[]>;
   balances(): Promise<FuturesBalance[]>;
   setLeverage(symbol: string, leverage: number): Promise<void>;
+  /** the account's commission rates for one symbol */
+  commissionRate(symbol: string): Promise<FuturesCommission>;
 }
 
 /** Health figures the HTTP layer exposes for /status and the bench. */

@@ -19,6 +19,23 @@ export const migrations: Record<number, Migration> = {
       users: settings.users ?? {},
     };
   },
+  // Version 1 kept order ids as JSON numbers, which cannot hold Binance's 64-bit ids exactly.
+  // Ids already rounded cannot be restored; those below 2^53 (and every paper id) convert exactly.
+  1: (doc) => {
+    const idText = (v: unknown) => (typeof v === 'number' ? BigInt(v).toString() : v);
+    const fills = Array.isArray(doc.fills) ? doc.fills.map((f: Record<string, unknown>) => ({ ...f, orderId: idText(f.orderId) })) : doc.fills;
+    const intents = Array.isArray(doc.intents)
+      ? doc.intents.map((i: Record<string, unknown>) => {
+          const legs = { ...(i.legs as Record<string, Record<string, unknown> | undefined>) };
+          for (const k of Object.keys(legs)) {
+            const leg = legs[k];
+            if (leg && leg.orderId !== undefined) legs[k] = { ...leg, orderId: idText(leg.orderId) };
+          }
+          return { ...i, legs };
+        })
+      : doc.intents;
+    return { ...doc, version: 2, fills, intents };
+  },
 };
 
 export function migrate(doc: Record<string, unknown>, steps: Record<number, Migration> = migrations): Record<string, unknown> {

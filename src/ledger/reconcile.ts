@@ -8,7 +8,7 @@ import type { Store } from './store.js';
 
 /**
  * Reconciliation (live): the store's open positions against what the exchange holds — the short
- * size per symbol from /fapi/v2/positionRisk and the spot balance of the base asset. Drift
+ * size per symbol from /fapi/v3/positionRisk and the spot balance of the base asset. Drift
  * beyond dust raises ONE alert with both sides' numbers; its fingerprint is stored so the same
  * drift is not repeated, and cleared when the drift goes away. Read-only towards the exchange.
  *

@@ -4,9 +4,11 @@ import { z } from 'zod';
  * The JSON store's shape (design.md §5). Every amount is a decimal string; every time is epoch
  * ms. Bump STORE_VERSION and add a step to migrations.ts whenever this shape changes.
  */
-export const STORE_VERSION = 1;
+export const STORE_VERSION = 2;
 
 const decimalString = z.string().regex(/^-?\d+(\.\d+)?$/, 'decimal string');
+/** a 64-bit exchange id (orderId) as its decimal string: a double would round it */
+const exchangeId = z.string().regex(/^\d{1,20}$/, 'decimal id');
 const mode = z.enum(['paper', 'live']);
 const side = z.enum(['BUY', 'SELL']);
 const market = z.enum(['spot', 'futures']);
@@ -49,7 +51,7 @@ export const intentLegSchema = z.object({
   qty: decimalString,
   reduceOnly: z.boolean().default(false),
   state: legStateSchema,
-  orderId: z.number().optional(),
+  orderId: exchangeId.optional(),
   executedQty: decimalString.optional(),
   error: z.string().optional(),
   attempts: z.number().default(0),
@@ -86,7 +88,7 @@ export const fillSchema = z.object({
   side,
   role: z.enum(['open', 'close', 'unwind']),
   mode,
-  orderId: z.number(),
+  orderId: exchangeId,
   clientOrderId: z.string(),
   qty: decimalString,
   price: decimalString,

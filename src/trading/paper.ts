@@ -36,7 +36,7 @@ export function createPaperPort(deps: PaperPortDeps): ExchangePort {
     const quote = dec(order.qty).mul(price);
     const fee = toPlain(quote.mul(market === 'spot' ? config.spotTakerFee : config.futuresTakerFee));
     const result: LegFill = {
-      orderId: nextId++,
+      orderId: String(nextId++),
       clientOrderId: order.clientOrderId,
       status: 'FILLED',
       executedQty: toPlain(order.qty),

@@ -11,7 +11,8 @@ export type Leg = 'spot' | 'futures';
 
 /** One order as the ledger needs it, normalised across markets and modes. */
 export interface LegFill {
-  orderId: number;
+  /** the exchange's 64-bit order id as a decimal string */
+  orderId: string;
   clientOrderId: string;
   /** exchange status: FILLED, PARTIALLY_FILLED, EXPIRED, NEW, ... */
   status: string;

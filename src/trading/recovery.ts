@@ -37,7 +37,7 @@ export function recordedFill(ctx: ExecutorContext, intent: Intent, leg: IntentLe
   const { store, now } = ctx;
   const f = store.data.fills.find((x) => x.intentId === intent.id && x.clientOrderId === leg.clientOrderId);
   return {
-    orderId: leg.orderId ?? 0,
+    orderId: leg.orderId ?? '0',
     clientOrderId: leg.clientOrderId,
     status: 'FILLED',
     executedQty: leg.executedQty ?? '0',

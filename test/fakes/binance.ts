@@ -67,7 +67,8 @@ export interface FakeRequest {
 export interface FakeOrder {
   market: FakeMarketName;
   symbol: string;
-  orderId: number;
+  /** 19 digits like the real exchange's: above 2^53, so only a lossless parser reads it */
+  orderId: bigint;
   clientOrderId: string;
   side: 'BUY' | 'SELL';
   type: string;
@@ -81,7 +82,7 @@ export interface FakeOrder {
   commission: string;
   commissionAsset: string;
   realizedPnl: string;
-  tradeId: number;
+  tradeId: bigint;
   time: number;
   /** the params as received */
   params: Record<string, string>;
@@ -94,7 +95,8 @@ export interface FakeIncomeRow {
   asset: string;
   info: string;
   time: number;
-  tranId: number;
+  /** 19 digits; rows of one settlement get adjacent ids */
+  tranId: bigint;
   tradeId: string;
 }
 
@@ -208,6 +210,17 @@ function isStep(qty: Decimal, step: string): boolean {
   const s = dec(step);
   return s.lte(0) || qty.mod(s).eq(0);
 }
+/** JSON.stringify that writes bigint ids as bare JSON integers, digit for digit, like Binance. */
+const BIG = '\u0000big:';
+function toJson(body: unknown): string {
+  let big = false;
+  const text = JSON.stringify(body, (_k, v: unknown) => {
+    if (typeof v !== 'bigint') return v;
+    big = true;
+    return `${BIG}${v}`;
+  });
+  return big ? text.replace(/"\\u0000big:(\d+)"/g, '$1') : text;
+}
 const effective = (market: string, lot: string) => (dec(market).eq(0) ? lot : market);
 const s8 = (d: Decimal) => d.toFixed(8);
 
@@ -237,6 +250,8 @@ export class FakeBinance extends EventEmitter {
   spotCommissionRate: string;
   futuresCommissionRate: string;
   spotBuyCommissionIn: 'base' | 'quote';
+  /** BNB fee payment switched on: commissions in BNB at 75 % of the rate, valued at BNBUSDT */
+  bnbFees = false;
   /** weight used this minute, per market (what X-MBX-USED-WEIGHT-1M reports) */
   usedWeight: Record<FakeMarketName, number> = { spot: 0, futures: 0 };
   /** total weight ever charged, per market */
@@ -248,9 +263,10 @@ export class FakeBinance extends EventEmitter {
   private faults: ActiveFault[] = [];
   private hung = new Set<ServerResponse>();
   private weightMinute: Record<FakeMarketName, number> = { spot: 0, futures: 0 };
-  private nextOrderId = 1;
-  private nextTradeId = 1;
-  private nextTranId = 9_689_322_392;
+  // real magnitudes: USDⓈ-M orderIds ≈ 8.4e18, income tranIds ≈ 4.5e18 (far above 2^53)
+  private nextOrderId = 8_389_765_927_340_911_001n;
+  private nextTradeId = 6_517_408_193_004_551_001n;
+  private nextTranId = 4_527_613_902_411_838_001n;
   private routes = new Map<string, Route>();
 
   constructor(opts: FakeBinanceOptions = {}) {
@@ -612,7 +628,7 @@ export class FakeBinance extends EventEmitter {
   }
 
   private send(res: ServerResponse, record: FakeRequest, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    this.sendRaw(res, record, status, JSON.stringify(body), 'application/json;charset=UTF-8', headers);
+    this.sendRaw(res, record, status, toJson(body), 'application/json;charset=UTF-8', headers);
   }
 
   private sendRaw(res: ServerResponse, record: FakeRequest, status: number, text: string, type: string, headers: Record<string, string> = {}): void {
@@ -732,6 +748,12 @@ export class FakeBinance extends EventEmitter {
     );
     r('GET', '/api/v3/account', true, 20, (q) => this.spotAccount(q.params.omitZeroBalances === 'true'));
     r('GET', '/api/v3/order', true, 4, (q) => this.spotOrderView(this.findOrder('spot', q.params)));
+    r('GET', '/api/v3/account/commission', true, 20, (q) => this.spotCommission(q.params.symbol));
+    r('GET', '/api/v3/avgPrice', false, 2, (q) => {
+      const m = this.symbols.get(q.params.symbol ?? '')?.spot;
+      if (!m) throw new Reject(400, -1121, DEFAULT_MSG[-1121]!);
+      return { mins: 5, price: m.avgPrice ?? m.last, closeTime: this.now() };
+    });
     r('GET', '/api/v3/myTrades', true, (p) => (p.orderId ? 5 : 20), (q) => this.spotTrades(q.params));
     r('POST', '/api/v3/order', true, 1, (q) => this.spotNewOrder(q.params));
 
@@ -756,8 +778,15 @@ export class FakeBinance extends EventEmitter {
     r('GET', '/fapi/v1/userTrades', true, 5, (q) => this.futuresTrades(q.params));
     r('GET', '/fapi/v1/income', true, 30, (q) => this.incomeRows(q.params));
     r('GET', '/fapi/v1/positionSide/dual', true, 30, () => ({ dualSidePosition: this.dualSidePosition }));
-    r('GET', '/fapi/v2/positionRisk', true, 5, (q) => this.positionRisk(q.params.symbol));
+    r('GET', '/fapi/v2/positionRisk', true, 5, (q) => this.positionRisk(q.params.symbol, true));
     r('GET', '/fapi/v2/balance', true, 5, () => this.futuresBalance());
+    // v3: positionRisk without leverage and only symbols with a position; balance as v2
+    r('GET', '/fapi/v3/positionRisk', true, 5, (q) => this.positionRisk(q.params.symbol, false));
+    r('GET', '/fapi/v3/balance', true, 5, () => this.futuresBalance());
+    r('GET', '/fapi/v1/commissionRate', true, 20, (q) => {
+      if (!this.symbols.get(q.params.symbol ?? '')?.futures) throw new Reject(400, -1121, DEFAULT_MSG[-1121]!);
+      return { symbol: q.params.symbol, makerCommissionRate: '0.000200', takerCommissionRate: dec(this.futuresCommissionRate).toFixed(6) };
+    });
     r('POST', '/fapi/v1/order', true, 0, (q) => this.futuresNewOrder(q.params));
     r('POST', '/fapi/v1/leverage', true, 1, (q) => {
       const symbol = q.params.symbol ?? '';
@@ -970,6 +999,19 @@ export class FakeBinance extends EventEmitter {
       balances,
       permissions: ['SPOT'],
       uid: 354937868,
+    };
+  }
+
+  /** What GET /api/v3/account/commission answers: the taker rate as standard, BNB at 75 %. */
+  private spotCommission(symbol: string | undefined): unknown {
+    if (!this.symbols.get(symbol ?? '')?.spot) throw new Reject(400, -1121, DEFAULT_MSG[-1121]!);
+    const zero = { maker: '0.00000000', taker: '0.00000000', buyer: '0.00000000', seller: '0.00000000' };
+    return {
+      symbol,
+      standardCommission: { maker: '0.00100000', taker: s8(dec(this.spotCommissionRate)), buyer: '0.00000000', seller: '0.00000000' },
+      specialCommission: zero,
+      taxCommission: zero,
+      discount: { enabledForAccount: this.bnbFees, enabledForSymbol: true, discountAsset: 'BNB', discount: '0.75000000' },
     };
   }
 
@@ -1262,9 +1304,10 @@ export class FakeBinance extends EventEmitter {
       .slice(0, limit);
   }
 
-  private positionRisk(symbol?: string): unknown {
-    const list = [...this.symbols.values()].filter((s) => s.futures && (!symbol || s.symbol === symbol));
+  private positionRisk(symbol: string | undefined, v2: boolean): unknown {
+    let list = [...this.symbols.values()].filter((s) => s.futures && (!symbol || s.symbol === symbol));
     if (symbol && list.length === 0) throw new Reject(400, -1121, DEFAULT_MSG[-1121]!);
+    if (!v2) list = list.filter((s) => !(this.positions.get(s.symbol)?.amt ?? ZERO).eq(0));
     return list.map((s) => {
       const f = s.futures!;
       const p = this.positions.get(s.symbol) ?? { amt: ZERO, entry: ZERO };
@@ -1280,8 +1323,7 @@ export class FakeBinance extends EventEmitter {
         markPrice: f.markPrice,
         unRealizedProfit: s8(dec(f.markPrice).minus(p.entry).mul(p.amt)),
         liquidationPrice: liq.toFixed(8),
-        leverage: String(lev),
-        maxNotionalValue: '480000000',
+        ...(v2 ? { leverage: String(lev), maxNotionalValue: '480000000' } : { marginAsset: 'USDT', initialMargin: s8(p.amt.abs().mul(f.markPrice).div(lev)), adl: 1 }),
         marginType: 'cross',
         isolatedMargin: '0.00000000',
         isAutoAddMargin: 'false',

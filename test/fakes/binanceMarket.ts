@@ -28,6 +28,8 @@ export interface FakeSpotMarket {
   marketMaxQty: string;
   /** NOTIONAL minNotional */
   minNotional: string;
+  /** /api/v3/avgPrice (the avgPriceMins average NOTIONAL checks MARKET orders against); defaults to `last` */
+  avgPrice?: string;
 }
 
 export interface FakeFuturesMarket {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { INCOME_JOB } from '../../src/jobs/income.js';
 import { RECONCILE_JOB } from '../../src/jobs/reconcile.js';
@@ -214,6 +215,39 @@ test('paper, through /open and /close: closing moves unrealized into realized ba
     const fees = (s: string) => Number(row(s, 'Fees')!.replace(/[^\d.-]/g, ''));
     assert.ok(fees(after) < fees(before), 'close fees added');
     assert.match(await bot.ask('/status', /Status/), /No open positions/);
+  } finally {
+    await bot.close();
+  }
+});
+
+test('live: two funding rows of one settlement with adjacent 19-digit tranIds are both counted to the cent', async () => {
+  let openedAt = 0;
+  const bot = await startLedgerBot({
+    mode: 'live',
+    seed: (d, now) => {
+      openedAt = now - DAY;
+      const p: Position = {
+        id: 'pbtc', symbol: 'BTCUSDT', baseAsset: 'BTC', mode: 'live', status: 'open', openedAt,
+        spotQty: '0.5', futuresQty: '0.5', spotEntryPrice: '114000', futuresEntryPrice: '114100',
+      };
+      seedPosition(d, p, { spot: '0', futures: '0' });
+    },
+    setup: (fake) => {
+      fake.setPosition('BTCUSDT', '-0.5', '114100');
+      fake.setSpotBalance('BTC', '0.5');
+    },
+  });
+  try {
+    const fake = bot.binance;
+    const at = openedAt + HOUR;
+    const a = fake.addIncome({ symbol: 'BTCUSDT', income: '1.23000000', time: at });
+    const b = fake.addIncome({ symbol: 'BTCUSDT', income: '4.56000000', time: at });
+    assert.equal(b.tranId - a.tranId, 1n, 'adjacent ids');
+    assert.equal(a.tranId.toString().length, 19);
+    await bot.job(INCOME_JOB).runNow();
+    const stored = JSON.parse(await readFile(bot.file, 'utf8')) as StoreData;
+    assert.deepEqual(stored.funding.map((r) => r.tranId), [a.tranId.toString(), b.tranId.toString()]);
+    assert.equal(row(await bot.ask('/pnl', /PnL/), 'Funding'), `+5.79${NB}USDT`);
   } finally {
     await bot.close();
   }

@@ -58,7 +58,7 @@ export function position(over: Partial<Position> & Pick<Position, 'id' | 'symbol
 
 let fillSeq = 1;
 export function fill(p: Pick<Position, 'id' | 'symbol' | 'mode'>, over: Partial<Fill> & Pick<Fill, 'market' | 'side' | 'role' | 'qty' | 'price' | 'feeUsdt' | 'time'>): Fill {
-  const orderId = fillSeq++;
+  const orderId = String(fillSeq++);
   return {
     id: `${over.market}:${orderId}`,
     intentId: `i-${p.id}`,

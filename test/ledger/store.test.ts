@@ -56,6 +56,24 @@ test('migration from version 0 upgrades the data and keeps a .bak copy of the or
   assert.equal(JSON.parse(await readFile(ts.file, 'utf8')).version, STORE_VERSION);
 });
 
+test('migration from version 1 turns numeric order ids into decimal strings and keeps a .bak copy', async () => {
+  ts = await tempStore();
+  const p = position({ id: 'p1', symbol: 'BTCUSDT' });
+  const f = { ...fill(p, { market: 'futures', side: 'SELL', role: 'open', qty: '1', price: '100', feeUsdt: '0.05', time: T0 }), orderId: 4087922044 };
+  const intent = {
+    id: 'i1', kind: 'open', positionId: 'p1', symbol: p.symbol, mode: 'live', qty: '1', userId: 1, chatId: 1, createdAt: T0, updatedAt: T0, status: 'done',
+    legs: { futures: { market: 'futures', side: 'SELL', clientOrderId: 'cbi1F', qty: '1', reduceOnly: false, state: 'filled', orderId: 4087922044, attempts: 1 } },
+  };
+  const v1 = JSON.stringify({ ...emptyStore(T0), version: 1, positions: [p], fills: [f], intents: [intent] });
+  await writeFile(ts.file, v1);
+  const store = await openStore(ts.file, { logger: silent, now: () => T0 + 1 });
+  assert.equal(store.data.version, STORE_VERSION);
+  assert.equal(store.data.fills[0]?.orderId, '4087922044');
+  assert.equal(store.data.intents[0]?.legs.futures.orderId, '4087922044');
+  const backups = (await readdir(ts.dir)).filter((x) => x.endsWith('.bak'));
+  assert.equal(await readFile(`${ts.dir}/${backups[0]}`, 'utf8'), v1);
+});
+
 test('a failed write (disk full) leaves the previous file whole and memory back on it', async () => {
   ts = await tempStore();
   await ts.store.update((d) => void d.positions.push(position({ id: 'kept', symbol: 'BTCUSDT' })));

@@ -114,6 +114,8 @@ export function createStubs(state: MarketState): Stubs {
     newOrder: unused('spot.newOrder'),
     getOrder: unused('spot.getOrder'),
     myTrades: unused('spot.myTrades'),
+    commission: unused('spot.commission'),
+    avgPrice: unused('spot.avgPrice'),
   };
   const futures: FuturesApi = {
     time: unused('futures.time'),
@@ -136,6 +138,7 @@ export function createStubs(state: MarketState): Stubs {
     positionRisk: unused('futures.positionRisk'),
     balances: unused('futures.balances'),
     setLeverage: unused('futures.setLeverage'),
+    commissionRate: unused('futures.commissionRate'),
   };
   return {
     spot,

@@ -22,7 +22,7 @@ import { CHAT, USER, harness, silent, type Harness } from './helpers.js';
 
 let oid = 1;
 const fillOf = (o: OrderRequest, qty = o.qty, price = '100'): LegFill => ({
-  orderId: oid++,
+  orderId: String(oid++),
   clientOrderId: o.clientOrderId,
   status: 'FILLED',
   executedQty: qty,
