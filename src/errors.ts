@@ -8,6 +8,8 @@
  *     RetryableError       nothing happened on the exchange; safe to try again later
  *       RateLimitError     429 / 418; `retryAfterMs` says when
  *     RejectedError        a definite "no" (4xx with a Binance code): the order does not exist
+ *     DuplicateOrderError  -4116 / spot "Duplicate order sent.": an order with that client id
+ *                          EXISTS; query it, never read it as a rejection
  *     UnknownOutcomeError  timeout, reset, 5xx "unknown", -1007: the order MAY exist; query it,
  *                          never resend blindly
  *     ResponseError        the exchange answered but not in the shape we validated
@@ -91,6 +93,14 @@ export class RateLimitError extends RetryableError {
 /** A definite rejection: the request was refused, nothing was created. */
 export class RejectedError extends ExchangeError {
   override name = 'RejectedError';
+}
+
+/**
+ * The exchange already has an order with this client order id (-4116, or spot -2010 "Duplicate
+ * order sent."): the opposite of a rejection. Query the order by its id; never send another.
+ */
+export class DuplicateOrderError extends ExchangeError {
+  override name = 'DuplicateOrderError';
 }
 
 /** The request may or may not have taken effect. Query by client order id before anything else. */

@@ -1,4 +1,5 @@
 import {
+  DuplicateOrderError,
   ExchangeError,
   RateLimitError,
   RejectedError,
@@ -15,20 +16,25 @@ import {
  *
  *   kind        class                 meaning
  *   rejected    RejectedError         definite "no": nothing was created
+ *   duplicate   DuplicateOrderError   an order with this client id exists: query it
  *   transient   Retryable / Unknown   nothing known to have happened; for an ORDER it may exist
- *   rate_limit  RateLimitError        429 (or -1003): back off, send nothing until it ends
+ *   rate_limit  RateLimitError        429, -1003 or 403 (WAF): back off, send nothing until it ends
  *   banned      RateLimitError        418: IP banned until a time; send nothing, alert
  *   clock       (re-sync, retry once) -1021: timestamp outside recvWindow
  *   bad_body    Response / Unknown    2xx that is not JSON or fails its schema
  */
-export type ErrorKind = 'rejected' | 'transient' | 'rate_limit' | 'banned' | 'clock' | 'bad_body';
+export type ErrorKind = 'rejected' | 'duplicate' | 'transient' | 'rate_limit' | 'banned' | 'clock' | 'bad_body';
 
 /** Binance codes whose meaning overrides the HTTP status. Every other 4xx code is `rejected`. */
 const CODE_KINDS: Record<number, ErrorKind> = {
   [-1003]: 'rate_limit', // TOO_MANY_REQUESTS (also sent with 418 when banned; status wins then)
   [-1007]: 'transient', // TIMEOUT: backend did not answer, execution status unknown
   [-1021]: 'clock', // INVALID_TIMESTAMP: outside recvWindow
+  [-4116]: 'duplicate', // futures DUPLICATED_CLIENT_ORDER_ID: the order exists
 };
+
+/** Spot answers a reused client id with -2010 and this text (the code alone also means "balance"). */
+const SPOT_DUPLICATE = /duplicate order/i;
 
 /**
  * Codes that are definite rejections, listed for documentation and the tests; any other code
@@ -47,14 +53,15 @@ export const REJECTION_CODES: Record<number, string> = {
   [-2019]: 'margin is insufficient',
   [-2022]: 'reduceOnly order rejected',
   [-4061]: 'position side does not match the account setting',
-  [-4116]: 'duplicate clientOrderId',
   [-4164]: 'notional below the minimum',
 };
 
 /** How an HTTP answer that is not a usable 2xx should be read. */
-export function classify(status: number, code: number | undefined): ErrorKind {
+export function classify(status: number, code: number | undefined, msg?: string): ErrorKind {
   if (status === 418) return 'banned';
-  if (status === 429) return 'rate_limit';
+  // 403: the WAF refused the request (nothing reached the matching engine): back off as for 429
+  if (status === 429 || status === 403) return 'rate_limit';
+  if (code === -2010 && msg !== undefined && SPOT_DUPLICATE.test(msg)) return 'duplicate';
   if (code !== undefined) {
     const byCode = CODE_KINDS[code];
     if (byCode) return byCode;
@@ -82,6 +89,8 @@ export function toExchangeError(kind: ErrorKind, message: string, ctx: ErrorCont
       return order ? new UnknownOutcomeError(message, info) : new RetryableError(message, info);
     case 'bad_body':
       return order ? new UnknownOutcomeError(message, info) : new ResponseError(message, info);
+    case 'duplicate':
+      return new DuplicateOrderError(message, info);
     case 'clock':
     case 'rejected':
       return new RejectedError(message, info);

@@ -182,7 +182,7 @@ export function createBinanceHttp(opts: BinanceHttpOptions): BinanceHttp {
       consecutive429 += 1;
       waitMs = retryAfterMs(answer) ?? Math.min(backoffBaseMs * 2 ** (consecutive429 - 1), backoffMaxMs);
       blockedUntil = Math.max(blockedUntil, t + waitMs);
-      log.warn({ market, method: ctx.method, path: ctx.path, status: answer.status, code: ctx.code, retryAfterMs: waitMs }, 'binance rate limit (429): backing off');
+      log.warn({ market, method: ctx.method, path: ctx.path, status: answer.status, code: ctx.code, retryAfterMs: waitMs }, `binance rate limit (${answer.status}): backing off`);
     }
     return toExchangeError(banned ? 'banned' : 'rate_limit', `${ctx.method} ${ctx.path}: ${msg ?? `HTTP ${answer.status}`}`, { ...ctx, retryAfterMs: waitMs });
   }
@@ -261,7 +261,7 @@ export function createBinanceHttp(opts: BinanceHttpOptions): BinanceHttp {
 
     ctx.status = answer.status;
     ctx.code = code;
-    const kind = classify(answer.status, code);
+    const kind = classify(answer.status, code, msg);
     if (kind === 'rate_limit') throw rateLimited(answer, ctx, msg, false);
     if (kind === 'banned') throw rateLimited(answer, ctx, msg, true);
     if (kind === 'clock' && sign && !clockRetried) {

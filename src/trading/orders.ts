@@ -1,4 +1,4 @@
-import { RateLimitError, RejectedError, RetryableError, errorMessage } from '../errors.js';
+import { DuplicateOrderError, RateLimitError, RejectedError, RetryableError, errorMessage } from '../errors.js';
 import type { Intent, StoreData } from '../ledger/schema.js';
 import { Decimal, dec } from '../money.js';
 import { findIntent, type ExecutorContext, type Placed } from './executorContext.js';
@@ -77,6 +77,12 @@ export async function place(ctx: ExecutorContext, market: Leg, req: OrderRequest
     // "could it still arrive" window starts when the answer failed, which is after any signing.
     const sentAt = now();
     ctx.lastSentAt = sentAt;
+    if (err instanceof DuplicateOrderError) {
+      // an order with this id exists (an earlier send did arrive): it is ours; read it, send nothing
+      logger.warn({ market, symbol: req.symbol, clientOrderId: req.clientOrderId, err: errorMessage(err) }, 'duplicate client order id: querying the existing order');
+      const found = await resolveByQuery(ctx, market, req.symbol, req.clientOrderId, errorInfo(err), sentAt);
+      return found.ok || found.kind !== 'absent' ? found : { ok: false, kind: 'unknown', error: { message: `order ${req.clientOrderId} exists (duplicate id) but was not found` } };
+    }
     if (err instanceof RejectedError || err instanceof RetryableError) {
       // A rejection, a 429/418 or a request never sent: nothing exists on the exchange.
       logger.warn({ market, symbol: req.symbol, clientOrderId: req.clientOrderId, err: errorMessage(err) }, 'order not placed');

@@ -43,7 +43,7 @@ describe('signed requests', () => {
       const [timeReq, balReq] = fake.requests;
       assert.equal(timeReq?.path, '/fapi/v1/time', 'clock synced lazily before the first signed call');
       assert.ok(balReq);
-      assert.equal(balReq.path, '/fapi/v2/balance');
+      assert.equal(balReq.path, '/fapi/v3/balance');
       assert.equal(balReq.headers['x-mbx-apikey'], fake.apiKey);
       assert.equal(balReq.signatureValid, true);
       assert.equal(balReq.params.recvWindow, '5000');
@@ -75,7 +75,7 @@ describe('signed requests', () => {
     const b = client({ apiSecret: 'not-the-secret-0123456789' });
     try {
       await assert.rejects(b.futures.balances(), (e) => e instanceof RejectedError && e.code === -1022 && e.status === 400);
-      assert.equal(fake.requestsTo('/fapi/v2/balance')[0]?.signatureValid, false);
+      assert.equal(fake.requestsTo('/fapi/v3/balance')[0]?.signatureValid, false);
     } finally {
       await b.close();
     }
@@ -98,7 +98,7 @@ describe('signed requests', () => {
       const rows = await b.futures.balances();
       assert.equal(rows[0]?.asset, 'USDT');
       const paths = fake.requests.map((r) => `${r.path}:${r.status}`);
-      assert.deepEqual(paths, ['/fapi/v1/time:200', '/fapi/v2/balance:200', '/fapi/v2/balance:400', '/fapi/v1/time:200', '/fapi/v2/balance:200']);
+      assert.deepEqual(paths, ['/fapi/v1/time:200', '/fapi/v3/balance:200', '/fapi/v3/balance:400', '/fapi/v1/time:200', '/fapi/v3/balance:200']);
     } finally {
       await b.close();
     }
@@ -107,9 +107,9 @@ describe('signed requests', () => {
   test('-1021 twice in a row: RejectedError after the single retry', async () => {
     const b = client();
     try {
-      fake.inject('/fapi/v2/balance', { status: 400, code: -1021 }, { times: 2 });
+      fake.inject('/fapi/v3/balance', { status: 400, code: -1021 }, { times: 2 });
       await assert.rejects(b.futures.balances(), (e) => e instanceof RejectedError && e.code === -1021);
-      assert.equal(fake.requestsTo('/fapi/v2/balance').length, 2);
+      assert.equal(fake.requestsTo('/fapi/v3/balance').length, 2);
     } finally {
       await b.close();
     }
@@ -130,7 +130,7 @@ describe('signed requests', () => {
       fake.inject('/fapi/v1/order', { status: 400, code: -2019 });
       await assert.rejects(b.futures.newOrder({ ...FUT_ORDER, newClientOrderId: cid() }));
       const all = lines.join('');
-      assert.ok(all.includes('/fapi/v2/balance'), 'requests are logged');
+      assert.ok(all.includes('/fapi/v3/balance'), 'requests are logged');
       assert.ok(!all.includes(fake.apiKey));
       assert.ok(!all.includes(fake.apiSecret));
       assert.ok(!/signature/i.test(all));
@@ -156,6 +156,23 @@ describe('error mapping', () => {
       assert.equal((await b.futures.premiumIndex()).length, 8);
       // spot has its own limit and was never blocked
       await b.spot.bookTickers();
+    } finally {
+      await b.close();
+    }
+  });
+
+  test('403 (the WAF) is backed off like a 429, never read as a definite rejection', async () => {
+    const clock = manualClock();
+    const b = client({ now: clock.now, sleep: clock.sleep });
+    try {
+      fake.inject({ path: '/fapi/v1/order', method: 'POST' }, { status: 403, msg: 'Forbidden' });
+      const order = { symbol: 'BTCUSDT', side: 'SELL', type: 'MARKET', quantity: '0.002', newClientOrderId: 'waf-1', newOrderRespType: 'RESULT' } as const;
+      await assert.rejects(b.futures.newOrder(order), (e) => e instanceof RateLimitError && !e.banned && e.status === 403 && e.retryAfterMs === 2000);
+      const sent = fake.requests.length;
+      await assert.rejects(b.futures.premiumIndex(), RateLimitError);
+      assert.equal(fake.requests.length, sent, 'nothing sent while backing off');
+      clock.advance(2_000);
+      assert.equal((await b.futures.premiumIndex()).length, 8);
     } finally {
       await b.close();
     }
@@ -373,7 +390,7 @@ describe('error mapping', () => {
     try {
       fake.inject('/fapi/v1/fundingInfo', 'wrongSchema');
       await assert.rejects(b.futures.fundingInfo(), ResponseError);
-      fake.inject('/fapi/v2/positionRisk', 'wrongSchema');
+      fake.inject('/fapi/v3/positionRisk', 'wrongSchema');
       await assert.rejects(b.futures.positionRisk(), ResponseError);
       fake.inject({ path: '/api/v3/order', method: 'POST' }, 'wrongSchema');
       await assert.rejects(
@@ -418,7 +435,7 @@ describe('weight', () => {
       assert.deepEqual(clock.sleeps, []);
       await b.futures.balances(); // 1436 + 5 > 1440 (60% of 2400): waits first
       assert.deepEqual(clock.sleeps, [45_000], 'waited until the next minute');
-      assert.equal(fake.requestsTo('/fapi/v2/balance').length, 1, 'then sent');
+      assert.equal(fake.requestsTo('/fapi/v3/balance').length, 1, 'then sent');
       assert.ok(b.stats().futures.usedWeight1m > 1440);
       clock.sleeps.length = 0;
       await b.futures.newOrder({ ...FUT_ORDER, newClientOrderId: cid() });

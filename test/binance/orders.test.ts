@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import { createBinance, type Binance } from '../../src/binance/index.js';
-import { RejectedError } from '../../src/errors.js';
+import { DuplicateOrderError, RejectedError } from '../../src/errors.js';
 import { dec } from '../../src/money.js';
 import type { FakeBinance } from '../fakes/binance.js';
 import { setup, silentLogger } from './helpers.js';
@@ -56,17 +56,23 @@ test('futures reduceOnly BUY closes the short and is sent as reduceOnly=true; in
   assert.equal(closed.reduceOnly, true);
   assert.equal(closed.avgPrice, '238.56'); // the ask
   assert.equal(fake.requests.find((r) => r.params.newClientOrderId === 'sol-close')?.params.reduceOnly, 'true');
-  assert.equal((await binance.futures.positionRisk('SOLUSDT'))[0]?.positionAmt, '0');
+  assert.deepEqual(await binance.futures.positionRisk('SOLUSDT'), [], 'v3 lists only symbols with a position');
 });
 
-test('duplicate client order ids are definite rejections (-4116 futures, -2010 spot)', async () => {
+test('a client id still open is refused as a duplicate (DuplicateOrderError, never a rejection); a finished one is reusable, as on Binance', async () => {
   const fut = { symbol: 'BTCUSDT', side: 'SELL', type: 'MARKET', quantity: '0.002', newClientOrderId: 'dup-1', newOrderRespType: 'RESULT' } as const;
   await binance.futures.newOrder(fut);
-  await assert.rejects(binance.futures.newOrder(fut), (e) => e instanceof RejectedError && e.code === -4116);
+  fake.orders.at(-1)!.status = 'NEW'; // still working
+  await assert.rejects(binance.futures.newOrder(fut), (e) => e instanceof DuplicateOrderError && e.code === -4116);
   const spot = { symbol: 'BTCUSDT', side: 'BUY', type: 'MARKET', quantity: '0.002', newClientOrderId: 'dup-1', newOrderRespType: 'FULL' } as const;
   await binance.spot.newOrder(spot);
-  await assert.rejects(binance.spot.newOrder(spot), (e) => e instanceof RejectedError && e.code === -2010 && /Duplicate/.test(e.message));
+  fake.orders.at(-1)!.status = 'PARTIALLY_FILLED';
+  await assert.rejects(binance.spot.newOrder(spot), (e) => e instanceof DuplicateOrderError && e.code === -2010 && /Duplicate/.test(e.message));
   assert.equal(fake.orders.length, 2);
+  // Binance only keeps ids unique among OPEN orders: a filled order's id takes a second order
+  fake.orders.at(-1)!.status = 'FILLED';
+  await binance.spot.newOrder(spot);
+  assert.equal(fake.orders.length, 3, 'which is why the bot never reuses a client id');
 });
 
 test('spot MARKET BUY fills at the ask with commission in the base asset; myTrades; getOrder', async () => {

@@ -1043,7 +1043,9 @@ export class FakeBinance extends EventEmitter {
     if (p.newClientOrderId !== undefined && !/^[.A-Z:/a-z0-9_-]{1,36}$/.test(p.newClientOrderId)) {
       throw new Reject(400, -1100, "Illegal characters found in parameter 'newClientOrderId'; legal range is '^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.");
     }
-    if (p.newClientOrderId !== undefined && this.orders.some((o) => o.market === market && o.clientOrderId === p.newClientOrderId)) {
+    // Binance keeps client ids unique among OPEN orders only: a finished order's id can be reused
+    const open = (o: FakeOrder) => o.status === 'NEW' || o.status === 'PARTIALLY_FILLED';
+    if (p.newClientOrderId !== undefined && this.orders.some((o) => o.market === market && o.clientOrderId === p.newClientOrderId && open(o))) {
       if (market === 'spot') throw new Reject(400, -2010, 'Duplicate order sent.');
       throw new Reject(400, -4116, DEFAULT_MSG[-4116]!);
     }

@@ -197,6 +197,17 @@ describe('open', () => {
     assert.equal(h.store.data.positions[0]?.status, 'open');
   });
 
+  test('-4116 (duplicate client id) means the order exists: it is queried, never read as "not placed", never sent again', async () => {
+    fake.inject({ path: '/fapi/v1/order', method: 'POST' }, { fillThenFail: { code: -4116, status: 400 } });
+    const { result } = await openBtc();
+    assert.equal(result.kind === 'open' && result.outcome.kind, 'opened');
+    assert.equal(futuresOrders().length, 1, 'no second futures order');
+    const q = fake.requestsTo('/fapi/v1/order', 'GET');
+    assert.equal(q[0]?.params.origClientOrderId, futuresOrders()[0]!.params.newClientOrderId);
+    assert.equal(spotOrders().length, 1, 'the short found is hedged');
+    assert.equal(h.store.data.positions[0]?.status, 'open');
+  });
+
   test('futures timeout with nothing executed: not found yet is NOT "never placed" (recvWindow still open): unknown, paused; recovery later concludes absent', async () => {
     fake.inject({ path: '/fapi/v1/order', method: 'POST' }, 'hang');
     const { result } = await openBtc();
