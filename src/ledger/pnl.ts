@@ -373,6 +373,8 @@ export interface PnlReport {
   unattributed: Array<{ symbol: string; amount: Decimal; count: number }>;
   /** symbols with held legs but no prices (their unrealized part is unknown) */
   unpriced: string[];
+  /** symbols whose fees in the window include an estimate (a commission that could not be valued exactly) */
+  estimatedFees: string[];
 }
 
 /** A /pnl line while positions are added to it, exact. */
@@ -482,6 +484,7 @@ export function pnlReport(data: StoreData, opts: ReportOptions): PnlReport {
   const bySymbol = new Map<string, LineAcc>();
   const total = emptyLine('');
   const unpriced = new Set<string>();
+  const estimated = new Set<string>();
   for (const p of data.positions) {
     if (p.mode !== mode) continue;
     const fills = fillsBy.get(p.id) ?? [];
@@ -495,6 +498,7 @@ export function pnlReport(data: StoreData, opts: ReportOptions): PnlReport {
     const c = positionCore(p, fills, funding ? funding.fx() : FX_ZERO, opts.prices.get(p.symbol), since, now);
     const n = netOf(c);
     if (n.unrealized === null) unpriced.add(p.symbol);
+    if (fills.some((f) => f.feeUnknown && inWindow(f.time, since, now))) estimated.add(p.symbol);
     const capitalDays = c.days === 0 ? FX_ZERO : fxMul(capitalOf(c, opts.leverage), fxNumber(c.days));
     let line = bySymbol.get(p.symbol);
     if (!line) bySymbol.set(p.symbol, (line = emptyLine(p.symbol)));
@@ -514,12 +518,17 @@ export function pnlReport(data: StoreData, opts: ReportOptions): PnlReport {
       .sort((a, b) => a.symbol.localeCompare(b.symbol))
       .map((u) => ({ symbol: u.symbol, amount: u.sum.value(), count: u.count })),
     unpriced: [...unpriced].sort(),
+    estimatedFees: [...estimated].sort(),
   };
 }
 
-/** Hedge drift of a position: spot held − futures short held (0 when perfectly hedged). */
+/**
+ * Hedge drift of a position: spot held − futures short held; 0 when hedged, which includes a
+ * spot surplus below one spot step (the BUY grossed up for a fee taken from the coin).
+ */
 export function hedgeDrift(p: Position): Decimal {
-  return dec(p.spotQty).minus(p.futuresQty);
+  const d = dec(p.spotQty).minus(p.futuresQty);
+  return p.spotStep !== undefined && d.gte(0) && d.lt(p.spotStep) ? dec(0) : d;
 }
 
 /** Basis % = (futures − spot) / spot × 100; null when spot is zero. */

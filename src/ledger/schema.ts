@@ -37,6 +37,11 @@ export const positionSchema = z.object({
   futuresExitPrice: decimalString.optional(),
   /** spot left behind on close because it was below the lot step */
   dustQty: decimalString.optional(),
+  /**
+   * spot lot step at open: a spot surplus below it is the gross-up for a fee taken from the
+   * coin (the BUY can only be whole steps), not drift
+   */
+  spotStep: decimalString.optional(),
   /** who opened it (Telegram user id) */
   openedBy: z.number().optional(),
   note: z.string().optional(),

@@ -62,6 +62,11 @@ export interface OpenPlan {
   spotStep: string;
   /** futures market step: an unwind after a partial spot fill is rounded down to it */
   futuresStep?: string;
+  /**
+   * live, spot fee taken from the coin bought (no BNB): its rate. The spot BUY is grossed up so
+   * the net held is ≥ the futures short and less than one spot step above it.
+   */
+  spotBaseFeeRate?: string;
   userId: number;
   chatId: number;
   /**

@@ -3,7 +3,8 @@ import type { Config } from '../config.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { dec, sum, toPlain } from '../money.js';
-import { avgPrice, feeInUsdt, sumSpotFills } from './fees.js';
+import { avgPrice, feeInUsdt, feesValued, sumSpotFills } from './fees.js';
+import { createAccountFeeRates } from './feeRates.js';
 import type { AccountState, Books, ExchangePort, LegFill, OrderRequest } from './port.js';
 import { createRulesCache } from './rules.js';
 
@@ -25,7 +26,22 @@ export function createLivePort(deps: LivePortDeps): ExchangePort {
   const { spot, futures, config, logger } = deps;
   const now = deps.now ?? Date.now;
   const rules = createRulesCache(spot, futures, { now });
+  const feeRates = createAccountFeeRates({ spot, futures, config, logger, now });
   const baseOf = async (symbol: string) => (await rules(symbol)).spot?.baseAsset ?? symbol.replace(/USDT$/, '');
+
+  /** USDT prices of commission assets other than USDT and the base (BNB): read now, just after the fill. */
+  async function thirdAssetPrices(assets: string[], base: string): Promise<Map<string, string>> {
+    const prices = new Map<string, string>();
+    for (const a of new Set(assets)) {
+      if (a === 'USDT' || a === base) continue;
+      try {
+        prices.set(a, toPlain(await spot.tickerPrice(`${a}USDT`)));
+      } catch (err) {
+        logger.warn({ asset: a, err: errorMessage(err) }, 'no USDT price for a commission asset');
+      }
+    }
+    return prices;
+  }
 
   /** Futures order → fill with a taker-rate estimate of the commission until completeFill(). */
   function fromFutures(o: FuturesOrder): LegFill {
@@ -62,8 +78,9 @@ export function createLivePort(deps: LivePortDeps): ExchangePort {
       quoteQty: toPlain(o.cummulativeQuoteQty),
       ...fees,
       time: o.transactTime ?? o.time ?? now(),
-      // FULL carries every fill; a queried order (GET /api/v3/order) carries none
-      exact: fills.length > 0 || executed.lte(0),
+      // FULL carries every fill; a queried order (GET /api/v3/order) carries none. A third-asset
+      // (BNB) commission is only an estimate until completeFill() prices it.
+      exact: (fills.length > 0 && feesValued(fills.map((f) => f.commissionAsset), baseAsset)) || executed.lte(0),
     };
   }
 
@@ -120,9 +137,10 @@ export function createLivePort(deps: LivePortDeps): ExchangePort {
           const qty = sum(trades.map((t) => t.qty));
           const quote = sum(trades.map((t) => t.quoteQty));
           const assets = new Set(trades.map((t) => t.commissionAsset));
+          const prices = await thirdAssetPrices([...assets], '');
           const fee = sum(
             trades.map((t) =>
-              feeInUsdt({ commission: t.commission, asset: t.commissionAsset, price: t.price, baseAsset: '', quoteQty: t.quoteQty, feeRate: config.futuresTakerFee }),
+              feeInUsdt({ commission: t.commission, asset: t.commissionAsset, price: t.price, baseAsset: '', quoteQty: t.quoteQty, feeRate: config.futuresTakerFee, prices }),
             ),
           );
           const single = assets.size === 1 ? [...assets][0]! : undefined;
@@ -133,7 +151,7 @@ export function createLivePort(deps: LivePortDeps): ExchangePort {
             commission: single ? toPlain(sum(trades.map((t) => t.commission))) : toPlain(fee),
             commissionAsset: single ?? 'USDT',
             feeUsdt: toPlain(fee),
-            exact: true,
+            exact: feesValued(assets, '', prices),
           };
         }
         const base = await baseOf(symbol);
@@ -144,9 +162,12 @@ export function createLivePort(deps: LivePortDeps): ExchangePort {
           logger.warn({ symbol, clientOrderId: fill.clientOrderId }, 'spot trades not found: commission unknown (base-asset fee may be missing)');
           return { ...fill, exact: false };
         }
-        const fees = sumSpotFills(trades, base, config.spotTakerFee);
+        const prices = await thirdAssetPrices(trades.map((t) => t.commissionAsset), base);
+        const fees = sumSpotFills(trades, base, config.spotTakerFee, prices);
         const quote = sum(trades.map((t) => t.quoteQty));
-        return { ...fill, ...fees, quoteQty: toPlain(quote), avgPrice: avgPrice(toPlain(quote), fill.executedQty), exact: true };
+        const exact = feesValued(trades.map((t) => t.commissionAsset), base, prices);
+        if (!exact) logger.warn({ symbol, clientOrderId: fill.clientOrderId }, 'commission asset has no USDT price: fee estimated');
+        return { ...fill, ...fees, quoteQty: toPlain(quote), avgPrice: avgPrice(toPlain(quote), fill.executedQty), exact };
       } catch (err) {
         // The order is done; a failed lookup only leaves the fee an estimate.
         logger.warn({ market, symbol, clientOrderId: fill.clientOrderId, err: errorMessage(err) }, 'fill details lookup failed; fee stays estimated');
@@ -167,12 +188,15 @@ export function createLivePort(deps: LivePortDeps): ExchangePort {
         spotUsdtFree: s.find((b) => b.asset === 'USDT')?.free ?? '0',
         futuresAvailable: f.find((b) => b.asset === 'USDT')?.availableBalance ?? '0',
         dualSide,
+        bnbFree: s.find((b) => b.asset === 'BNB')?.free ?? '0',
       };
     },
 
     async spotFree(asset) {
       return (await spot.balances()).find((b) => b.asset === asset)?.free ?? '0';
     },
+
+    feeRates,
 
     setLeverage: (symbol, leverage) => futures.setLeverage(symbol, leverage),
   };

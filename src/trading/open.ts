@@ -3,6 +3,7 @@ import type { Intent, IntentLeg, Position } from '../ledger/schema.js';
 import { dec, floorToStep, toPlain } from '../money.js';
 import { addFill, checkNoPending, clientOrderId, complete, fillRow, findIntent, findPosition, legPatch, type ExecutorContext, type Placed } from './executorContext.js';
 import type { ErrorInfo, OpenOutcome, OpenPlan } from './executorTypes.js';
+import { spotBuyQty } from './fees.js';
 import { executedOf, place, undetermined } from './orders.js';
 import type { Leg, LegFill } from './port.js';
 import { unwindFutures } from './unwind.js';
@@ -34,10 +35,12 @@ export async function finishOpen(ctx: ExecutorContext, intent: Intent, futures: 
     });
   }
 
-  // Whatever the spot leg did not cover is a naked short: buy it back before anything else.
+  // Whatever the spot leg did not cover (net of a fee taken in the coin) is a naked short: buy it
+  // back before anything else.
   const bought = spotPlaced?.ok ? dec(spotPlaced.fill.executedQty) : dec(0);
+  const netBought = spotPlaced?.ok ? bought.minus(spotPlaced.fill.baseCommission) : dec(0);
   // A futures order must be a multiple of the futures step: what is below it cannot be bought back.
-  const excess = futuresStep && dec(futuresStep).gt(0) ? floorToStep(shorted.minus(bought), futuresStep) : shorted.minus(bought);
+  const excess = futuresStep && dec(futuresStep).gt(0) ? floorToStep(shorted.minus(netBought), futuresStep) : shorted.minus(netBought);
   let unwind: Awaited<ReturnType<typeof unwindFutures>> | undefined;
   if (excess.gt(0)) unwind = await unwindFutures(ctx, intent, excess, queryFirst);
 
@@ -174,6 +177,7 @@ export async function openLocked(ctx: ExecutorContext, plan: OpenPlan): Promise<
     spotEntryPrice: '0',
     futuresEntryPrice: '0',
     openedBy: plan.userId,
+    spotStep: toPlain(plan.spotStep),
   };
   await store.update((d) => {
     d.intents.push(structuredClone(intent));
@@ -190,8 +194,9 @@ export async function openLocked(ctx: ExecutorContext, plan: OpenPlan): Promise<
     return { kind: 'not_placed', action: 'open', symbol: plan.symbol, error };
   }
 
-  // The spot buy goes out right away: nothing but this line between the short and the hedge.
-  const spotQty = floorToStep(fut.fill.executedQty, plan.spotStep);
+  // The spot buy goes out right away: nothing but this line between the short and the hedge
+  // (grossed up when the fee is taken from the coin, so the net held covers what was shorted).
+  const spotQty = spotBuyQty(fut.fill.executedQty, plan.spotStep, plan.spotBaseFeeRate);
   const spot = spotQty.gt(0)
     ? await place(ctx, 'spot', { symbol: plan.symbol, side: 'BUY', qty: toPlain(spotQty), clientOrderId: intent.legs.spot!.clientOrderId, baseAsset: plan.baseAsset })
     : undefined;

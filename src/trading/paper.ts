@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { dec, toPlain } from '../money.js';
 import type { Books, ExchangePort, LegFill, OrderRequest } from './port.js';
 import { createRulesCache } from './rules.js';
+import { configRates } from './feeRates.js';
 
 /**
  * The paper exchange port: MARKET orders fill in full at the current book (BUY at the ask, SELL
@@ -66,6 +67,7 @@ export function createPaperPort(deps: PaperPortDeps): ExchangePort {
     },
     rules,
     account: async () => null,
+    feeRates: async () => configRates(config),
     setLeverage: async () => undefined,
   };
 }

@@ -1,5 +1,6 @@
 import type { Side, SymbolRules } from '../binance/types.js';
 import type { TradingMode } from '../config.js';
+import type { FeeRates } from './feeRates.js';
 
 /**
  * The exchange port (design.md §4): the one seam both trading modes implement. The executor
@@ -66,6 +67,8 @@ export interface AccountState {
   futuresAvailable: string;
   /** true when the futures account is in hedge (dual-side) mode */
   dualSide: boolean;
+  /** free BNB on spot: with the BNB discount on, spot fees are paid from it */
+  bnbFree: string;
 }
 
 export interface ExchangePort {
@@ -89,6 +92,8 @@ export interface ExchangePort {
   account(): Promise<AccountState | null>;
   /** live: free spot balance of `asset` (signed read); paper: absent */
   spotFree?(asset: string): Promise<string>;
+  /** the account's taker rates for a symbol (live: read from Binance, cached; paper: configured) */
+  feeRates(symbol: string): Promise<FeeRates>;
   /** live: POST /fapi/v1/leverage; paper: nothing */
   setLeverage(symbol: string, leverage: number): Promise<void>;
 }

@@ -3,12 +3,15 @@ import { lcmStep } from '../binance/filters.js';
 import type { SymbolRules } from '../binance/types.js';
 import type { Config, TradingMode } from '../config.js';
 import { ExchangeError, UserError, errorMessage } from '../errors.js';
+import { hedgeDrift } from '../ledger/pnl.js';
 import type { Position } from '../ledger/schema.js';
 import type { Store } from '../ledger/store.js';
 import type { Logger } from '../logger.js';
+import { breakEvenDaysDaily, roundTripFeePct } from '../market/signals.js';
 import type { MarketService, SignalWarning, SymbolSignal } from '../market/types.js';
 import { Decimal, dec, floorToStep, toPlain } from '../money.js';
 import type { CloseOutcome, Executor, OpenOutcome, RecoveryReport, TradingAlerts } from './executor.js';
+import { netOfBaseFee, spotBuyQty } from './fees.js';
 import type { ExchangePort } from './port.js';
 import { checkAccount, checkCanOpen, checkCaps, fundingFlipped, livePosition, movedMoreThan, parseSymbol, sizeOpen, type SizedOpen } from './risk.js';
 
@@ -50,6 +53,13 @@ export interface OpenPreview extends PreviewBase {
   /** what the user typed, and the quantity after rounding to both markets' steps */
   requestedQty: string;
   qty: string;
+  /** the spot BUY (grossed up when the fee is taken in the coin) and what it leaves held */
+  spotGrossQty: string;
+  spotNetQty: string;
+  /** the rates the fees and break-even are figured at: the account's (live) or configured */
+  spotFeeRate: string;
+  futuresFeeRate: string;
+  spotFeeAsset: 'base' | 'BNB' | 'USDT';
 }
 
 export interface ClosePreview extends PreviewBase {
@@ -119,6 +129,8 @@ interface Pending {
   futuresStep?: string;
   /** close (live): free spot balance of the base asset at preview */
   spotAvailable?: string;
+  /** open (live): the spot fee is taken from the coin at this rate: gross the BUY up */
+  spotBaseFeeRate?: string;
 }
 
 /** thrown by the confirm guard when the token ran out while waiting for the trading lock */
@@ -190,6 +202,7 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
       checkCaps(store.data, sized, config);
       const account = await port.account();
       if (account) checkAccount(account, sized, config);
+      const fees = await openFees(symbol, sized, account, rules.spot, signal.apr7d);
       if (port.mode === 'live' && store.data.leverageSet[symbol] !== config.leverage) {
         await port.setLeverage(symbol, config.leverage);
         await store.update((d) => {
@@ -207,18 +220,51 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
         futuresPrice: signal.futuresBid,
         spotNotional: usd(sized.spotNotional),
         futuresNotional: usd(sized.futuresNotional),
-        spotFee: usd(sized.spotNotional.mul(config.spotTakerFee)),
-        futuresFee: usd(sized.futuresNotional.mul(config.futuresTakerFee)),
         ...signalPart(signal),
+        ...fees.preview,
         warnings: warningsOf(signal),
         expiresAt: now() + ttlMs,
       };
-      const token = remember({ userId, chatId, expiresAt: preview.expiresAt, preview, spotStep: spotStepOf(rules.spot), spotMinQty: spotMinOf(rules.spot), futuresStep: rules.futures.stepSize });
+      const token = remember({
+        userId, chatId, expiresAt: preview.expiresAt, preview, spotStep: spotStepOf(rules.spot), spotMinQty: spotMinOf(rules.spot), futuresStep: rules.futures.stepSize,
+        ...(fees.baseFeeRate !== undefined ? { spotBaseFeeRate: fees.baseFeeRate } : {}),
+      });
       return { token, preview };
     } catch (err) {
       if (err instanceof UserError && err.key === 'core.errors.unknownSymbol') throw new UserError('trading.error.unknown_symbol', { symbol });
       return asUserError(err);
     }
+  }
+
+  /**
+   * The account's rates decide the fees, the break-even and the spot BUY size: paid in BNB (the
+   * discount on and BNB held) the coin arrives whole; otherwise live spot takes the fee from
+   * the coin, so the BUY is grossed up to leave at least the short held.
+   */
+  async function openFees(symbol: string, sized: SizedOpen, account: Awaited<ReturnType<ExchangePort['account']>>, spotRules: SymbolRules, apr7d: number | null) {
+    const rates = await port.feeRates(symbol);
+    const bnb = rates.bnbDiscount && account !== null && dec(account.bnbFree).gt(0);
+    const spotRate = bnb ? rates.spotTakerBnb : rates.spotTaker;
+    const baseFeeRate = port.mode === 'live' && !bnb ? spotRate : undefined;
+    const gross = spotBuyQty(sized.qty, spotStepOf(spotRules), baseFeeRate);
+    const spotNotional = sized.spotNotional.mul(gross).div(sized.qty);
+    const spotFee = spotNotional.mul(spotRate);
+    const futuresFee = sized.futuresNotional.mul(rates.futuresTaker);
+    const spotFeeAsset: OpenPreview['spotFeeAsset'] = bnb ? 'BNB' : baseFeeRate !== undefined ? 'base' : 'USDT';
+    return {
+      baseFeeRate,
+      preview: {
+        spotGrossQty: toPlain(gross),
+        spotNetQty: toPlain(netOfBaseFee(gross, baseFeeRate)),
+        spotFeeRate: spotRate,
+        futuresFeeRate: rates.futuresTaker,
+        spotFeeAsset,
+        spotFee: usd(spotFee),
+        futuresFee: usd(futuresFee),
+        // at the 7-day mean daily funding (APR % / 365 / 100), as the signal figures it
+        breakEvenDays: breakEvenDaysDaily(roundTripFeePct(spotRate, rates.futuresTaker), apr7d === null ? null : apr7d / 36_500),
+      },
+    };
   }
 
   /** An unresolved trade (outcome unknown) on this symbol/position: /resume runs recovery first. */
@@ -264,7 +310,7 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
       const futuresNotional = dec(pos.futuresQty).mul(signal.futuresAsk);
       const warnings = warningsOf(signal);
       if (dust.gt(0)) warnings.push('spot_dust');
-      if (!dec(pos.spotQty).eq(pos.futuresQty)) warnings.push('hedge_drift');
+      if (!hedgeDrift(pos).isZero()) warnings.push('hedge_drift');
       const preview: ClosePreview = {
         action: 'close',
         mode: port.mode,
@@ -347,6 +393,7 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
           qty: preview.qty,
           spotStep: p.spotStep,
           ...(p.futuresStep ? { futuresStep: p.futuresStep } : {}),
+          ...(p.spotBaseFeeRate !== undefined ? { spotBaseFeeRate: p.spotBaseFeeRate } : {}),
           userId,
           chatId: p.chatId,
           // state may have changed since the preview (another open, a pause): checked under the lock

@@ -316,6 +316,9 @@ export class FakeBinance extends EventEmitter {
     this.orders = [];
     this.faults = [];
     this.clockOffsetMs = 0;
+    this.spotCommissionRate = this.opts.spotCommissionRate ?? '0.001';
+    this.futuresCommissionRate = this.opts.futuresCommissionRate ?? '0.0005';
+    this.bnbFees = false;
     this.usedWeight = { spot: 0, futures: 0 };
     this.totalWeight = { spot: 0, futures: 0 };
     this.restoreState();
@@ -1002,6 +1005,15 @@ export class FakeBinance extends EventEmitter {
     };
   }
 
+  /** With BNB fees on and enough BNB: the commission in BNB (75 % of the rate, valued at BNBUSDT's last price). */
+  private bnbCommission(quote: Decimal): { commission: Decimal } | undefined {
+    const price = this.symbols.get('BNBUSDT')?.spot?.last;
+    const held = this.spotBalances.get('BNB')?.free ?? ZERO;
+    if (!this.bnbFees || price === undefined) return undefined;
+    const commission = quote.mul(this.spotCommissionRate).mul('0.75').div(price).toDecimalPlaces(8, Decimal.ROUND_UP);
+    return held.gte(commission) ? { commission } : undefined;
+  }
+
   /** What GET /api/v3/account/commission answers: the taker rate as standard, BNB at 75 %. */
   private spotCommission(symbol: string | undefined): unknown {
     if (!this.symbols.get(symbol ?? '')?.spot) throw new Reject(400, -1121, DEFAULT_MSG[-1121]!);
@@ -1071,9 +1083,26 @@ export class FakeBinance extends EventEmitter {
     const quoteBal = this.spotBalances.get(s.quoteAsset) ?? { free: ZERO, locked: ZERO };
     let commission: Decimal;
     let commissionAsset: string;
-    if (side === 'BUY') {
+    const bnb = this.bnbCommission(quote);
+    if (bnb) {
+      // paid in BNB at the discounted rate: the coin (or the USDT) arrives whole
+      commission = bnb.commission;
+      commissionAsset = 'BNB';
+      const bnbBal = this.spotBalances.get('BNB')!;
+      if (side === 'BUY') {
+        if (quoteBal.free.lt(quote)) throw new Reject(400, -2010, DEFAULT_MSG[-2010]!);
+        quoteBal.free = quoteBal.free.minus(quote);
+        baseBal.free = baseBal.free.plus(qty);
+      } else {
+        if (baseBal.free.lt(qty)) throw new Reject(400, -2010, DEFAULT_MSG[-2010]!);
+        baseBal.free = baseBal.free.minus(qty);
+        quoteBal.free = quoteBal.free.plus(quote);
+      }
+      bnbBal.free = bnbBal.free.minus(commission);
+    } else if (side === 'BUY') {
       const feeInQuote = this.spotBuyCommissionIn === 'quote';
-      commission = feeInQuote ? quote.mul(rate) : qty.mul(rate);
+      // commissions carry 8 decimals (baseCommissionPrecision); the wallet is charged exactly that
+      commission = (feeInQuote ? quote.mul(rate) : qty.mul(rate)).toDecimalPlaces(8, Decimal.ROUND_UP);
       commissionAsset = feeInQuote ? s.quoteAsset : s.baseAsset;
       const cost = feeInQuote ? quote.plus(commission) : quote;
       if (quoteBal.free.lt(cost)) throw new Reject(400, -2010, DEFAULT_MSG[-2010]!);

@@ -56,7 +56,8 @@ describe('open', () => {
     assert.equal(s!.params.side, 'BUY');
     assert.equal(s!.params.newOrderRespType, 'FULL');
     assert.equal(f!.params.quantity, '0.01');
-    assert.equal(s!.params.quantity, f!.params.quantity);
+    // the spot fee is taken from the coin: the BUY is grossed up so the net held covers the short
+    assert.equal(s!.params.quantity, '0.01002');
     assert.ok(f!.at < s!.at);
     assert.ok(orders.every((o) => o.signatureValid === true));
     assert.match(f!.params.newClientOrderId!, /^cb[A-Za-z0-9]+F$/);
@@ -65,8 +66,8 @@ describe('open', () => {
     const pos = h.store.data.positions.find((p) => p.symbol === 'BTCUSDT');
     assert.equal(pos?.status, 'open');
     assert.equal(pos?.futuresQty, '0.01');
-    // the fake charges the spot BUY commission in BTC: that much less is held (drift visible)
-    assert.ok(dec(pos!.spotQty).lt('0.01'));
+    // the fake charges the spot BUY commission in BTC: the grossed-up BUY still leaves ≥ the short
+    assert.equal(pos?.spotQty, '0.01000998');
     assert.equal(h.store.data.fills.length, 2);
     const spotFill = h.store.data.fills.find((x) => x.market === 'spot')!;
     assert.equal(spotFill.commissionAsset, 'BTC');
@@ -297,11 +298,12 @@ describe('close', () => {
     assert.equal(f!.params.quantity, '0.01');
     assert.equal(s!.path, '/api/v3/order');
     assert.equal(s!.params.side, 'SELL');
-    // spot held 0.00999 BTC (commission in BTC); spot step 0.00001 → all of it sold
-    assert.equal(s!.params.quantity, held);
+    // spot held 0.01000998 BTC (0.01002 bought, commission in BTC); spot step 0.00001 → 0.01 sold
+    assert.equal(held, '0.01000998');
+    assert.equal(s!.params.quantity, '0.01');
     const closed = h.store.data.positions[0]!;
     assert.equal(closed.status, 'closed');
-    assert.equal(closed.dustQty, '0');
+    assert.equal(closed.dustQty, '0.00000998', 'the gross-up surplus below one step stays as dust');
     assert.ok(closed.spotExitPrice && closed.futuresExitPrice);
     assert.ok(dec(fake.positions.get('BTCUSDT')?.amt ?? 0).eq(0));
   });
@@ -309,14 +311,15 @@ describe('close', () => {
   test('spot below the lot step stays behind as dust', async () => {
     fake.setFilters('BTCUSDT', 'spot', { stepSize: '0.001', minQty: '0.001' });
     await openBtc();
-    const held = h.store.data.positions[0]!.spotQty; // 0.00999
+    const held = h.store.data.positions[0]!.spotQty; // 0.011 bought (grossed up to whole steps) − fee = 0.010989
+    assert.equal(held, '0.010989');
     const r = await h.trading.previewClose(USER, CHAT, 'BTCUSDT');
     if (r.kind !== 'preview') return assert.fail('expected a preview');
-    assert.equal(r.preview.dustQty, dec(held).minus('0.009').toFixed());
+    assert.equal(r.preview.dustQty, dec(held).minus('0.01').toFixed());
     fake.clearRequests();
     await h.trading.confirm(r.token, USER);
-    assert.equal(spotOrders()[0]!.params.quantity, '0.009');
-    assert.equal(h.store.data.positions[0]!.dustQty, dec(held).minus('0.009').toFixed());
+    assert.equal(spotOrders()[0]!.params.quantity, '0.01');
+    assert.equal(h.store.data.positions[0]!.dustQty, dec(held).minus('0.01').toFixed());
     assert.equal(h.store.data.positions[0]!.status, 'closed');
   });
 

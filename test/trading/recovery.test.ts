@@ -124,5 +124,5 @@ test('crashed in a close after the futures buy-back: the spot is sold, the posit
   const closed = data.positions[0]!;
   assert.equal(closed.status, 'closed');
   assert.equal(closed.futuresQty, '0');
-  assert.ok(dec(closed.spotQty).eq(0));
+  assert.ok(dec(closed.spotQty).lt('0.00001'), 'at most the gross-up surplus below one step stays');
 });

@@ -53,6 +53,7 @@ function scripted(over: Partial<ExchangePort> = {}) {
     books: async () => ({ spotBid: '100', spotAsk: '100', futuresBid: '100', futuresAsk: '100', fundingRate: '0.0001' }),
     rules: async () => ({}),
     account: async () => null,
+    feeRates: async () => ({ spotTaker: '0.001', spotTakerBnb: '0.001', bnbDiscount: false, futuresTaker: '0.0005', source: 'config' }),
     setLeverage: async () => undefined,
   };
   const p: ExchangePort = { ...base, ...over };
@@ -65,6 +66,7 @@ function scripted(over: Partial<ExchangePort> = {}) {
     books: (sym) => p.books(sym),
     rules: (sym) => p.rules(sym),
     account: () => p.account(),
+    feeRates: (sym) => p.feeRates(sym),
     setLeverage: (sym, l) => p.setLeverage(sym, l),
   };
   return { port, sent, set: (o: Partial<ExchangePort>) => Object.assign(p, o) };

@@ -5,10 +5,11 @@ import { pre, type TableRow } from '../render.js';
 import { days, money, price, qty, shortDate } from './format.js';
 
 /** /pnl text: one block per symbol, then the total; unrealized apart from realized. */
-function block(t: Translator, line: PnlLine, total: boolean): TableRow[] {
+function block(t: Translator, line: PnlLine, total: boolean, estimated: boolean): TableRow[] {
   const rows: TableRow[] = [
     [t.t('ledger.pnl.funding'), money(t, line.funding)],
-    [t.t('ledger.pnl.fees'), money(t, line.fees.neg())],
+    // ≈: some commission could not be valued exactly (e.g. BNB with no price at fill time)
+    [t.t('ledger.pnl.fees'), `${estimated ? '≈' : ''}${money(t, line.fees.neg())}`],
     [t.t('ledger.pnl.basis'), money(t, line.realized)],
     [t.t('ledger.pnl.net'), money(t, line.net)],
     [t.t('ledger.pnl.unrealized'), line.unrealized === null ? '—' : money(t, line.unrealized)],
@@ -35,8 +36,9 @@ export function renderPnl(t: Translator, r: PnlReport): string {
   }
   // one symbol: its block is the total, shown once
   const single = r.rows.length === 1;
-  for (const line of r.rows) out.push('', t.t('ledger.pnl.symbol', { symbol: line.symbol, days: days(t, line.days) }), pre(block(t, line, single)));
-  if (r.rows.length > 1) out.push('', t.t('ledger.pnl.total', { count: r.total.positions }), pre(block(t, r.total, true)));
+  const est = new Set(r.estimatedFees);
+  for (const line of r.rows) out.push('', t.t('ledger.pnl.symbol', { symbol: line.symbol, days: days(t, line.days) }), pre(block(t, line, single, est.has(line.symbol))));
+  if (r.rows.length > 1) out.push('', t.t('ledger.pnl.total', { count: r.total.positions }), pre(block(t, r.total, true, est.size > 0)));
   if (r.unattributed.length) {
     out.push('', t.t('ledger.pnl.unattributed'), pre(r.unattributed.map((u) => [u.symbol, money(t, u.amount)])));
   }
@@ -52,7 +54,7 @@ export function renderFills(t: Translator, fills: Fill[], symbol?: string): stri
   const rows: TableRow[] = [];
   for (const f of fills) {
     rows.push(`${shortDate(f.time)} ${f.symbol} · ${t.t(`ledger.fills.role.${f.role}`)}`);
-    rows.push(` ${t.t(`ledger.fills.market.${f.market}`)} ${f.side} ${qty(t, f.qty)} @ ${price(t, f.price)} · ${t.t('ledger.fills.fee')} ${qty(t, f.feeUsdt)}`);
+    rows.push(` ${t.t(`ledger.fills.market.${f.market}`)} ${f.side} ${qty(t, f.qty)} @ ${price(t, f.price)} · ${t.t('ledger.fills.fee')} ${f.feeUnknown ? '≈' : ''}${qty(t, f.feeUsdt)}`);
   }
   return [title, pre(rows), `<i>${t.t('ledger.fills.unit')}</i>`].join('\n');
 }

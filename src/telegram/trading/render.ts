@@ -52,6 +52,10 @@ function previewBody(t: Translator, p: Preview): string {
       ? [
           [t.t('trading.preview.qty'), `${qty(t, p.qty)} ${p.baseAsset}`],
           [t.t('trading.preview.spotBuy'), t.usdt(p.spotNotional), `@ ${price(t, p.spotPrice)}`],
+          // grossed up: the fee is taken from the coin, the net held is what hedges the short
+          ...(p.spotGrossQty !== p.spotNetQty
+            ? [[t.t('trading.preview.spotGross'), `${qty(t, p.spotGrossQty)} ${p.baseAsset}`, ''], [t.t('trading.preview.spotNet'), `${qty(t, p.spotNetQty)} ${p.baseAsset}`, '']]
+            : []),
           [t.t('trading.preview.perpSell'), t.usdt(p.futuresNotional), `@ ${price(t, p.futuresPrice)}`],
         ]
       : [
