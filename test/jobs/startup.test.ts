@@ -11,8 +11,7 @@ test('the first tick after start may fetch more funding history than later ticks
   const seen: Array<ScanOptions | undefined> = [];
   const scan: ScanResult = { at: 0, rows: [], signals: [], requests: 3, weight: 19, universeSize: 0 };
   const market = { scan: async (o?: ScanOptions) => (seen.push(o), scan) } as unknown as MarketService;
-  const data = { activeSignals: {}, positions: [], health: {} };
-  const ledger = { data, update: async (f: (d: typeof data) => void) => f(data) } as unknown as Ledger;
+  const ledger = { activeSignals: () => [], openPositions: () => [], recordScan: async () => undefined } as unknown as Ledger;
   const notifier = { alert: async () => undefined } as unknown as BotNotifier;
   const tick = createSignalTick({ market, ledger, notifier, logger: createLogger({ level: 'silent' }), now: Date.now, onScan: [] });
   await tick();
