@@ -111,6 +111,12 @@ describe('core commands: numbers, language, pause', () => {
     h.tg.sendText(from, text);
     return String((await reply).body.text);
   };
+  /** /funding answers with a chart: its caption (and any message after it) is the text */
+  const askChart = async (text: string, from = OWNER) => {
+    const photo = h.tg.nextCall('sendPhoto', (c) => c.body.chat_id === from);
+    h.tg.sendText(from, text);
+    return String((await photo).body.caption);
+  };
 
   /** the 7-day mean funding APR % straight from the fake's settled history */
   const apr7dOf = (symbol: string, periodsPerDay: number) => {
@@ -156,7 +162,7 @@ describe('core commands: numbers, language, pause', () => {
     // pin the settlement 2 h ahead: the fake's default is the next boundary after it started,
     // which reads "(now)" when the test happens to run exactly at a settlement time
     h.binance.setFunding('LPTUSDT', { nextFundingTime: Date.now() + 2 * 3_600_000 + 60_000 });
-    const text = await ask('/funding lptusdt');
+    const text = await askChart('/funding lptusdt');
     assert.match(text, /<b>LPTUSDT<\/b>/);
     assert.match(text, /Rate: +\+0\.0250% \/ 4h/);
     assert.match(text, /APR now: +\+54\.75%/);
@@ -173,7 +179,7 @@ describe('core commands: numbers, language, pause', () => {
     assert.equal(await ask('/lang ru'), 'Язык: русский.');
     assert.equal(h.running.deps.ledger.snapshot().users[String(OWNER)]?.lang, 'ru');
     assert.match(await ask('/help'), /<b>Команды<\/b>/);
-    assert.match(await ask('/funding SOLUSDT'), /Ставка: +\+0,0120\u00a0% \/ 4ч/);
+    assert.match(await askChart('/funding SOLUSDT'), /Ставка: +\+0,0120\u00a0% \/ 4ч/);
     assert.match(await ask('/help', 222), /<b>Commands<\/b>/);
     assert.equal(await ask('/lang en'), 'Language set to English.');
   });
