@@ -25,12 +25,12 @@ test('a 19-digit futures orderId is stored and queried exactly (userTrades), the
   const lookups = h.fake.requestsTo('/fapi/v1/userTrades');
   assert.equal(lookups.length, 1);
   assert.equal(lookups[0]!.params.orderId, id, 'queried with the exact id');
-  const fill = h.store.data.fills.find((f) => f.market === 'futures')!;
+  const fill = h.ledger.snapshot().fills.find((f) => f.market === 'futures')!;
   assert.equal(fill.orderId, id);
   assert.equal(fill.id, `futures:${id}`);
   assert.equal(fill.feeUnknown, undefined, 'the trades were found: the fee is exact');
-  assert.equal(h.store.data.intents[0]!.legs.futures.orderId, id);
+  assert.equal(h.ledger.snapshot().intents[0]!.legs.futures.orderId, id);
 
   const spot = h.fake.orders.find((o) => o.market === 'spot')!;
-  assert.equal(h.store.data.fills.find((f) => f.market === 'spot')!.orderId, spot.orderId.toString());
+  assert.equal(h.ledger.snapshot().fills.find((f) => f.market === 'spot')!.orderId, spot.orderId.toString());
 });

@@ -33,7 +33,7 @@ async function open(qty: string) {
   const result = await h!.trading.confirm(token, USER);
   assert.equal(result.kind === 'open' && result.outcome.kind, 'opened');
   const [fut, spot] = [fake.requestsTo('/fapi/v1/order', 'POST')[0]!, fake.requestsTo('/api/v3/order', 'POST')[0]!];
-  return { preview, fut, spot, pos: h!.store.data.positions[0]! };
+  return { preview, fut, spot, pos: h!.ledger.snapshot().positions[0]! };
 }
 
 test('fee taken from the coin: the spot BUY is grossed up, net spot ≥ the short and < one step above; /status hedged', async () => {
@@ -63,11 +63,11 @@ test('BNB fees: the coin arrives whole (no gross-up); the BNB commission valued 
   assert.equal(pos.spotQty, pos.futuresQty);
   const order = fake.orders.find((o) => o.market === 'spot')!;
   assert.equal(order.commissionAsset, 'BNB');
-  const fill = h!.store.data.fills.find((f) => f.market === 'spot')!;
+  const fill = h!.ledger.snapshot().fills.find((f) => f.market === 'spot')!;
   assert.equal(fill.commissionAsset, 'BNB');
   assert.equal(fill.feeUsdt, dec(order.commission).mul('600').toFixed());
   assert.equal(fill.feeUnknown, undefined, 'exact: the BNB price was known');
-  assert.doesNotMatch(renderFills(t, h!.store.data.fills), /≈/);
+  assert.doesNotMatch(renderFills(t, h!.ledger.snapshot().fills), /≈/);
 });
 
 test('BNB fees with no BNB price at fill time: estimated and marked ≈ in /fills and /pnl', async () => {
@@ -76,10 +76,10 @@ test('BNB fees with no BNB price at fill time: estimated and marked ≈ in /fill
   fake.setSpotBalance('BNB', '1');
   fake.inject({ path: '/api/v3/ticker/price' }, { status: 500, code: -1000 }, { times: Infinity });
   await open('0.01');
-  const fill = h!.store.data.fills.find((f) => f.market === 'spot')!;
+  const fill = h!.ledger.snapshot().fills.find((f) => f.market === 'spot')!;
   assert.equal(fill.commissionAsset, 'BNB');
   assert.equal(fill.feeUnknown, true);
-  assert.match(renderFills(t, h!.store.data.fills), /fee ≈/);
-  const report = pnlReport(h!.store.data, { period: 'all', now: Date.now(), leverage: 1, mode: 'live', prices: new Map() });
+  assert.match(renderFills(t, h!.ledger.snapshot().fills), /fee ≈/);
+  const report = pnlReport(h!.ledger.snapshot(), { period: 'all', now: Date.now(), leverage: 1, mode: 'live', prices: new Map() });
   assert.match(renderPnl(t, report), /Fees\s+≈/);
 });
