@@ -77,6 +77,8 @@ export function createFuturesApi(http: BinanceHttp): FuturesApi {
           side: o.side,
           type: o.type,
           quantity: o.quantity,
+          price: o.price,
+          timeInForce: o.timeInForce,
           newClientOrderId: o.newClientOrderId,
           reduceOnly: o.reduceOnly ? 'true' : undefined,
           newOrderRespType: o.newOrderRespType,

@@ -210,8 +210,11 @@ export interface NewSpotOrder {
 export interface NewFuturesOrder {
   symbol: string;
   side: Side;
-  type: 'MARKET';
+  type: 'MARKET' | 'LIMIT';
   quantity: string;
+  /** LIMIT only */
+  price?: string;
+  timeInForce?: 'IOC';
   newClientOrderId: string;
   reduceOnly?: boolean;
   newOrderRespType: 'RESULT';

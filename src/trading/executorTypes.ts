@@ -25,7 +25,8 @@ export type OpenOutcome =
   | { kind: 'opened'; symbol: string; positionId: string; futures: LegFill; spot: LegFill; spotHeld: string; futuresHeld: string; excess?: LegFill }
   | { kind: 'not_placed'; action: 'open'; symbol: string; error: ErrorInfo }
   | { kind: 'unwound'; symbol: string; futures: LegFill; unwind: LegFill[]; spotError: ErrorInfo }
-  | { kind: 'broken'; symbol: string; futures: LegFill; spotError: ErrorInfo; unwindError: ErrorInfo; manual: ManualStep[] }
+  /** `tried`: every buy-back order sent and what became of it (for the critical alert) */
+  | { kind: 'broken'; symbol: string; futures: LegFill; spotError: ErrorInfo; unwindError: ErrorInfo; manual: ManualStep[]; tried?: string[] }
   | { kind: 'unknown'; symbol: string; market: Leg; clientOrderId: string; error: ErrorInfo };
 
 export type CloseOutcome =

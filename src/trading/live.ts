@@ -91,8 +91,9 @@ export function createLivePort(deps: LivePortDeps): ExchangePort {
       const o = await futures.newOrder({
         symbol: order.symbol,
         side: order.side,
-        type: 'MARKET',
+        type: order.type ?? 'MARKET',
         quantity: order.qty,
+        ...(order.type === 'LIMIT' ? { price: order.price, timeInForce: 'IOC' as const } : {}),
         newClientOrderId: order.clientOrderId,
         reduceOnly: order.reduceOnly ? true : undefined,
         newOrderRespType: 'RESULT',
@@ -190,6 +191,12 @@ export function createLivePort(deps: LivePortDeps): ExchangePort {
         dualSide,
         bnbFree: s.find((b) => b.asset === 'BNB')?.free ?? '0',
       };
+    },
+
+    async futuresShort(symbol) {
+      const p = (await futures.positionRisk(symbol)).find((r) => r.symbol === symbol && (r.positionSide === 'BOTH' || r.positionSide === 'SHORT'));
+      // v3 lists only symbols with a position: none listed is none held
+      return { short: p ? toPlain(dec(p.positionAmt).neg()) : '0', markPrice: p?.markPrice ?? (await futures.premiumIndexOf(symbol)).markPrice };
     },
 
     async spotFree(asset) {

@@ -135,6 +135,7 @@ export async function finishOpen(ctx: ExecutorContext, intent: Intent, futures: 
     futures: futuresFill,
     spotError,
     unwindError: unwind && !unwind.ok ? unwind.error : { message: 'unknown' },
+    ...(unwind?.tried.length ? { tried: unwind.tried } : {}),
     // the exact short still held (a multiple of the futures step: exchange quantities)
     manual: [{ market: 'futures', side: 'BUY', qty: toPlain(futuresHeld), symbol: intent.symbol, reduceOnly: true }],
   };

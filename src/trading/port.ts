@@ -44,6 +44,10 @@ export interface OrderRequest {
   clientOrderId: string;
   /** futures only */
   reduceOnly?: boolean;
+  /** futures only: MARKET unless said; a LIMIT carries its price and IOC */
+  type?: 'MARKET' | 'LIMIT';
+  price?: string;
+  timeInForce?: 'IOC';
   /**
    * the symbol's base asset (from the plan/position), so the live spot order needs no rules
    * lookup (exchangeInfo) between the futures fill and the spot order
@@ -90,6 +94,8 @@ export interface ExchangePort {
   rules(symbol: string): Promise<{ spot?: SymbolRules; futures?: SymbolRules }>;
   /** live: balances and position mode; paper: null (no signed request at all) */
   account(): Promise<AccountState | null>;
+  /** live: the futures short held in `symbol` now (positive) and the mark price; paper: absent */
+  futuresShort?(symbol: string): Promise<{ short: string; markPrice: string }>;
   /** live: free spot balance of `asset` (signed read); paper: absent */
   spotFree?(asset: string): Promise<string>;
   /** the account's taker rates for a symbol (live: read from Binance, cached; paper: configured) */

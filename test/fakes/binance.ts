@@ -210,6 +210,61 @@ function isStep(qty: Decimal, step: string): boolean {
   const s = dec(step);
   return s.lte(0) || qty.mod(s).eq(0);
 }
+export interface BookLevel {
+  price: string;
+  qty: string;
+}
+
+interface Sweep {
+  filled: Decimal;
+  quote: Decimal;
+  /** average price ('top' when nothing filled) */
+  avg: Decimal;
+  levels: Array<{ price: Decimal; qty: Decimal }>;
+  status: 'FILLED' | 'EXPIRED';
+}
+
+/**
+ * Takes `qty` from a book side level by level (consuming it); without levels the top of the book
+ * is bottomless. What the levels cannot fill EXPIREs, as a real MARKET order on a thin book.
+ * `limit`: a LIMIT order takes only levels at or better than it.
+ */
+function sweep(levels: BookLevel[] | undefined, qty: Decimal, top: string, limit?: { price: Decimal; buy: boolean }): Sweep {
+  if (!levels) {
+    const p = dec(top);
+    const ok = !limit || (limit.buy ? p.lte(limit.price) : p.gte(limit.price));
+    return ok
+      ? { filled: qty, quote: qty.mul(p), avg: p, levels: [{ price: p, qty }], status: 'FILLED' }
+      : { filled: ZERO, quote: ZERO, avg: p, levels: [], status: 'EXPIRED' };
+  }
+  let left = qty;
+  let quote = ZERO;
+  const taken: Sweep['levels'] = [];
+  while (left.gt(0) && levels.length) {
+    const l = levels[0]!;
+    const p = dec(l.price);
+    if (limit && (limit.buy ? p.gt(limit.price) : p.lt(limit.price))) break;
+    const q = Decimal.min(left, l.qty);
+    taken.push({ price: p, qty: q });
+    quote = quote.plus(q.mul(p));
+    left = left.minus(q);
+    l.qty = dec(l.qty).minus(q).toFixed();
+    if (dec(l.qty).lte(0)) levels.shift();
+  }
+  const filled = qty.minus(left);
+  return { filled, quote, avg: filled.gt(0) ? quote.div(filled) : dec(top), levels: taken, status: left.gt(0) ? 'EXPIRED' : 'FILLED' };
+}
+
+function spotFills(levels: Sweep['levels'], commission: Decimal, asset: string, tradeId: bigint): unknown[] {
+  const total = levels.reduce((a, l) => a.plus(l.qty), ZERO);
+  let left = commission;
+  return levels.map((l, i) => {
+    const c = i === levels.length - 1 ? left : commission.mul(l.qty).div(total).toDecimalPlaces(8, Decimal.ROUND_DOWN);
+    left = left.minus(c);
+    return { price: s8(l.price), qty: s8(l.qty), commission: s8(c), commissionAsset: asset, tradeId: tradeId + BigInt(i) };
+  });
+}
+
 /** JSON.stringify that writes bigint ids as bare JSON integers, digit for digit, like Binance. */
 const BIG = '\u0000big:';
 function toJson(body: unknown): string {
@@ -400,6 +455,19 @@ export class FakeBinance extends EventEmitter {
     } else if (f.adjusted !== undefined) fut.adjusted = f.adjusted;
     if (f.cap !== undefined) fut.fundingCap = f.cap;
     if (f.floor !== undefined) fut.fundingFloor = f.floor;
+  }
+
+  /**
+   * A thin book: the levels MARKET (and LIMIT IOC) orders take, consumed as they fill; what they
+   * cannot fill EXPIREs. `null` removes the levels (back to a bottomless top of book).
+   */
+  setBook(symbol: string, market: FakeMarketName, book: { asks?: BookLevel[] | null; bids?: BookLevel[] | null }): void {
+    const s = this.mustSymbol(symbol);
+    const m = market === 'spot' ? s.spot : s.futures;
+    if (!m) throw new Error(`fake: ${symbol} has no ${market} market`);
+    const copy = (l: BookLevel[] | null | undefined) => (l ? l.map((x) => ({ ...x })) : undefined);
+    if (book.asks !== undefined) m.asks = copy(book.asks);
+    if (book.bids !== undefined) m.bids = copy(book.bids);
   }
 
   /** Spot or futures trading status, e.g. 'BREAK'. */
@@ -916,7 +984,7 @@ export class FakeBinance extends EventEmitter {
             settlePlan: 0,
             triggerProtect: '0.0500',
             liquidationFee: '0.012500',
-            marketTakeBound: '0.05',
+            marketTakeBound: f.marketTakeBound ?? '0.05',
             maxMoveOrderLimit: 10000,
             filters: [
               { filterType: 'PRICE_FILTER', minPrice: f.tickSize, maxPrice: '4529764', tickSize: f.tickSize },
@@ -925,7 +993,7 @@ export class FakeBinance extends EventEmitter {
               { filterType: 'MAX_NUM_ORDERS', limit: 200 },
               { filterType: 'MAX_NUM_ALGO_ORDERS', limit: 10 },
               { filterType: 'MIN_NOTIONAL', notional: f.minNotional },
-              { filterType: 'PERCENT_PRICE', multiplierUp: '1.0500', multiplierDown: '0.9500', multiplierDecimal: '4' },
+              { filterType: 'PERCENT_PRICE', multiplierUp: f.multiplierUp ?? '1.0500', multiplierDown: f.multiplierDown ?? '0.9500', multiplierDecimal: '4' },
             ],
             orderTypes: ['LIMIT', 'MARKET', 'STOP', 'STOP_MARKET', 'TAKE_PROFIT', 'TAKE_PROFIT_MARKET', 'TRAILING_STOP_MARKET'],
             timeInForce: ['GTC', 'IOC', 'FOK', 'GTX', 'GTD'],
@@ -1051,7 +1119,8 @@ export class FakeBinance extends EventEmitter {
 
   private commonOrderChecks(p: Record<string, string>, market: FakeMarketName): void {
     if (p.side !== 'BUY' && p.side !== 'SELL') throw new Reject(400, -1102, "Mandatory parameter 'side' was not sent, was empty/null, or malformed.");
-    if (p.type !== 'MARKET') throw new Reject(400, -1116, 'Invalid orderType (the fake supports MARKET only).');
+    const limitIoc = market === 'futures' && p.type === 'LIMIT' && p.timeInForce === 'IOC';
+    if (p.type !== 'MARKET' && !limitIoc) throw new Reject(400, -1116, 'Invalid orderType (the fake supports MARKET, and LIMIT IOC on futures).');
     if (p.newClientOrderId !== undefined && !/^[.A-Z:/a-z0-9_-]{1,36}$/.test(p.newClientOrderId)) {
       throw new Reject(400, -1100, "Illegal characters found in parameter 'newClientOrderId'; legal range is '^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.");
     }
@@ -1068,15 +1137,16 @@ export class FakeBinance extends EventEmitter {
     if (!s?.spot || s.spot.status !== 'TRADING') throw new Reject(400, -1121, DEFAULT_MSG[-1121]!);
     const m = s.spot;
     this.commonOrderChecks(p, 'spot');
-    const qty = this.quantity(p);
+    const origQty = this.quantity(p);
     const side = p.side as 'BUY' | 'SELL';
     const step = effective(m.marketStepSize, m.stepSize);
     const minQty = effective(m.marketMinQty, m.minQty);
     const maxQty = effective(m.marketMaxQty, m.maxQty);
-    if (!isStep(qty, step) || qty.lt(minQty) || qty.gt(maxQty)) throw new Reject(400, -1013, 'Filter failure: LOT_SIZE');
-    const price = dec(side === 'BUY' ? m.ask : m.bid);
-    const quote = qty.mul(price);
-    if (quote.lt(m.minNotional)) throw new Reject(400, -1013, 'Filter failure: NOTIONAL');
+    if (!isStep(origQty, step) || origQty.lt(minQty) || origQty.gt(maxQty)) throw new Reject(400, -1013, 'Filter failure: LOT_SIZE');
+    if (origQty.mul(side === 'BUY' ? m.ask : m.bid).lt(m.minNotional)) throw new Reject(400, -1013, 'Filter failure: NOTIONAL');
+    // a thin book fills level by level and EXPIREs the rest (the spot docs' market-order FAQ)
+    const sw = sweep(side === 'BUY' ? m.asks : m.bids, origQty, side === 'BUY' ? m.ask : m.bid);
+    const { filled: qty, quote, avg: price } = sw;
 
     const rate = dec(this.spotCommissionRate);
     const baseBal = this.spotBalances.get(s.baseAsset) ?? { free: ZERO, locked: ZERO };
@@ -1120,7 +1190,8 @@ export class FakeBinance extends EventEmitter {
 
     const order = this.record('spot', s.symbol, p, {
       side,
-      origQty: s8(qty),
+      status: sw.status,
+      origQty: s8(origQty),
       executedQty: s8(qty),
       avgPrice: s8(price),
       cumQuote: s8(quote),
@@ -1139,7 +1210,7 @@ export class FakeBinance extends EventEmitter {
       executedQty: order.executedQty,
       origQuoteOrderQty: '0.00000000',
       cummulativeQuoteQty: order.cumQuote,
-      status: 'FILLED',
+      status: order.status,
       timeInForce: 'GTC',
       type: 'MARKET',
       side,
@@ -1149,7 +1220,8 @@ export class FakeBinance extends EventEmitter {
     if (respType === 'RESULT') return result;
     return {
       ...result,
-      fills: [{ price: order.avgPrice, qty: order.executedQty, commission: order.commission, commissionAsset, tradeId: order.tradeId }],
+      // one fill per level taken, the commission split in proportion (8 decimals, rest on the last)
+      fills: spotFills(sw.levels, commission, commissionAsset, order.tradeId),
     };
   }
 
@@ -1220,11 +1292,16 @@ export class FakeBinance extends EventEmitter {
       if (pos.amt.eq(0) || pos.amt.isPos() === signed.isPos()) throw new Reject(400, -2022, DEFAULT_MSG[-2022]!);
       if (qty.gt(pos.amt.abs())) qty = pos.amt.abs();
     }
-    const price = dec(side === 'BUY' ? f.ask : f.bid);
-    const notional = qty.mul(price);
-    if (!reduceOnly && notional.lt(f.minNotional)) {
+    const top = side === 'BUY' ? f.ask : f.bid;
+    if (!reduceOnly && qty.mul(top).lt(f.minNotional)) {
       throw new Reject(400, -4164, `Order's notional must be no smaller than ${f.minNotional} (unless you choose reduce only).`);
     }
+    const limit = p.type === 'LIMIT' ? this.limitPrice(f, p.price, side) : undefined;
+    if (!limit) this.checkTakeBound(f, side, top);
+    const sw = sweep(side === 'BUY' ? f.asks : f.bids, qty, top, limit && { price: limit, buy: side === 'BUY' });
+    qty = sw.filled;
+    const price = sw.avg;
+    const notional = sw.quote;
 
     const delta = side === 'BUY' ? qty : qty.neg();
     const newAmt = pos.amt.plus(delta);
@@ -1251,6 +1328,7 @@ export class FakeBinance extends EventEmitter {
 
     const order = this.record('futures', s.symbol, p, {
       side,
+      status: sw.status,
       origQty: dec(p.quantity!).toFixed(),
       executedQty: qty.toFixed(),
       avgPrice: price.toFixed(),
@@ -1267,19 +1345,39 @@ export class FakeBinance extends EventEmitter {
     return this.futuresOrderView(order);
   }
 
+  /** LIMIT price: on the tick and inside PERCENT_PRICE around the mark (-4016 above, -4024 below). */
+  private limitPrice(f: FakeFuturesMarket, raw: string | undefined, side: 'BUY' | 'SELL'): Decimal {
+    if (raw === undefined || !/^\d+(\.\d+)?$/.test(raw)) throw new Reject(400, -1102, "Mandatory parameter 'price' was not sent, was empty/null, or malformed.");
+    const price = dec(raw);
+    if (!isStep(price, f.tickSize)) throw new Reject(400, -4014, 'Price not increased by tick size.');
+    const up = dec(f.markPrice).mul(f.multiplierUp ?? '1.05');
+    const down = dec(f.markPrice).mul(f.multiplierDown ?? '0.95');
+    if (side === 'BUY' && price.gt(up)) throw new Reject(400, -4016, `Limit price can't be higher than ${up.toFixed()}.`);
+    if (side === 'SELL' && price.lt(down)) throw new Reject(400, -4024, `Limit price can't be lower than ${down.toFixed()}.`);
+    return price;
+  }
+
+  /** MARKET: the counterparty's best price must lie within marketTakeBound of the mark, else -4131. */
+  private checkTakeBound(f: FakeFuturesMarket, side: 'BUY' | 'SELL', best: string): void {
+    const bound = dec(f.marketTakeBound ?? '0.05');
+    const mark = dec(f.markPrice);
+    const off = side === 'BUY' ? dec(best).minus(mark) : mark.minus(best);
+    if (off.gt(mark.mul(bound))) throw new Reject(400, -4131, "The counterparty's best price does not meet the PERCENT_PRICE filter limit.");
+  }
+
   private futuresOrderView(o: FakeOrder): unknown {
     return {
       orderId: o.orderId,
       symbol: o.symbol,
       status: o.status,
       clientOrderId: o.clientOrderId,
-      price: '0.00',
+      price: o.params.price ?? '0.00',
       avgPrice: o.avgPrice,
       origQty: o.origQty,
       executedQty: o.executedQty,
       cumQty: o.executedQty,
       cumQuote: o.cumQuote,
-      timeInForce: 'GTC',
+      timeInForce: o.params.timeInForce ?? 'GTC',
       type: o.type,
       reduceOnly: o.reduceOnly,
       closePosition: false,
@@ -1386,7 +1484,7 @@ export class FakeBinance extends EventEmitter {
     market: FakeMarketName,
     symbol: string,
     p: Record<string, string>,
-    o: Pick<FakeOrder, 'side' | 'origQty' | 'executedQty' | 'avgPrice' | 'cumQuote' | 'reduceOnly' | 'commission' | 'commissionAsset' | 'realizedPnl'>,
+    o: Pick<FakeOrder, 'side' | 'origQty' | 'executedQty' | 'avgPrice' | 'cumQuote' | 'reduceOnly' | 'commission' | 'commissionAsset' | 'realizedPnl'> & { status?: string },
   ): FakeOrder {
     const prefix = market === 'spot' ? 'web_' : 'ios_';
     const order: FakeOrder = {
@@ -1395,7 +1493,7 @@ export class FakeBinance extends EventEmitter {
       orderId: this.nextOrderId++,
       clientOrderId: p.newClientOrderId ?? `${prefix}${Math.random().toString(36).slice(2, 22)}`,
       type: p.type ?? 'MARKET',
-      status: 'FILLED',
+      status: o.status ?? 'FILLED',
       tradeId: this.nextTradeId++,
       time: this.now(),
       params: { ...p },

@@ -1,3 +1,4 @@
+import type { BookLevel } from './binance.js';
 /**
  * Market data for the fake Binance: the symbol model, the default handful of realistic symbols
  * (numbers from the seeds' real September 2025 responses) and a generator for full-size
@@ -30,6 +31,9 @@ export interface FakeSpotMarket {
   minNotional: string;
   /** /api/v3/avgPrice (the avgPriceMins average NOTIONAL checks MARKET orders against); defaults to `last` */
   avgPrice?: string;
+  /** a thin book (fake.setBook): MARKET orders take these levels and EXPIRE the rest */
+  asks?: BookLevel[];
+  bids?: BookLevel[];
 }
 
 export interface FakeFuturesMarket {
@@ -57,6 +61,14 @@ export interface FakeFuturesMarket {
   marketMaxQty: string;
   /** MIN_NOTIONAL notional */
   minNotional: string;
+  /** a thin book (fake.setBook): MARKET orders take these levels and EXPIRE the rest */
+  asks?: BookLevel[];
+  bids?: BookLevel[];
+  /** exchangeInfo marketTakeBound (default 0.05): a MARKET order whose best price is further from the mark gets -4131 */
+  marketTakeBound?: string;
+  /** PERCENT_PRICE multipliers for LIMIT prices (default 1.05 / 0.95) */
+  multiplierUp?: string;
+  multiplierDown?: string;
 }
 
 export interface FakeSymbol {

@@ -126,12 +126,15 @@ export function renderOutcome(t: Translator, outcome: Outcome, mode: string): st
       const manual = outcome.manual
         .map((m) => t.t('trading.result.manual', { market: marketOf(t, m.market), side: m.side, qty: m.qty, symbol: m.symbol }))
         .join('; ');
-      return t.t('trading.result.broken', {
+      const broken = t.t('trading.result.broken', {
         symbol,
         spotHtml: reasonHtml(t, outcome.spotError),
         unwindHtml: reasonHtml(t, outcome.unwindError),
         manualHtml: manual,
       });
+      // what the buy-back tried, so the trader knows which orders Binance refused and why
+      const tried = outcome.tried?.length ? `\n${t.t('trading.result.tried', { list: outcome.tried.map((x) => `• ${x}`).join('\n') })}` : '';
+      return broken + tried;
     }
     case 'unknown':
       return t.t('trading.result.unknown', { symbol, market: marketOf(t, outcome.market), cid: outcome.clientOrderId, reasonHtml: reasonHtml(t, outcome.error) });

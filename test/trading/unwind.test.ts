@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, test } from 'node:test';
+import { dec } from '../../src/money.js';
+import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
+import { CHAT, USER, harness, type Harness } from './helpers.js';
+
+/**
+ * A refused buy-back is not given up at once: smaller MARKET slices, then LIMIT IOC orders at
+ * most 2 % through the mark, re-reading the short each time, before the position is broken.
+ */
+
+let fake: FakeBinance;
+let h: Harness | undefined;
+before(async () => {
+  fake = await startFakeBinance();
+});
+after(async () => {
+  await h?.close();
+  await fake.close();
+});
+beforeEach(async () => {
+  await h?.close();
+  fake.reset();
+  h = await harness({ fakeInstance: fake });
+});
+
+/** A fast market: the perp's ask `pct` % above the mark, MARKET orders bounded to 0.3 % of it (-4131 beyond). */
+function askAboveMark(pct: string) {
+  const f = fake.symbols.get('BTCUSDT')!.futures!;
+  f.ask = dec(f.markPrice).mul(dec(1).plus(dec(pct).div(100))).toDecimalPlaces(1).toFixed();
+  f.marketTakeBound = '0.003';
+}
+
+async function openWithSpotRejected() {
+  const { token } = await h!.trading.previewOpen(USER, CHAT, 'BTCUSDT', '0.01');
+  fake.inject({ path: '/api/v3/order', method: 'POST' }, { code: -2010 });
+  fake.clearRequests();
+  const result = await h!.trading.confirm(token, USER);
+  if (result.kind !== 'open') return assert.fail(`expected an open, got ${result.kind}`);
+  return result.outcome;
+}
+const buyBacks = () => fake.requestsTo('/fapi/v1/order', 'POST').filter((r) => r.params.reduceOnly === 'true');
+
+test('MARKET buy-back refused with -4131: slices refused too, then a LIMIT IOC within 2 % of the mark fills; flat, not broken', async () => {
+  askAboveMark('0.4');
+  const outcome = await openWithSpotRejected();
+  const sent = buyBacks();
+  assert.deepEqual(sent.map((r) => [r.params.type, r.params.quantity, r.status]), [
+    ['MARKET', '0.01', 400],
+    ['MARKET', '0.005', 400],
+    ['MARKET', '0.002', 400],
+    ['LIMIT', '0.01', 200],
+  ]);
+  const mark = dec(fake.symbols.get('BTCUSDT')!.futures!.markPrice);
+  const ioc = sent[3]!;
+  assert.equal(ioc.params.timeInForce, 'IOC');
+  assert.ok(dec(ioc.params.price!).lte(mark.mul('1.02')), 'never more than 2 % through the mark');
+  assert.equal(new Set(sent.map((r) => r.params.newClientOrderId)).size, sent.length, 'a new client id for every order');
+  assert.ok(fake.requestsTo('/fapi/v3/positionRisk').length >= 3, 'the short re-read before each escalated order');
+  assert.equal(fake.positions.get('BTCUSDT')!.amt.toFixed(), '0', 'the account is flat');
+  assert.equal(outcome.kind, 'unwound');
+  assert.equal(h!.ledger.snapshot().positions[0]?.status ?? 'closed', 'closed');
+  assert.equal(h!.ledger.snapshot().paused, false, 'not broken: opens are not paused');
+  assert.equal(h!.critical.length, 0);
+});
+
+test('nothing the exchange accepts within 2 % of the mark: broken, and the alert lists every order tried and the short still open', async () => {
+  askAboveMark('3');
+  const outcome = await openWithSpotRejected();
+  assert.equal(outcome.kind, 'broken');
+  const sent = buyBacks();
+  assert.equal(sent.length, 6, 'three MARKET sizes, three IOC prices, then it stops');
+  for (const r of sent.filter((x) => x.params.type === 'LIMIT')) {
+    assert.ok(dec(r.params.price!).lte(dec(fake.symbols.get('BTCUSDT')!.futures!.markPrice).mul('1.02')));
+  }
+  const alert = h!.critical[0]?.outcome;
+  assert.equal(alert?.kind, 'broken');
+  if (alert?.kind !== 'broken') return;
+  assert.equal(alert.tried?.length, 6);
+  assert.match(alert.tried![0]!, /^MARKET BUY 0\.01: -4131 /);
+  assert.match(alert.tried![5]!, /^LIMIT IOC BUY 0\.01 @ [\d.]+: EXPIRED 0$/);
+  assert.deepEqual(alert.manual, [{ market: 'futures', side: 'BUY', qty: '0.01', symbol: 'BTCUSDT', reduceOnly: true }]);
+  assert.equal(fake.positions.get('BTCUSDT')!.amt.toFixed(), '-0.01', 'nothing was over-bought');
+});
