@@ -56,6 +56,7 @@ const rawSymbol = z.looseObject({
   baseAsset: str,
   quoteAsset: str,
   contractType: str.optional(),
+  marketTakeBound: z.union([str, int]).optional(),
   filters: z.array(filter),
 });
 
@@ -74,6 +75,8 @@ export function symbolRules(market: Market, s: z.infer<typeof rawSymbol>): Symbo
   let price: Filter | undefined;
   let notional: Filter | undefined;
   let minNotional: Filter | undefined;
+  let maxPosition: Filter | undefined;
+  let percent: Filter | undefined;
   for (const f of s.filters as Filter[]) {
     switch (f.filterType) {
       case 'LOT_SIZE': lot = f; break;
@@ -81,6 +84,8 @@ export function symbolRules(market: Market, s: z.infer<typeof rawSymbol>): Symbo
       case 'PRICE_FILTER': price = f; break;
       case 'NOTIONAL': notional = f; break;
       case 'MIN_NOTIONAL': minNotional = f; break;
+      case 'MAX_POSITION': maxPosition = f; break;
+      case 'PERCENT_PRICE': percent = f; break;
       default: break;
     }
   }
@@ -111,7 +116,27 @@ export function symbolRules(market: Market, s: z.infer<typeof rawSymbol>): Symbo
     tickSize: field(price, 'tickSize') ?? '0',
   };
   if (s.contractType !== undefined) rules.contractType = s.contractType;
+  addLimits(rules, notional, maxPosition, percent, s.marketTakeBound);
   return rules;
+}
+
+/** The filters a MARKET leg can still be refused by after LOT_SIZE and the minimum notional. */
+function addLimits(rules: SymbolRules, notional: Filter | undefined, maxPosition: Filter | undefined, percent: Filter | undefined, takeBound: string | number | undefined): void {
+  const maxNotional = field(notional, 'maxNotional');
+  if (maxNotional !== undefined && !isZero(maxNotional)) rules.maxNotional = maxNotional;
+  if (notional) {
+    rules.applyMinToMarket = notional.applyMinToMarket === true;
+    rules.applyMaxToMarket = notional.applyMaxToMarket === true;
+    const mins = Number(notional.avgPriceMins);
+    if (Number.isFinite(mins)) rules.avgPriceMins = mins;
+  }
+  const maxPos = field(maxPosition, 'maxPosition');
+  if (maxPos !== undefined) rules.maxPosition = maxPos;
+  const up = field(percent, 'multiplierUp');
+  const down = field(percent, 'multiplierDown');
+  if (up !== undefined) rules.multiplierUp = up;
+  if (down !== undefined) rules.multiplierDown = down;
+  if (takeBound !== undefined) rules.marketTakeBound = String(takeBound);
 }
 
 export function exchangeInfoSchema(market: Market): z.ZodType<ExchangeInfo> {

@@ -26,6 +26,17 @@ export interface SymbolRules {
   tickSize: string;
   /** futures only: 'PERPETUAL' etc. */
   contractType?: string;
+  /** spot NOTIONAL: the cap, and whether MARKET orders are checked (against the avgPriceMins average) */
+  maxNotional?: string;
+  applyMinToMarket?: boolean;
+  applyMaxToMarket?: boolean;
+  avgPriceMins?: number;
+  /** spot MAX_POSITION: the most of the base asset the account may hold after a BUY */
+  maxPosition?: string;
+  /** futures PERCENT_PRICE multipliers (LIMIT prices) and marketTakeBound (MARKET best price vs mark) */
+  multiplierUp?: string;
+  multiplierDown?: string;
+  marketTakeBound?: string;
 }
 
 export interface ExchangeInfo {

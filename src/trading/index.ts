@@ -46,7 +46,7 @@ export function createTrading(deps: TradingDeps): Trading {
     config.mode === 'live'
       ? createLivePort({ spot: binance.spot, futures: binance.futures, config, logger, now: deps.now })
       : createPaperPort({
-          spot: { bookTicker: (s) => binance.spot.bookTicker(s), exchangeInfo: () => binance.spot.exchangeInfo() },
+          spot: { bookTicker: (s) => binance.spot.bookTicker(s), exchangeInfo: () => binance.spot.exchangeInfo(), avgPrice: (s) => binance.spot.avgPrice(s) },
           futures: {
             bookTicker: (s) => binance.futures.bookTicker(s),
             exchangeInfo: () => binance.futures.exchangeInfo(),

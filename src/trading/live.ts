@@ -205,6 +205,8 @@ export function createLivePort(deps: LivePortDeps): ExchangePort {
 
     feeRates,
 
+    spotAvgPrice: async (symbol) => (await spot.avgPrice(symbol)).price,
+
     setLeverage: (symbol, leverage) => futures.setLeverage(symbol, leverage),
   };
 }

@@ -13,7 +13,7 @@ import { configRates } from './feeRates.js';
  * after a restart they are gone and recovery trusts what the store recorded.
  */
 
-export type PublicSpot = Pick<SpotApi, 'bookTicker' | 'exchangeInfo'>;
+export type PublicSpot = Pick<SpotApi, 'bookTicker' | 'exchangeInfo' | 'avgPrice'>;
 export type PublicFutures = Pick<FuturesApi, 'bookTicker' | 'exchangeInfo' | 'premiumIndexOf'>;
 
 export interface PaperPortDeps {
@@ -68,6 +68,7 @@ export function createPaperPort(deps: PaperPortDeps): ExchangePort {
     rules,
     account: async () => null,
     feeRates: async () => configRates(config),
+    spotAvgPrice: async (symbol) => (await spot.avgPrice(symbol)).price,
     setLeverage: async () => undefined,
   };
 }

@@ -98,6 +98,8 @@ export interface ExchangePort {
   futuresShort?(symbol: string): Promise<{ short: string; markPrice: string }>;
   /** live: free spot balance of `asset` (signed read); paper: absent */
   spotFree?(asset: string): Promise<string>;
+  /** GET /api/v3/avgPrice: the average NOTIONAL checks a MARKET order against (public) */
+  spotAvgPrice(symbol: string): Promise<string>;
   /** the account's taker rates for a symbol (live: read from Binance, cached; paper: configured) */
   feeRates(symbol: string): Promise<FeeRates>;
   /** live: POST /fapi/v1/leverage; paper: nothing */

@@ -13,6 +13,7 @@ import { Decimal, dec, floorToStep, toPlain } from '../money.js';
 import type { CloseOutcome, Executor, OpenOutcome, RecoveryReport, TradingAlerts } from './executor.js';
 import { netOfBaseFee, spotBuyQty } from './fees.js';
 import type { ExchangePort } from './port.js';
+import { checkMarketFilters } from './preflight.js';
 import { checkAccount, checkCanOpen, checkCaps, fundingFlipped, movedMoreThan, parseSymbol, sizeOpen, type SizedOpen } from './risk.js';
 
 /**
@@ -203,6 +204,7 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
       const account = await port.account();
       if (account) checkAccount(account, sized, config);
       const fees = await openFees(symbol, sized, account, rules.spot, signal.apr7d);
+      await preflight(symbol, rules.spot, rules.futures, dec(fees.preview.spotGrossQty), sized.qty, signal);
       if (port.mode === 'live' && ledger.leverageOf(symbol) !== config.leverage) {
         await port.setLeverage(symbol, config.leverage);
         await ledger.recordLeverage(symbol, config.leverage);
@@ -263,6 +265,20 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
         breakEvenDays: breakEvenDaysDaily(roundTripFeePct(spotRate, rates.futuresTaker), apr7d === null ? null : apr7d / 36_500),
       },
     };
+  }
+
+  /** The filters that could refuse a leg after the short filled, with the reads they need (preview only). */
+  async function preflight(symbol: string, spot: SymbolRules, futures: SymbolRules, spotQty: Decimal, futuresQty: Decimal, signal: SymbolSignal): Promise<void> {
+    const needsAvg = spot.applyMinToMarket || (spot.applyMaxToMarket && spot.maxNotional !== undefined);
+    const [avgPrice, baseHeld] = await Promise.all([
+      needsAvg ? port.spotAvgPrice(symbol) : undefined,
+      spot.maxPosition !== undefined && port.spotFree ? port.spotFree(spot.baseAsset) : undefined,
+    ]);
+    checkMarketFilters({
+      symbol, spot, futures, spotQty, futuresQty, futuresBid: signal.futuresBid, markPrice: signal.markPrice,
+      ...(avgPrice !== undefined ? { avgPrice } : {}),
+      ...(baseHeld !== undefined ? { baseHeld } : {}),
+    });
   }
 
   /** An unresolved trade (outcome unknown) on this symbol/position: /resume runs recovery first. */

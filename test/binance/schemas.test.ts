@@ -32,6 +32,10 @@ test('futures exchangeInfo (seed sample): filters parsed into SymbolRules, weigh
     minNotional: '5.0',
     tickSize: '0.0001',
     contractType: 'PERPETUAL',
+    // what can refuse a MARKET leg beyond LOT_SIZE and MIN_NOTIONAL
+    multiplierUp: '1.1500',
+    multiplierDown: '0.8500',
+    marketTakeBound: '0.30',
   });
   const btc = info.symbols.get('BTCUSDT');
   assert.equal(btc?.minNotional, '100');

@@ -931,9 +931,13 @@ export class FakeBinance extends EventEmitter {
             { filterType: 'MARKET_LOT_SIZE', minQty: m.marketMinQty, maxQty: m.marketMaxQty, stepSize: m.marketStepSize },
             { filterType: 'TRAILING_DELTA', minTrailingAboveDelta: 10, maxTrailingAboveDelta: 2000, minTrailingBelowDelta: 10, maxTrailingBelowDelta: 2000 },
             { filterType: 'PERCENT_PRICE_BY_SIDE', bidMultiplierUp: '5', bidMultiplierDown: '0.2', askMultiplierUp: '5', askMultiplierDown: '0.2', avgPriceMins: 5 },
-            { filterType: 'NOTIONAL', minNotional: m.minNotional, applyMinToMarket: true, maxNotional: '9000000.00000000', applyMaxToMarket: false, avgPriceMins: 5 },
+            {
+              filterType: 'NOTIONAL', minNotional: m.minNotional, applyMinToMarket: m.applyMinToMarket ?? true,
+              maxNotional: m.maxNotional ?? '9000000.00000000', applyMaxToMarket: m.applyMaxToMarket ?? false, avgPriceMins: 5,
+            },
             { filterType: 'MAX_NUM_ORDERS', maxNumOrders: 200 },
             { filterType: 'MAX_NUM_ALGO_ORDERS', maxNumAlgoOrders: 5 },
+            ...(m.maxPosition !== undefined ? [{ filterType: 'MAX_POSITION', maxPosition: m.maxPosition }] : []),
           ],
           permissions: [],
           permissionSets: [['SPOT', 'MARGIN']],
@@ -1143,7 +1147,15 @@ export class FakeBinance extends EventEmitter {
     const minQty = effective(m.marketMinQty, m.minQty);
     const maxQty = effective(m.marketMaxQty, m.maxQty);
     if (!isStep(origQty, step) || origQty.lt(minQty) || origQty.gt(maxQty)) throw new Reject(400, -1013, 'Filter failure: LOT_SIZE');
+    // NOTIONAL judges MARKET orders at the avgPriceMins average price, min and max when they apply
+    const avgNotional = origQty.mul(m.avgPrice ?? m.last);
+    if ((m.applyMinToMarket ?? true) && avgNotional.lt(m.minNotional)) throw new Reject(400, -1013, 'Filter failure: NOTIONAL');
+    if (m.applyMaxToMarket && avgNotional.gt(m.maxNotional ?? '9000000')) throw new Reject(400, -1013, 'Filter failure: NOTIONAL');
     if (origQty.mul(side === 'BUY' ? m.ask : m.bid).lt(m.minNotional)) throw new Reject(400, -1013, 'Filter failure: NOTIONAL');
+    const held = this.spotBalances.get(s.baseAsset);
+    if (side === 'BUY' && m.maxPosition !== undefined && (held ? held.free.plus(held.locked) : ZERO).plus(origQty).gt(m.maxPosition)) {
+      throw new Reject(400, -1013, 'Filter failure: MAX_POSITION');
+    }
     // a thin book fills level by level and EXPIREs the rest (the spot docs' market-order FAQ)
     const sw = sweep(side === 'BUY' ? m.asks : m.bids, origQty, side === 'BUY' ? m.ask : m.bid);
     const { filled: qty, quote, avg: price } = sw;

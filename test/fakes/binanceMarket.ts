@@ -31,6 +31,12 @@ export interface FakeSpotMarket {
   minNotional: string;
   /** /api/v3/avgPrice (the avgPriceMins average NOTIONAL checks MARKET orders against); defaults to `last` */
   avgPrice?: string;
+  /** NOTIONAL maxNotional (default 9000000) and whether min / max apply to MARKET orders (default true / false) */
+  maxNotional?: string;
+  applyMinToMarket?: boolean;
+  applyMaxToMarket?: boolean;
+  /** MAX_POSITION filter (listed only when set): base asset held after a BUY */
+  maxPosition?: string;
   /** a thin book (fake.setBook): MARKET orders take these levels and EXPIRE the rest */
   asks?: BookLevel[];
   bids?: BookLevel[];

@@ -54,6 +54,7 @@ function scripted(over: Partial<ExchangePort> = {}) {
     rules: async () => ({}),
     account: async () => null,
     feeRates: async () => ({ spotTaker: '0.001', spotTakerBnb: '0.001', bnbDiscount: false, futuresTaker: '0.0005', source: 'config' }),
+    spotAvgPrice: async () => '100',
     setLeverage: async () => undefined,
   };
   const p: ExchangePort = { ...base, ...over };
@@ -67,6 +68,7 @@ function scripted(over: Partial<ExchangePort> = {}) {
     rules: (sym) => p.rules(sym),
     account: () => p.account(),
     feeRates: (sym) => p.feeRates(sym),
+    spotAvgPrice: (sym) => p.spotAvgPrice(sym),
     setLeverage: (sym, l) => p.setLeverage(sym, l),
   };
   return { port, sent, set: (o: Partial<ExchangePort>) => Object.assign(p, o) };
