@@ -15,24 +15,45 @@ const DEFAULT_INTERVAL = 8;
 /** the 7-day window the signal averages over, plus slack for the print before it */
 const LOOKBACK_MS = 7 * DAY_MS;
 
-export interface Step {
-  /** index of this settlement in `rows` */
-  index: number;
-  /** first row the signal may read: the one just before the 7-day window (its gap weighs the first print) */
-  lo: number;
-  time: number;
-  rate: string;
-  intervalHours: number;
-  rateD: Decimal;
-  /** mark for the funding payment: the print's own, else the futures price of the hour */
-  markD: Decimal;
-  mark: string;
-  /** hourly opens at the settlement; undefined before the first kline */
-  spot?: string;
-  futures?: string;
-  spotD?: Decimal;
-  /** futures − spot at this hour */
-  gapD?: Decimal;
+/**
+ * One settlement in the window. Its decimals are built on first use and kept: most settlements
+ * of a rules replay are spent out of the market and never need them.
+ */
+export class Step {
+  private rateMarkDec?: Decimal;
+  private spotDec?: Decimal;
+  private gapDec?: Decimal;
+
+  constructor(
+    /** index of this settlement in `rows` */
+    readonly index: number,
+    /** first row the signal may read: the one just before the 7-day window (its gap weighs the first print) */
+    readonly lo: number,
+    readonly time: number,
+    readonly rate: string,
+    readonly intervalHours: number,
+    /** mark for the funding payment: the print's own, else the futures price of the hour */
+    readonly mark: string,
+    /** hourly opens at the settlement; undefined before the first kline */
+    readonly spot: string | undefined,
+    readonly futures: string | undefined,
+  ) {}
+
+  get priced(): boolean {
+    return this.spot !== undefined && this.futures !== undefined;
+  }
+  /** funding per unit held: rate × mark */
+  get rateMarkD(): Decimal {
+    return (this.rateMarkDec ??= dec(this.rate).mul(this.mark));
+  }
+  /** only on a priced step */
+  get spotD(): Decimal {
+    return (this.spotDec ??= dec(this.spot!));
+  }
+  /** futures − spot at this hour; only on a priced step */
+  get gapD(): Decimal {
+    return (this.gapDec ??= dec(this.futures!).minus(this.spotD));
+  }
 }
 
 export interface Prepared {
@@ -105,21 +126,7 @@ export function prepare(h: SymbolHistory): Prepared {
     const futures = priceAt(futIx, s.time);
     if (spot === undefined || futures === undefined) unpriced += 1;
     const markRaw = s.mark !== undefined && Number(s.mark) > 0 ? s.mark : futures;
-    const mark = markRaw ?? '0';
-    steps.push({
-      index: i,
-      lo,
-      time: s.time,
-      rate: s.rate,
-      intervalHours: interval,
-      rateD: dec(s.rate),
-      markD: dec(mark),
-      mark,
-      spot,
-      futures,
-      spotD: spot === undefined ? undefined : dec(spot),
-      gapD: spot === undefined || futures === undefined ? undefined : dec(futures).minus(spot),
-    });
+    steps.push(new Step(i, lo, s.time, s.rate, interval, markRaw ?? '0', spot, futures));
   }
   return {
     symbol: h.symbol,

@@ -21,6 +21,8 @@ interface Open {
   entryGap: Dec;
   funding: Dec;
   fees: Dec;
+  /** realised before this trade − entry fees + qty × entry gap: the marked value is this + funding − qty × gap now */
+  base: Dec;
 }
 
 /** The decision at one settlement, made by the same function the live scan uses. */
@@ -42,7 +44,7 @@ export function signalAt(prep: Prepared, step: Step, params: SignalParams): Symb
 }
 
 function legFees(qty: Dec, step: Step, p: BacktestParams): Dec {
-  return qty.mul(step.spotD!).mul(p.spotTakerFee).plus(qty.mul(step.futures!).mul(p.futuresTakerFee));
+  return qty.mul(step.spotD).mul(p.spotTakerFee).plus(qty.mul(step.futures!).mul(p.futuresTakerFee));
 }
 
 export function replay(prep: Prepared, p: BacktestParams, policy: Policy): ReplayResult {
@@ -60,7 +62,7 @@ export function replay(prep: Prepared, p: BacktestParams, policy: Policy): Repla
     const o = open!;
     const fees = o.fees.plus(legFees(o.qty, step, p));
     // spot bought at entry, futures sold: PnL = qty × (entry gap − exit gap)
-    const basisPnl = o.qty.mul(o.entryGap.minus(step.gapD!));
+    const basisPnl = o.qty.mul(o.entryGap.minus(step.gapD));
     trades.push({
       entryTime: o.entry.time,
       exitTime: step.time,
@@ -78,22 +80,26 @@ export function replay(prep: Prepared, p: BacktestParams, policy: Policy): Repla
     open = undefined;
   };
   const mark = (step: Step) => {
-    const value = open ? realized.plus(open.funding).minus(open.fees).plus(open.qty.mul(open.entryGap.minus(step.gapD!))) : realized;
+    const value = open ? open.base.plus(open.funding).minus(open.qty.mul(step.gapD)) : realized;
     if (value.gt(peak)) peak = value;
-    else if (peak.minus(value).gt(maxDrawdown)) maxDrawdown = peak.minus(value);
+    else {
+      const fall = peak.minus(value);
+      if (fall.gt(maxDrawdown)) maxDrawdown = fall;
+    }
     times.push(step.time);
     values.push(value);
   };
 
   const steps = prep.steps;
   for (const step of steps) {
-    const priced = step.gapD !== undefined;
-    if (open) open.funding = open.funding.plus(step.rateD.mul(open.qty).mul(step.markD));
+    const priced = step.priced;
+    if (open) open.funding = open.funding.plus(open.qty.mul(step.rateMarkD));
     if (priced) {
       if (!open) {
         if (policy === 'always' || signalAt(prep, step, signalParams).isSignal) {
-          const qty = new Decimal(p.notional).div(step.spotD!).toDecimalPlaces(8, Decimal.ROUND_DOWN);
-          open = { entry: step, qty, entryGap: step.gapD!, funding: ZERO, fees: legFees(qty, step, p) };
+          const qty = new Decimal(p.notional).div(step.spotD).toDecimalPlaces(8, Decimal.ROUND_DOWN);
+          const fees = legFees(qty, step, p);
+          open = { entry: step, qty, entryGap: step.gapD, funding: ZERO, fees, base: realized.minus(fees).plus(qty.mul(step.gapD)) };
         }
       } else if (policy === 'rules') {
         const why = exitConditions(signalAt(prep, step, signalParams), p.exitApr);
@@ -105,7 +111,7 @@ export function replay(prep: Prepared, p: BacktestParams, policy: Policy): Repla
     }
     if (priced || !open) mark(step);
   }
-  const last = [...steps].reverse().find((s) => s.gapD !== undefined);
+  const last = [...steps].reverse().find((s) => s.priced);
   const openAtEnd = open !== undefined;
   if (open && last) {
     close(last, 'end');
