@@ -48,12 +48,15 @@ test('a corrupt cache file is fetched again, never trusted', async () => {
   const files = await readdir(env.deps.cacheDir);
   assert.equal(files.length, 1);
   assert.match(files[0]!, /^SOLUSDT_/);
-  await writeFile(join(env.deps.cacheDir, files[0]!), '{"version":1,"symbol":"SOLUSDT"');
-  env.fake.clearRequests();
-  const r = await runBacktest(env.deps, request);
-  assert.equal(r.fromCache, 0);
-  assert.equal(env.fake.requestsTo('/fapi/v1/fundingRate').length, 1);
-  assert.equal(r.total!.rules.net, '1749.92');
+  // cut short by a crash, and valid JSON of the wrong shape
+  for (const bad of ['{"version":2,"symbol":"SOLUSDT"', JSON.stringify({ version: 2, symbol: 'SOLUSDT', from: at(0), to: at(90), funding: [] })]) {
+    await writeFile(join(env.deps.cacheDir, files[0]!), bad);
+    env.fake.clearRequests();
+    const r = await runBacktest(env.deps, request);
+    assert.equal(r.fromCache, 0);
+    assert.equal(env.fake.requestsTo('/fapi/v1/fundingRate').length, 1);
+    assert.equal(r.total!.rules.net, '1749.92');
+  }
 });
 
 test('the report: baselines on the same window, fee drag visible, an unknown symbol listed as failed', async () => {
