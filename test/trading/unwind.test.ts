@@ -82,3 +82,21 @@ test('nothing the exchange accepts within 2 % of the mark: broken, and the alert
   assert.deepEqual(alert.manual, [{ market: 'futures', side: 'BUY', qty: '0.01', symbol: 'BTCUSDT', reduceOnly: true }]);
   assert.equal(fake.positions.get('BTCUSDT')!.amt.toFixed(), '-0.01', 'nothing was over-bought');
 });
+
+test('the short is re-read before each escalated order: a buy-back never asks for more than is still short', async () => {
+  askAboveMark('0.4');
+  // part of the short is bought back by hand while the first buy-back is being refused
+  const shrink = (r: { path: string; method: string; params: Record<string, string> }) => {
+    if (r.path === '/fapi/v1/order' && r.method === 'POST' && r.params.reduceOnly === 'true') {
+      fake.setPosition('BTCUSDT', '-0.004', fake.positions.get('BTCUSDT')!.entry.toFixed());
+      fake.off('request', shrink);
+    }
+  };
+  fake.on('request', shrink);
+  await openWithSpotRejected();
+  const [first, ...escalated] = buyBacks();
+  assert.equal(first!.params.quantity, '0.01');
+  assert.ok(escalated.length > 0);
+  for (const r of escalated) assert.ok(dec(r.params.quantity!).lte('0.004'), `${r.params.type} ${r.params.quantity} asks for more than the 0.004 short`);
+  assert.equal(fake.positions.get('BTCUSDT')!.amt.toFixed(), '0');
+});
