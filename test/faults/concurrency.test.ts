@@ -6,7 +6,8 @@ import { isOrderPost, tradingRig, type Rig } from './helpers.js';
 /**
  * Fault injection, concurrency (design.md §4 "one at a time"): 50 confirms of /open, from two
  * allowlisted users, all fired at once. The caps allow exactly 10 (every open is 1 coin at 100
- * USDT; MAX_TOTAL_USDT 1000.5), so exactly 10 futures+spot pairs reach the fake, strictly F,S,F,S
+ * USDT, its spot BUY grossed up to 1.002 for the fee: 100.2; MAX_TOTAL_USDT 1002.5), so exactly
+ * 10 futures+spot pairs reach the fake, strictly F,S,F,S
  * with both legs of one open next to each other, and the other 40 are refused by the cap.
  */
 
@@ -32,7 +33,7 @@ describe('faults: 50 concurrent /open confirms', () => {
       fake.setFunding(s, { lastFundingRate: '0.0001' });
     }
     rig = await tradingRig(fake, {
-      env: { TELEGRAM_ALLOWED_USERS: USERS.join(','), MAX_POSITION_USDT: '200', MAX_TOTAL_USDT: '1000.5' },
+      env: { TELEGRAM_ALLOWED_USERS: USERS.join(','), MAX_POSITION_USDT: '200', MAX_TOTAL_USDT: '1002.5' },
     });
   });
   after(async () => {

@@ -39,7 +39,7 @@ describe('faults: Telegram failing while a leg fails', () => {
 
     // the spot leg is rejected and so is every unwind attempt: a critical alert must go out
     binance.inject({ path: SPOT, method: 'POST' }, { status: 400, code: -2010 });
-    binance.inject({ path: FUT, method: 'POST', when: (r) => r.params.reduceOnly === 'true' }, { status: 400, code: -2022 }, { times: 5 });
+    binance.inject({ path: FUT, method: 'POST', when: (r) => r.params.reduceOnly === 'true' }, { status: 400, code: -2022 }, { times: Infinity });
     // and Telegram fails the next three sendMessage calls, three different ways
     tg.inject({ method: 'sendMessage', status: 502, description: 'Bad Gateway' });
     tg.inject({ method: 'sendMessage', status: 429, retryAfter: 1, description: 'Too Many Requests: retry after 1' });

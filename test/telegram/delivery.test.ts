@@ -100,7 +100,7 @@ describe('critical alerts do not hold the trading lock', () => {
   it('with Telegram rate-limiting, the naked-short outcome is shown at once and the lock is free', async () => {
     const p = await preview(h, '/open ETHUSDT 0.1');
     h.binance.inject({ path: '/api/v3/order', method: 'POST' }, { code: -2010 });
-    h.binance.inject({ path: '/fapi/v1/order', method: 'POST', when: (r) => r.params.reduceOnly === 'true' }, { code: -2022 }, { times: 3 });
+    h.binance.inject({ path: '/fapi/v1/order', method: 'POST', when: (r) => r.params.reduceOnly === 'true' }, { code: -2022 }, { times: Infinity });
     h.tg.inject({ method: 'sendMessage', status: 429, retryAfter: 3, times: 2 });
     const edit = h.tg.nextCall('editMessageText', undefined, 4000);
     h.tg.sendCallback(OWNER, okData(p), { messageId: p.result.message_id, chatId: OWNER });
