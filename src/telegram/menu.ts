@@ -12,6 +12,8 @@ export const MENU_COMMANDS = [
   'funding',
   'open',
   'close',
+  'margin',
+  'topup',
   'status',
   'pnl',
   'fills',
