@@ -1,9 +1,8 @@
 import type { Config } from '../config.js';
 import { ExchangeError, RejectedError, UnknownOutcomeError, UserError, errorMessage } from '../errors.js';
 import { TransferPermissionError } from '../binance/margin.js';
-import { openPositions } from '../ledger/queries.js';
+import type { Ledger } from '../ledger/ledger.js';
 import type { Position } from '../ledger/schema.js';
-import type { Store } from '../ledger/store.js';
 import type { Logger } from '../logger.js';
 import { Decimal, dec, toPlain } from '../money.js';
 import type { CloseOutcome } from '../trading/executor.js';
@@ -58,7 +57,7 @@ interface Pending {
 
 export interface RiskActionDeps {
   config: Pick<Config, 'mode' | 'confirmTtlSeconds'>;
-  store: Store;
+  ledger: Ledger;
   view: () => Promise<MarginView>;
   move: MoveToFutures;
   closer: Closer;
@@ -77,7 +76,7 @@ export function transferError(err: unknown): UserError {
 }
 
 export function createRiskActions(deps: RiskActionDeps) {
-  const { config, store, now } = deps;
+  const { config, ledger, now } = deps;
   const tokens = createConfirmTokens<Pending>(now);
   const ttlMs = config.confirmTtlSeconds * 1000;
 
@@ -106,13 +105,13 @@ export function createRiskActions(deps: RiskActionDeps) {
   }
 
   function previewCloseAll(userId: number, chatId: number) {
-    const positions = openPositions(store.data, config.mode).filter((p) => p.status === 'open' || p.status === 'closing' || p.status === 'broken');
+    const positions = ledger.openPositions(config.mode).filter((p) => p.status === 'open' || p.status === 'closing' || p.status === 'broken');
     if (!positions.length) throw new UserError('trading.error.no_positions');
     const preview: CloseAllPreview = {
       action: 'close_all',
       mode: config.mode,
       positions: positions.map(({ id, symbol, baseAsset, spotQty, futuresQty, status }) => ({ id, symbol, baseAsset, spotQty, futuresQty, status })),
-      paused: store.data.paused,
+      paused: ledger.pauseState().paused,
       expiresAt: now() + ttlMs,
     };
     return { token: tokens.remember({ userId, chatId, expiresAt: preview.expiresAt, preview }), preview };

@@ -1,7 +1,6 @@
 import type { Config } from '../config.js';
 import { ExchangeError, UserError, errorMessage } from '../errors.js';
-import { autoExitOf, clearAutoExits, dueAutoExits, keepOpen, scheduleAutoExit } from '../ledger/risk.js';
-import type { Store } from '../ledger/store.js';
+import type { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../logger.js';
 import type { CloseOutcome } from '../trading/executor.js';
 import type { Closer } from '../trading/closeNow.js';
@@ -20,7 +19,7 @@ export type AutoExitEvent =
 
 export interface AutoExitDeps {
   config: Pick<Config, 'autoExitMinutes' | 'telegram'>;
-  store: Store;
+  ledger: Ledger;
   closer: Closer;
   logger: Logger;
   now: () => number;
@@ -30,7 +29,7 @@ export interface AutoExitDeps {
 const CLOSABLE = new Set(['open', 'closing', 'broken']);
 
 export function createAutoExit(deps: AutoExitDeps) {
-  const { config, store, logger, now } = deps;
+  const { config, ledger, logger, now } = deps;
   const enabled = config.autoExitMinutes > 0;
   // acts for the first allowlisted user: the intent needs someone to tell about a recovered trade
   const owner = config.telegram.allowedUsers[0];
@@ -38,43 +37,41 @@ export function createAutoExit(deps: AutoExitDeps) {
   /** minutes until the automatic close an exit alert for this position would announce; null: none */
   function minutesFor(positionId: string): number | null {
     if (!enabled || owner === undefined) return null;
-    return autoExitOf(store.data, positionId)?.keptBy !== undefined ? null : config.autoExitMinutes;
+    return ledger.autoExit(positionId)?.keptBy !== undefined ? null : config.autoExitMinutes;
   }
 
   /** after the exit alerts of a scan: schedule the newly alerted, forget what cleared */
   async function alerted(sent: string[], cleared: string[]): Promise<void> {
-    if (cleared.length) await clearAutoExits(store, cleared);
+    if (cleared.length) await ledger.clearAutoExits(cleared);
     if (minutesFor('') === null) return;
-    for (const id of sent) await scheduleAutoExit(store, id, now() + config.autoExitMinutes * 60_000);
+    for (const id of sent) await ledger.scheduleAutoExit(id, now() + config.autoExitMinutes * 60_000);
   }
 
   /** Keep open: 'kept', or 'gone' when nothing is scheduled (closed, cleared, or already kept). */
   async function keep(positionId: string, userId: number): Promise<'kept' | 'gone'> {
-    const e = autoExitOf(store.data, positionId);
+    const e = ledger.autoExit(positionId);
     if (!e || e.dueAt === undefined) return 'gone';
-    await keepOpen(store, positionId, userId);
+    await ledger.keepOpen(positionId, userId);
     return 'kept';
   }
-
-  const unresolved = (symbol: string, positionId: string) =>
-    store.data.intents.some((i) => i.status === 'pending' && (i.symbol === symbol || i.positionId === positionId));
 
   async function runDue(): Promise<AutoExitEvent[]> {
     if (!enabled || owner === undefined) return [];
     const events: AutoExitEvent[] = [];
-    for (const id of dueAutoExits(store.data, now())) {
-      const pos = store.data.positions.find((p) => p.id === id);
+    for (const id of ledger.dueAutoExits(now())) {
+      const pos = ledger.position(id);
       if (!pos || !CLOSABLE.has(pos.status)) {
-        await clearAutoExits(store, [id]);
+        await ledger.clearAutoExits([id]);
         continue;
       }
       if (deps.isStopping?.()) break;
-      if (store.data.paused || unresolved(pos.symbol, pos.id)) {
-        logger.warn({ symbol: pos.symbol, paused: store.data.paused }, 'automatic exit due but trading is paused or a trade is unresolved; waiting');
+      const paused = ledger.pauseState().paused;
+      if (paused || ledger.hasPending(pos.symbol, pos.id)) {
+        logger.warn({ symbol: pos.symbol, paused }, 'automatic exit due but trading is paused or a trade is unresolved; waiting');
         continue;
       }
       logger.info({ symbol: pos.symbol, positionId: id }, 'automatic exit: closing');
-      await clearAutoExits(store, [id]);
+      await ledger.clearAutoExits([id]);
       try {
         events.push({ kind: 'auto_exit', symbol: pos.symbol, outcome: await deps.closer(id, { userId: owner, chatId: owner }) });
       } catch (err) {

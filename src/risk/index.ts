@@ -1,6 +1,6 @@
 import type { Binance } from '../binance/index.js';
 import type { Config } from '../config.js';
-import type { Store } from '../ledger/store.js';
+import type { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../logger.js';
 import type { MarketService } from '../market/types.js';
 import type { Closer } from '../trading/closeNow.js';
@@ -34,7 +34,7 @@ export interface Risk extends RiskActions {
 
 export interface RiskDeps {
   config: Pick<Config, 'mode' | 'leverage' | 'marginAlertPct' | 'autoTopupUsdt' | 'autoExitMinutes' | 'paperFuturesUsdt' | 'confirmTtlSeconds' | 'telegram'>;
-  store: Store;
+  ledger: Ledger;
   market: Pick<MarketService, 'symbol'>;
   /** live: the futures account, positionRisk, ADL, spot balances and the transfer */
   binance?: Pick<Binance, 'spot' | 'futures' | 'margin'>;
@@ -45,13 +45,13 @@ export interface RiskDeps {
 }
 
 export function createRisk(deps: RiskDeps): Risk {
-  const { config, store, logger, now } = deps;
+  const { config, ledger, logger, now } = deps;
   const binance = config.mode === 'live' ? deps.binance : undefined;
-  const view = () => marginView({ config, store, market: deps.market, binance, logger });
-  const move = createMoveToFutures({ config, store, binance, now });
-  const actions = createRiskActions({ config, store, view, move, closer: deps.closer, logger, now });
-  const watcher = createMarginWatch({ config, store, view, move, logger, now });
-  const autoExit = createAutoExit({ config, store, closer: deps.closer, logger, now, isStopping: deps.isStopping });
+  const view = () => marginView({ config, ledger, market: deps.market, binance, logger });
+  const move = createMoveToFutures({ config, ledger, binance, now });
+  const actions = createRiskActions({ config, ledger, view, move, closer: deps.closer, logger, now });
+  const watcher = createMarginWatch({ config, ledger, view, move, logger, now });
+  const autoExit = createAutoExit({ config, ledger, closer: deps.closer, logger, now, isStopping: deps.isStopping });
 
   let chain: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Binance } from '../binance/index.js';
 import type { Config } from '../config.js';
-import { recordTransfer } from '../ledger/risk.js';
-import type { Store } from '../ledger/store.js';
+import type { Ledger } from '../ledger/ledger.js';
 import { toPlain, type Decimal } from '../money.js';
 
 /**
@@ -21,11 +20,11 @@ export type MoveToFutures = (amount: Decimal, by: MoveBy) => Promise<{ tranId?: 
 
 export function createMoveToFutures(deps: {
   config: Pick<Config, 'mode'>;
-  store: Store;
+  ledger: Ledger;
   binance?: Pick<Binance, 'margin'>;
   now: () => number;
 }): MoveToFutures {
-  const { config, store, now } = deps;
+  const { config, ledger, now } = deps;
   return async (amount, by) => {
     const plain = toPlain(amount);
     let tranId: string | undefined;
@@ -33,7 +32,7 @@ export function createMoveToFutures(deps: {
       if (!deps.binance) throw new Error('live transfers need the Binance client');
       tranId = (await deps.binance.margin.transferToFutures(plain)).tranId;
     }
-    await recordTransfer(store, {
+    await ledger.recordTransfer({
       id: `${now().toString(36)}${randomBytes(3).toString('hex')}`,
       time: now(),
       mode: config.mode,

@@ -1,9 +1,7 @@
 import type { Binance } from '../binance/index.js';
 import type { Config } from '../config.js';
-import { positionFunding, paperTransferred } from '../ledger/risk.js';
-import { openPositions } from '../ledger/queries.js';
+import type { Ledger } from '../ledger/ledger.js';
 import type { Position } from '../ledger/schema.js';
-import type { Store } from '../ledger/store.js';
 import type { Logger } from '../logger.js';
 import type { MarketService } from '../market/types.js';
 import { ZERO, dec, sum, toPlain, type Decimal } from '../money.js';
@@ -43,14 +41,14 @@ export interface MarginView {
 
 export interface ViewDeps {
   config: Pick<Config, 'mode' | 'leverage' | 'marginAlertPct' | 'paperFuturesUsdt'>;
-  store: Store;
+  ledger: Ledger;
   market: Pick<MarketService, 'symbol'>;
   /** live only */
   binance?: Pick<Binance, 'spot' | 'futures' | 'margin'>;
   logger?: Logger;
 }
 
-const shorts = (store: Store, mode: Position['mode']) => openPositions(store.data, mode).filter((p) => dec(p.futuresQty).gt(0));
+const shorts = (ledger: Ledger, mode: Position['mode']) => ledger.openPositions(mode).filter((p) => dec(p.futuresQty).gt(0));
 
 function finish(deps: ViewDeps, p: Position, markPrice: string, liq: string | null, mmr: string, adl: number | null): PositionMargin {
   const distancePct = liqDistancePct(liq, markPrice);
@@ -61,7 +59,7 @@ function finish(deps: ViewDeps, p: Position, markPrice: string, liq: string | nu
 
 async function liveView(deps: ViewDeps): Promise<MarginView> {
   const { spot, futures, margin } = deps.binance!;
-  const held = shorts(deps.store, 'live');
+  const held = shorts(deps.ledger, 'live');
   const [account, risks, adl, balances] = await Promise.all([
     margin.futuresAccount(),
     futures.positionRisk(),
@@ -95,8 +93,8 @@ async function liveView(deps: ViewDeps): Promise<MarginView> {
 }
 
 async function paperView(deps: ViewDeps): Promise<MarginView> {
-  const { store, config } = deps;
-  const held = shorts(store, 'paper');
+  const { ledger, config } = deps;
+  const held = shorts(ledger, 'paper');
   const marks = await Promise.all(
     held.map(async (p) => {
       try {
@@ -112,8 +110,8 @@ async function paperView(deps: ViewDeps): Promise<MarginView> {
     shorts: input,
     leverage: config.leverage,
     extra: config.paperFuturesUsdt,
-    transferred: paperTransferred(store.data),
-    funding: sum(held.map((p) => positionFunding(store.data, p.id))),
+    transferred: ledger.paperTransferred(),
+    funding: sum(held.map((p) => ledger.fundingTotal(p.id))),
   });
   const fixed = (d: { toFixed(n: number): string }) => d.toFixed(2);
   return {

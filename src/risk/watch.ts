@@ -1,7 +1,6 @@
 import type { Config } from '../config.js';
 import { UnknownOutcomeError, UserError, errorMessage } from '../errors.js';
-import { autoTopupUsed, marginAlertOf, setMarginAlerts } from '../ledger/risk.js';
-import type { Store } from '../ledger/store.js';
+import type { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../logger.js';
 import { Decimal, dec, toPlain } from '../money.js';
 import { transferError } from './actions.js';
@@ -27,7 +26,7 @@ export type MarginEvent =
 
 export interface WatchDeps {
   config: Pick<Config, 'mode' | 'marginAlertPct' | 'autoTopupUsdt'>;
-  store: Store;
+  ledger: Ledger;
   view: () => Promise<MarginView>;
   move: MoveToFutures;
   logger: Logger;
@@ -39,7 +38,7 @@ const moveFor = (p: PositionMargin, view: MarginView): Decimal =>
   Decimal.max(view.spotUsdtFree === null ? dec(p.topUp) : Decimal.min(dec(p.topUp), dec(view.spotUsdtFree).toDecimalPlaces(2, Decimal.ROUND_DOWN)), 0);
 
 export function createMarginWatch(deps: WatchDeps) {
-  const { config, store, logger, now } = deps;
+  const { config, ledger, logger, now } = deps;
 
   async function autoTopup(view: MarginView): Promise<MarginEvent[]> {
     const budget = dec(config.autoTopupUsdt);
@@ -47,7 +46,7 @@ export function createMarginWatch(deps: WatchDeps) {
     const events: MarginEvent[] = [];
     for (const p of view.positions) {
       if (p.distancePct === null || p.distancePct >= config.marginAlertPct / 2) continue;
-      const left = budget.minus(autoTopupUsed(store.data, config.mode, now()));
+      const left = budget.minus(ledger.autoTopupUsed(config.mode, now()));
       const amount = Decimal.min(moveFor(p, view), left).toDecimalPlaces(2, Decimal.ROUND_DOWN);
       if (amount.lt('0.01')) {
         logger.warn({ symbol: p.symbol, budget: budget.toFixed(), left: left.toFixed() }, 'automatic top-up wanted but its 24 h budget (or the spot wallet) is used up');
@@ -56,7 +55,7 @@ export function createMarginWatch(deps: WatchDeps) {
       try {
         await deps.move(amount, { auto: true, symbol: p.symbol });
         if (view.spotUsdtFree !== null) view.spotUsdtFree = toPlain(dec(view.spotUsdtFree).minus(amount));
-        const used = autoTopupUsed(store.data, config.mode, now());
+        const used = ledger.autoTopupUsed(config.mode, now());
         events.push({ kind: 'auto_topup', symbol: p.symbol, amount: toPlain(amount), distancePct: p.distancePct, used: toPlain(used), budget: budget.toFixed() });
       } catch (err) {
         logger.error({ symbol: p.symbol, amount: amount.toFixed(), err: errorMessage(err) }, 'automatic top-up failed');
@@ -72,7 +71,7 @@ export function createMarginWatch(deps: WatchDeps) {
     const events: MarginEvent[] = [];
     const changes: Record<string, { level?: number; adl?: number }> = {};
     for (const p of view.positions) {
-      const before = marginAlertOf(store.data, p.positionId);
+      const before = ledger.marginAlert(p.positionId);
       const level = alertLevel(p.distancePct, view.alertPct) ?? undefined;
       const adl = p.adl !== null && p.adl >= ADL_ALERT ? p.adl : undefined;
       if (level !== undefined && (before.level === undefined || level > before.level)) {
@@ -97,7 +96,7 @@ export function createMarginWatch(deps: WatchDeps) {
     const all = [...moved, ...events];
     // push first, record after: a crash between the two repeats an alert rather than losing it
     if (all.length) await push(all);
-    await setMarginAlerts(store, changes, new Set(view.positions.map((p) => p.positionId)));
+    await ledger.recordMarginAlerts(changes, new Set(view.positions.map((p) => p.positionId)));
     return all;
   }
 

@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import type { Store } from '../ledger/store.js';
+import type { Ledger } from '../ledger/ledger.js';
 import type { CloseOutcome, Executor } from './executor.js';
 import type { ExchangePort } from './port.js';
 import { spotStepOf, spotMinOf } from './service.js';
@@ -15,10 +15,10 @@ export interface Closer {
   (positionId: string, by: { userId: number; chatId: number }): Promise<CloseOutcome>;
 }
 
-export function createCloser(deps: { store: Store; port: ExchangePort; executor: Executor }): Closer {
-  const { store, port, executor } = deps;
+export function createCloser(deps: { ledger: Ledger; port: ExchangePort; executor: Executor }): Closer {
+  const { ledger, port, executor } = deps;
   return async (positionId, by) => {
-    const pos = store.data.positions.find((p) => p.id === positionId);
+    const pos = ledger.position(positionId);
     if (!pos) throw new UserError('trading.error.no_position', { symbol: '—' });
     const rules = await port.rules(pos.symbol);
     // live: never sell more than is held (a lost base-asset commission leaves the ledger above it)

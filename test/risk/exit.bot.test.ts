@@ -39,7 +39,7 @@ test('AUTO_EXIT_MINUTES=1, negative funding: closed futures-first after the dela
     await bot.scan();
     assert.deepEqual(bot.orders().map(leg), ['futures BUY BTCUSDT reduceOnly', 'spot SELL BTCUSDT']);
     assert.ok(bot.tg.sentTexts(PARTNER).some((t) => /BTCUSDT<\/b>: closed automatically/.test(t)), 'reported to everyone');
-    assert.equal(bot.running.deps.store.data.positions[0]!.status, 'closed');
+    assert.equal(bot.running.deps.ledger.snapshot().positions[0]!.status, 'closed');
   } finally {
     await bot.close();
   }
@@ -62,16 +62,11 @@ test('Keep open holds the position; paused trading holds an automatic close too'
     await bot.scan();
     bot.fake.setFunding('BTCUSDT', { lastFundingRate: '-0.00020000' });
     await bot.scan();
-    await bot.running.deps.store.update((d) => {
-      d.paused = true;
-      d.pausedReason = 'test';
-    });
+    await bot.running.deps.ledger.pause('test');
     bot.clock.advance(2 * MINUTE);
     await bot.scan();
     assert.equal(bot.orders().length, 0, 'never while paused');
-    await bot.running.deps.store.update((d) => {
-      d.paused = false;
-    });
+    await bot.running.deps.ledger.resume();
     await bot.scan();
     assert.deepEqual(bot.orders().map(leg), ['futures BUY BTCUSDT reduceOnly', 'spot SELL BTCUSDT']);
   } finally {
@@ -120,7 +115,7 @@ test('/close all on three positions: each futures BUY reduce-only then its spot 
     assert.equal(bot.tg.callsOf('editMessageText', OWNER).length, 1, 'one summary for the initiator');
     await bot.tg.waitFor('sendMessage', (c) => c.body.chat_id === PARTNER && /Close all/.test(String(c.body.text)));
     assert.equal(bot.tg.sentTexts(PARTNER).filter((t) => /Close all/.test(t)).length, 1, 'one summary for the others');
-    assert.ok(bot.running.deps.store.data.positions.every((x) => x.status === 'closed'));
+    assert.ok(bot.running.deps.ledger.snapshot().positions.every((x) => x.status === 'closed'));
   } finally {
     await bot.close();
   }

@@ -73,8 +73,8 @@ test('live: a mark move under MARGIN_ALERT_PCT pushes ONE alert; Move previews, 
     const second = await bot.tap(ok!.callback_data, OWNER, p.result.message_id);
     assert.match(String(second.body.text), /expired/i);
     assert.equal(bot.transfers().length, 1, 'a second tap sends nothing');
-    assert.equal(bot.running.deps.store.data.transfers.length, 1, 'the move is in the ledger');
-    assert.equal(bot.running.deps.store.data.transfers[0]!.amount, amount);
+    assert.equal(bot.running.deps.ledger.snapshot().transfers.length, 1, 'the move is in the ledger');
+    assert.equal(bot.running.deps.ledger.snapshot().transfers[0]!.amount, amount);
 
     // ten more points down: alerted again, once
     fake.setPrice('BTCUSDT', { markPrice: '131000' }); // 14.2 %
@@ -104,7 +104,7 @@ test('live: /topup without the universal-transfer permission gets a clear reply 
     assert.match(text, /Permits Universal Transfer/);
     assert.match(text, /Nothing was moved/);
     assert.equal(bot.fake.transfers.length, 0);
-    assert.equal(bot.running.deps.store.data.transfers.length, 0, 'a refused move is not in the ledger');
+    assert.equal(bot.running.deps.ledger.snapshot().transfers.length, 0, 'a refused move is not in the ledger');
   } finally {
     await bot.close();
   }
@@ -141,7 +141,7 @@ test('live: AUTO_TOPUP_USDT moves by itself below half the threshold, never more
       const window = moved().filter((x) => x.at > m.at - 86_400_000 && x.at <= m.at);
       assert.ok(window.reduce((a, x) => a.plus(x.amount), dec(0)).lte(100), 'at most 100 USDT in any 24 h');
     }
-    assert.equal(bot.running.deps.store.data.transfers.filter((t) => t.auto).length, 2, 'every automatic move is in the ledger');
+    assert.equal(bot.running.deps.ledger.snapshot().transfers.filter((t) => t.auto).length, 2, 'every automatic move is in the ledger');
   } finally {
     await bot.close();
   }

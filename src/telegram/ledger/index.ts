@@ -1,6 +1,5 @@
 import { checkExitAlerts } from '../../ledger/exitAlerts.js';
 import { PERIODS, type Period } from '../../ledger/pnl.js';
-import { latestFills } from '../../ledger/queries.js';
 import { createLedgerService, type LedgerService } from '../../ledger/service.js';
 import { commandArgs, parseSymbol } from '../args.js';
 import type { BotDeps, Feature } from '../context.js';
@@ -29,7 +28,7 @@ export const closeButtonData = (symbol: string): string => `${TRADING_CALLBACKS.
 
 export function ledgerService(deps: BotDeps): LedgerService {
   deps.services.ledger ??= createLedgerService({
-    store: deps.store,
+    ledger: deps.ledger,
     market: deps.market,
     config: deps.config,
     futures: deps.binance.futures,
@@ -52,13 +51,13 @@ async function marginByPosition(deps: BotDeps): Promise<Map<string, PositionMarg
 }
 
 export const ledgerFeature: Feature = (bot, deps) => {
-  const { store, config, logger } = deps;
-  const ledger = ledgerService(deps);
+  const { config, logger } = deps;
+  const reports = ledgerService(deps);
 
   bot.command('status', async (ctx) => {
     if (commandArgs(ctx).length) return void (await replyHtml(ctx, ctx.t.t('core.errors.usage', { usageHtml: '/status' })));
     await ctx.sendChatAction('typing').catch(() => undefined);
-    const [status, margin] = await Promise.all([ledger.status(), marginByPosition(deps)]);
+    const [status, margin] = await Promise.all([reports.status(), marginByPosition(deps)]);
     await replyHtml(ctx, renderStatus(ctx.t, status, margin));
   });
 
@@ -69,7 +68,7 @@ export const ledgerFeature: Feature = (bot, deps) => {
       return void (await replyHtml(ctx, ctx.t.t('core.errors.usage', { usageHtml: ctx.t.t('ledger.pnl.usage') })));
     }
     await ctx.sendChatAction('typing').catch(() => undefined);
-    await replyHtml(ctx, renderPnl(ctx.t, await ledger.pnl(period)));
+    await replyHtml(ctx, renderPnl(ctx.t, await reports.pnl(period)));
   });
 
   bot.command('fills', async (ctx) => {
@@ -78,7 +77,7 @@ export const ledgerFeature: Feature = (bot, deps) => {
     if (args.length > 1 || (args[0] !== undefined && !symbol)) {
       return void (await replyHtml(ctx, ctx.t.t('core.errors.usage', { usageHtml: ctx.t.t('ledger.fills.usage') })));
     }
-    const fills = latestFills(store.data, { symbol, mode: config.mode, limit: FILLS_LIMIT });
+    const fills = deps.ledger.latestFills({ symbol, mode: config.mode, limit: FILLS_LIMIT });
     await replyHtml(ctx, renderFills(ctx.t, fills, symbol));
   });
 
@@ -86,7 +85,7 @@ export const ledgerFeature: Feature = (bot, deps) => {
     const autoExit = deps.services.risk?.autoExit;
     const result = await checkExitAlerts(
       {
-        store,
+        ledger: deps.ledger,
         notifier: deps.notifier,
         mode: config.mode,
         exitApr: config.exitApr,

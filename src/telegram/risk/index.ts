@@ -107,7 +107,7 @@ export const riskFeature: Feature = (bot, deps) => {
     const r = await risk.autoExit.keep(positionId, ctx.from.id);
     await ctx.answerCbQuery(ctx.t.t(r === 'kept' ? 'risk.exit.kept' : 'risk.exit.gone'));
     if (r !== 'kept') return;
-    const symbol = deps.store.data.positions.find((p) => p.id === positionId)?.symbol ?? '—';
+    const symbol = deps.ledger.position(positionId)?.symbol ?? '—';
     await notifier.broadcast((tr) => ({ text: tr.t('risk.exit.keptText', { symbol }) }));
   });
 
