@@ -21,6 +21,7 @@ import { DEFAULT_LOCALES_DIR, createI18n, listLanguages } from './telegram/i18n.
 import { setMenu } from './telegram/menu.js';
 import { createNotifier } from './telegram/notifier.js';
 import { createTradingNotices, tradingFeature } from './telegram/trading/index.js';
+import { createAccountFeeRates } from './trading/feeRates.js';
 import { createTrading } from './trading/index.js';
 import { createCloser } from './trading/closeNow.js';
 import { createRisk } from './risk/index.js';
@@ -83,14 +84,16 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
     now,
   });
   const openSymbols = () => ledger.openPositions().map((p) => p.symbol);
-  const market = createMarketService({ spot: binance.spot, futures: binance.futures, config, logger, now, keep: openSymbols });
+  // live: one reading of the account's commission rates for previews, fills and the signal scan
+  const feeRates = config.mode === 'live' ? createAccountFeeRates({ spot: binance.spot, futures: binance.futures, config, logger, now }) : undefined;
+  const market = createMarketService({ spot: binance.spot, futures: binance.futures, config, logger, now, keep: openSymbols, ...(feeRates ? { feeRates: feeRates.latest } : {}) });
   const i18n = createI18n({ dir: localesDir, defaultLang: config.locale, now });
   const token = config.telegram.token!;
   const notifier = createNotifier({ telegram: new Telegram(token, { apiRoot: config.telegram.apiRoot }), config, ledger, i18n, logger });
 
   // ── services: TRADING / LEDGER build theirs here and put them in the bag ──────────────────
   const services: BotServices = {};
-  const trading = createTrading({ config, ledger, market, binance, logger, now, alerts: createTradingNotices({ notifier, config, logger }) });
+  const trading = createTrading({ config, ledger, market, binance, logger, now, alerts: createTradingNotices({ notifier, config, logger }), ...(feeRates ? { feeRates } : {}) });
   services.trading = trading;
   // a signal during start-up (recovery can take a while): stop waiting, leave unstarted intents pending
   opts.stopSignal?.addEventListener('abort', () => trading.shutdown(), { once: true });

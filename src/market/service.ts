@@ -51,6 +51,8 @@ export interface MarketServiceDeps {
   referenceTtlMs?: number;
   /** new history fetches per scan (default 10) so a cold start never bursts hundreds of requests */
   historyBudget?: number;
+  /** live: the account's taker rates once read (previews read them); the configured ones until then */
+  feeRates?: () => { spotTaker: string; futuresTaker: string } | undefined;
   /** parallel history requests (default 5) */
   historyConcurrency?: number;
 }
@@ -86,7 +88,15 @@ export function createMarketService(deps: MarketServiceDeps): MarketService {
     futuresTakerFee: config.futuresTakerFee,
     leverage: config.leverage,
   };
-  const feePct = roundTripFeePct(config.spotTakerFee, config.futuresTakerFee);
+  let feePct = roundTripFeePct(config.spotTakerFee, config.futuresTakerFee);
+  /** live: the account's taker rates once read, so signals use what previews and fills use */
+  const useAccountFees = (): void => {
+    const r = deps.feeRates?.();
+    if (!r || (r.spotTaker === params.spotTakerFee && r.futuresTaker === params.futuresTakerFee)) return;
+    params.spotTakerFee = r.spotTaker;
+    params.futuresTakerFee = r.futuresTaker;
+    feePct = roundTripFeePct(r.spotTaker, r.futuresTaker);
+  };
 
   const metered = async <T>(meter: Meter, weight: number, call: () => Promise<T>): Promise<T> => {
     meter.requests += 1;
@@ -191,6 +201,7 @@ export function createMarketService(deps: MarketServiceDeps): MarketService {
   let inFlight: Promise<ScanResult> | undefined;
 
   async function runScan(opts: ScanOptions): Promise<ScanResult> {
+    useAccountFees();
     const meter: Meter = { requests: 0, weight: 0 };
     const ref = await refData(meter);
     const [premiums, spotBooks, futuresBooks] = await Promise.all([
@@ -286,6 +297,7 @@ export function createMarketService(deps: MarketServiceDeps): MarketService {
     },
 
     async symbol(symbol) {
+      useAccountFees();
       const meter: Meter = { requests: 0, weight: 0 };
       const { entry, interval } = await entryOf(symbol, meter);
       const sym = entry.symbol;

@@ -23,6 +23,9 @@ export interface FeeRates {
 
 export type FeeRatesSource = (symbol: string) => Promise<FeeRates>;
 
+/** The account's source also tells the last rates it read (any symbol), for the signal scan. */
+export type AccountFeeRates = FeeRatesSource & { latest(): FeeRates | undefined };
+
 const DAY_MS = 86_400_000;
 
 /** taker = standard + tax + special; with BNB the standard part is multiplied by the discount */
@@ -46,11 +49,12 @@ export function createAccountFeeRates(deps: {
   logger: Logger;
   now?: () => number;
   ttlMs?: number;
-}): FeeRatesSource {
+}): AccountFeeRates {
   const now = deps.now ?? Date.now;
   const ttl = deps.ttlMs ?? DAY_MS;
   const cache = new Map<string, { at: number; rates: FeeRates }>();
-  return async (symbol) => {
+  let last: FeeRates | undefined;
+  const source = async (symbol: string): Promise<FeeRates> => {
     const hit = cache.get(symbol);
     if (hit && now() - hit.at < ttl) return hit.rates;
     try {
@@ -58,6 +62,7 @@ export function createAccountFeeRates(deps: {
       const spot = spotTakerRates(s);
       const rates: FeeRates = { spotTaker: spot.plain, spotTakerBnb: spot.bnb, bnbDiscount: spot.bnbDiscount, futuresTaker: toPlain(f.takerCommissionRate), source: 'account' };
       cache.set(symbol, { at: now(), rates });
+      last = rates;
       return rates;
     } catch (err) {
       // an older reading beats the defaults; the defaults beat refusing to preview
@@ -65,4 +70,5 @@ export function createAccountFeeRates(deps: {
       return hit?.rates ?? configRates(deps.config);
     }
   };
+  return Object.assign(source, { latest: () => last });
 }

@@ -7,6 +7,7 @@ import { createExecutor, type Executor, type RecoveryReport, type TradingAlerts 
 import { createLivePort } from './live.js';
 import { createPaperPort } from './paper.js';
 import type { ExchangePort } from './port.js';
+import type { FeeRatesSource } from './feeRates.js';
 import { createTradingService, type TradingService } from './service.js';
 
 export type * from './executor.js';
@@ -25,6 +26,8 @@ export interface TradingDeps {
   logger: Logger;
   alerts?: TradingAlerts & { recovered?(report: RecoveryReport): Promise<void> };
   now?: () => number;
+  /** live: the account's commission rates (shared with the market scan) */
+  feeRates?: FeeRatesSource;
   /** test hooks */
   sleep?: (ms: number) => Promise<void>;
   queryDelaysMs?: number[];
@@ -44,7 +47,7 @@ export function createTrading(deps: TradingDeps): Trading {
   const { config, ledger, binance, logger } = deps;
   const port =
     config.mode === 'live'
-      ? createLivePort({ spot: binance.spot, futures: binance.futures, config, logger, now: deps.now })
+      ? createLivePort({ spot: binance.spot, futures: binance.futures, config, logger, now: deps.now, ...(deps.feeRates ? { feeRates: deps.feeRates } : {}) })
       : createPaperPort({
           spot: { bookTicker: (s) => binance.spot.bookTicker(s), exchangeInfo: () => binance.spot.exchangeInfo(), avgPrice: (s) => binance.spot.avgPrice(s) },
           futures: {

@@ -4,7 +4,7 @@ import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { dec, sum, toPlain } from '../money.js';
 import { avgPrice, feeInUsdt, feesValued, sumSpotFills } from './fees.js';
-import { createAccountFeeRates } from './feeRates.js';
+import { createAccountFeeRates, type FeeRatesSource } from './feeRates.js';
 import type { AccountState, Books, ExchangePort, LegFill, OrderRequest } from './port.js';
 import { createRulesCache } from './rules.js';
 
@@ -20,13 +20,15 @@ export interface LivePortDeps {
   config: Pick<Config, 'spotTakerFee' | 'futuresTakerFee'>;
   logger: Logger;
   now?: () => number;
+  /** the account's rates, shared with the signal scan (built here when not given) */
+  feeRates?: FeeRatesSource;
 }
 
 export function createLivePort(deps: LivePortDeps): ExchangePort {
   const { spot, futures, config, logger } = deps;
   const now = deps.now ?? Date.now;
   const rules = createRulesCache(spot, futures, { now });
-  const feeRates = createAccountFeeRates({ spot, futures, config, logger, now });
+  const feeRates = deps.feeRates ?? createAccountFeeRates({ spot, futures, config, logger, now });
   const baseOf = async (symbol: string) => (await rules(symbol)).spot?.baseAsset ?? symbol.replace(/USDT$/, '');
 
   /** USDT prices of commission assets other than USDT and the base (BNB): read now, just after the fill. */

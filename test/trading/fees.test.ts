@@ -83,3 +83,13 @@ test('BNB fees with no BNB price at fill time: estimated and marked ≈ in /fill
   const report = pnlReport(h!.ledger.snapshot(), { period: 'all', now: Date.now(), leverage: 1, mode: 'live', prices: new Map() });
   assert.match(renderPnl(t, report), /Fees\s+≈/);
 });
+
+test('signals use the account rates once read (the same as previews), the configured ones before', async () => {
+  const { createMarketService } = await import('../../src/market/service.js');
+  const { silent } = await import('./helpers.js');
+  let account: { spotTaker: string; futuresTaker: string } | undefined;
+  const market = createMarketService({ spot: h!.binance.spot, futures: h!.binance.futures, config: h!.config, logger: silent, feeRates: () => account });
+  assert.equal((await market.symbol('BTCUSDT')).roundTripFeePct, 0.3, 'configured 0.1 % + 0.05 %, both ways');
+  account = { spotTaker: '0.00075', futuresTaker: '0.0004' };
+  assert.equal((await market.symbol('BTCUSDT')).roundTripFeePct, 0.23);
+});
