@@ -52,6 +52,8 @@ export function baseEnv(tg: FakeTelegram, binance: FakeBinance, dataFile: string
     SIGNAL_CRON: '0 0 1 1 *',
     INCOME_CRON: '0 0 1 1 *',
     LOG_LEVEL: 'debug',
+    // tests never reach the real Bybit/OKX: venue tests point these at the loopback fakes
+    VENUES: 'binance',
   };
 }
 

@@ -5,6 +5,7 @@ import { pre, type TableRow } from '../render.js';
 import { replyHtml } from '../reply.js';
 import { breakEven } from '../signalsView.js';
 import { fundingStats } from '../fundingStats.js';
+import { fundingVenuesTable } from '../venueView.js';
 
 const HISTORY_ROWS = 9;
 
@@ -25,7 +26,7 @@ export const fundingCommand: Feature = (bot, { market, config, now }) => {
       if (err instanceof UserError) return void (await replyHtml(ctx, t.t('core.funding.unknownSymbol', { symbol })));
       throw err;
     }
-    const history = await market.history(symbol, 30);
+    const [history, others] = await Promise.all([market.history(symbol, 30), market.venueRows(s.baseAsset)]);
     const nowMs = now();
     const stats = fundingStats(history.rows, s.periodsPerDay, nowMs);
     const apr = (v: number | null) => (v === null ? t.t('core.funding.na') : t.pct(v, 2, { sign: true }));
@@ -40,6 +41,7 @@ export const fundingCommand: Feature = (bot, { market, config, now }) => {
       { html: t.t('core.funding.net', { apr: apr(s.netApr), be: breakEven(t, s.breakEvenDays) }) },
     ];
     const parts = [t.t('core.funding.title', { symbol }), pre(summary)];
+    if (config.venues.length > 1) parts.push(t.t('core.funding.venues.title'), fundingVenuesTable(t, s, stats.apr7d, others.rows, config.venues, others.status));
     parts.push(s.isSignal ? t.t('core.funding.signal') : t.t('core.funding.noSignal', { minApr: t.pct(config.minApr, 0) }));
     if (s.warnings.length) {
       parts.push(t.t('core.signals.warnings', { listHtml: s.warnings.map((w) => t.t(`core.warning.${w}`)).join(', ') }).trim());
