@@ -114,6 +114,7 @@ export function createVenueHttp(opts: VenueHttpOptions): VenueHttp {
       }
       return parsed.data;
     },
-    close: () => pool.close(),
+    // destroy, not close: a hanging venue request must not hold up shutdown (nothing is ever sent but reads)
+    close: () => pool.destroy(),
   };
 }

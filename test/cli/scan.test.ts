@@ -4,7 +4,6 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
 import { startFakeBybit } from '../fakes/bybit.js';
-import { startFakeOkx } from '../fakes/okx.js';
 import { venueCoin } from '../fakes/venueServer.js';
 
 /**

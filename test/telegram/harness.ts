@@ -39,6 +39,8 @@ export interface HarnessOptions {
   dataFile?: string;
   /** run the start-up signal scan (off by default: tests drive ticks with runNow) */
   scanOnStart?: boolean;
+  /** deadline for each other venue's part of a scan (tests with a hanging venue shorten it) */
+  venueTimeoutMs?: number;
 }
 
 export function baseEnv(tg: FakeTelegram, binance: FakeBinance, dataFile: string, allowed: number[]): Record<string, string> {
@@ -73,7 +75,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
   });
   const env = { ...baseEnv(tg, binance, dataFile, opts.allowed ?? [111]), ...opts.env };
-  const running = await startBot(env, { logDestination: destination, pollRetryMs: 50, scanOnStart: opts.scanOnStart ?? false });
+  const running = await startBot(env, { logDestination: destination, pollRetryMs: 50, scanOnStart: opts.scanOnStart ?? false, venueTimeoutMs: opts.venueTimeoutMs });
   return {
     tg,
     binance,

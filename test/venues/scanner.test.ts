@@ -70,8 +70,8 @@ describe('cross-venue scan', () => {
     logs.length = 0;
   });
 
-  function setup(timeoutMs = 2000) {
-    const clients = createVenueClients({ venues: config.venues, urls: { bybit: bybit.url, okx: okx.url }, logger, now: () => NOW, timeoutMs });
+  function setup(timeoutMs = 2000, requestTimeoutMs = timeoutMs) {
+    const clients = createVenueClients({ venues: config.venues, urls: { bybit: bybit.url, okx: okx.url }, logger, now: () => NOW, timeoutMs: requestTimeoutMs });
     const venues = createVenueScanner({ clients, config, logger, now: () => NOW, timeoutMs, historyBudget: 10 });
     const stubs = createStubs(binanceState());
     const market = createMarketService({ spot: stubs.spot, futures: stubs.futures, config, logger, now: () => NOW, venues });
@@ -140,4 +140,19 @@ describe('cross-venue scan', () => {
       }
     });
   }
+
+  it('a venue slow past its deadline (history requests hanging) shows down for the tick; Binance is whole', async () => {
+    // each request may take 30 s, the venue's whole tick only 300 ms
+    const { market, venues } = setup(300, 30_000);
+    try {
+      bybit.setFault('hang', '/v5/market/funding/history');
+      const scan = await market.scan();
+      assert.deepEqual(scan.rows.map((r) => r.symbol).sort(), ['BNBUSDT', 'BTCUSDT']);
+      assert.deepEqual(scan.venues!.status.map((s) => [s.venue, s.ok]), [['bybit', false], ['okx', true]]);
+      assert.match(scan.venues!.status[0]!.error ?? '', /no answer within 300 ms/);
+    } finally {
+      bybit.setFault(null);
+      await venues.close();
+    }
+  });
 });
