@@ -10,7 +10,7 @@ import { startSignalJob } from './jobs/signals.js';
 import { startIncomeJob } from './jobs/income.js';
 import { startReconcileJob } from './jobs/reconcile.js';
 import type { Job } from './jobs/schedule.js';
-import { openStore } from './ledger/store.js';
+import { openLedger } from './ledger/ledger.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMarketService } from './market/service.js';
 import { createVenueScanner } from './market/venueScanner.js';
@@ -26,7 +26,7 @@ import { createTradingNotices, tradingFeature } from './telegram/trading/index.j
 import { createTrading } from './trading/index.js';
 
 /**
- * Composition root: config → logger → store → Binance → market → i18n → notifier → bot and
+ * Composition root: config → logger → ledger → Binance → market → i18n → notifier → bot and
  * features → jobs → long polling. Nothing else in the code base builds these singletons.
  *
  * `startBot()` returns once everything is wired and polling has been started (it does not wait
@@ -74,7 +74,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
     destination: opts.logDestination,
   });
   const now = opts.now ?? Date.now;
-  const store = await openStore(config.dataFile, { logger, now });
+  const ledger = await openLedger(config.dataFile, { logger, now });
   const binance = createBinance({
     spotUrl: config.binance.spotUrl,
     futuresUrl: config.binance.futuresUrl,
@@ -83,23 +83,23 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
     logger,
     now,
   });
-  const openSymbols = () => store.data.positions.filter((p) => p.status !== 'closed').map((p) => p.symbol);
+  const openSymbols = () => ledger.openPositions().map((p) => p.symbol);
   const venueClients = createVenueClients({ venues: config.venues, urls: config.venueUrls, logger, now, timeoutMs: opts.venueTimeoutMs });
   const venues = venueClients.length ? createVenueScanner({ clients: venueClients, config, logger, now, timeoutMs: opts.venueTimeoutMs }) : undefined;
   const market = createMarketService({ spot: binance.spot, futures: binance.futures, config, logger, now, keep: openSymbols, venues });
   const i18n = createI18n({ dir: localesDir, defaultLang: config.locale, now });
   const token = config.telegram.token!;
-  const notifier = createNotifier({ telegram: new Telegram(token, { apiRoot: config.telegram.apiRoot }), config, store, i18n, logger });
+  const notifier = createNotifier({ telegram: new Telegram(token, { apiRoot: config.telegram.apiRoot }), config, ledger, i18n, logger });
 
   // ── services: TRADING / LEDGER build theirs here and put them in the bag ──────────────────
   const services: BotServices = {};
-  const trading = createTrading({ config, store, market, binance, logger, now, alerts: createTradingNotices({ notifier, config, logger }) });
+  const trading = createTrading({ config, ledger, market, binance, logger, now, alerts: createTradingNotices({ notifier, config, logger }) });
   services.trading = trading;
   // a signal during start-up (recovery can take a while): stop waiting, leave unstarted intents pending
   opts.stopSignal?.addEventListener('abort', () => trading.shutdown(), { once: true });
   if (opts.stopSignal?.aborted) trading.shutdown();
 
-  const deps: BotDeps = { config, logger, store, market, binance, i18n, notifier, now, onScan: [], onStop: [], services };
+  const deps: BotDeps = { config, logger, ledger, market, binance, i18n, notifier, now, onScan: [], onStop: [], services };
 
   // ── features: ONE line per module, in order (allowlist and ctx.t/ctx.log run before all) ──
   const features: Feature[] = [
@@ -109,15 +109,15 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
   ];
   const bot = createBot(deps, features);
   // unfinished trades from a previous run are resolved (and their users told) before any command is taken
-  const unfinished = store.data.intents.filter((i) => i.status === 'pending').length;
+  const unfinished = ledger.pendingIntents().length;
   if (unfinished) logger.info({ intents: unfinished }, 'resolving unfinished trades before taking commands');
   await trading.recover();
 
   // ── jobs ─────────────────────────────────────────────────────────────────────────────────
   const jobs: Job[] = [
-    startSignalJob({ market, store, notifier, logger, now, onScan: deps.onScan, cron: config.signalCron, venueGapApr: config.venueGapApr }),
-    startIncomeJob({ config, store, binance, logger, now, notifier }), // LEDGER: funding income (live sync / paper accrual)
-    ...[startReconcileJob({ config, store, binance, notifier, logger, now })].filter((j) => j !== undefined), // LEDGER: live, on start + hourly
+    startSignalJob({ market, ledger, notifier, logger, now, onScan: deps.onScan, cron: config.signalCron, venueGapApr: config.venueGapApr }),
+    startIncomeJob({ config, ledger, binance, logger, now, notifier }), // LEDGER: funding income (live sync / paper accrual)
+    ...[startReconcileJob({ config, ledger, binance, notifier, logger, now })].filter((j) => j !== undefined), // LEDGER: live, on start + hourly
   ];
 
   // The first cron tick may be minutes away; scan once now so /signals and pushes start warm.
@@ -131,7 +131,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
       allowedUsers: allowed.length,
       signalCron: config.signalCron,
       incomeCron: config.incomeCron,
-      dataFile: store.file,
+      dataFile: ledger.file,
       locale: config.locale,
     },
     `carrybot starting in ${config.mode.toUpperCase()} mode`,
@@ -193,7 +193,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
       await Promise.race([drain, sleep(left(), undefined, { ref: false })]);
       // critical alerts fired by the last trade: give them what is left of the budget
       if (drained) await Promise.race([trading.executor.alertsSettled(), sleep(left(), undefined, { ref: false })]);
-      await store.flush();
+      await ledger.flush();
       await venues?.close().catch(() => undefined);
       if (drained) {
         // undici's close() waits for requests in flight, e.g. of a job tick stop() stopped waiting

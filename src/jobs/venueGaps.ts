@@ -1,10 +1,10 @@
 import { venueGaps, type VenueGap } from '../market/crossVenue.js';
 import type { ScanResult } from '../market/types.js';
-import type { Store } from '../ledger/store.js';
+import type { Ledger } from '../ledger/ledger.js';
 
 /**
  * Which Binance symbols newly pay VENUE_GAP_APR points more on another venue. The set lives in
- * the store (venueGaps), so a gap is pushed once when it opens (or moves to another venue),
+ * the ledger (venueGaps), so a gap is pushed once when it opens (or moves to another venue),
  * never again while it lasts, across restarts too. A gap closes only on evidence: its venue
  * answered this tick and the gap fell below half the threshold (no push flapping at the edge).
  */
@@ -25,13 +25,10 @@ export function diffVenueGaps(stored: Record<string, { venue: string }>, scan: S
   return { opened, closed };
 }
 
-/** Applies the changes to the store; returns the gaps to push. */
-export async function recordVenueGaps(store: Store, scan: ScanResult, minGap: number): Promise<VenueGap[]> {
-  const changes = diffVenueGaps(store.data.venueGaps, scan, minGap);
+/** Records the changes in the ledger; returns the gaps to push. */
+export async function recordVenueGaps(ledger: Pick<Ledger, 'venueGaps' | 'recordVenueGaps'>, scan: ScanResult, minGap: number): Promise<VenueGap[]> {
+  const changes = diffVenueGaps(ledger.venueGaps(), scan, minGap);
   if (!changes.opened.length && !changes.closed.length) return [];
-  await store.update((d) => {
-    for (const g of changes.opened) d.venueGaps[g.symbol] = { venue: g.venue, since: scan.at, gap: g.gap };
-    for (const s of changes.closed) delete d.venueGaps[s];
-  });
+  await ledger.recordVenueGaps(Object.fromEntries(changes.opened.map((g) => [g.symbol, { venue: g.venue, since: scan.at, gap: g.gap }])), changes.closed);
   return changes.opened;
 }

@@ -325,10 +325,10 @@ export function createMarketService(deps: MarketServiceDeps): MarketService {
     lastScan: () => last,
 
     async venueRows(coin) {
-      if (!deps.venues) return { rows: [], status: [] };
+      if (!deps.venues) return { rows: [], status: [], history: [] };
       const c = coin.trim().toUpperCase();
       const scan = await deps.venues.scan({ keep: [c], historyBudget: 1, maxAgeMs: 60_000 });
-      return { rows: scan.rows.filter((r) => r.coin === c), status: scan.status };
+      return { rows: scan.rows.filter((r) => r.coin === c), status: scan.status, history: deps.venues.historyOf(c) };
     },
   };
 }

@@ -116,6 +116,6 @@ export interface MarketService {
   /** settled funding history of one symbol for the last `days` days, oldest first */
   history(symbol: string, days: number): Promise<FundingHistory>;
   lastScan(): ScanResult | undefined;
-  /** one coin on every other venue, history included (for /funding); empty when only Binance is scanned */
-  venueRows(coin: string): Promise<VenuesScan>;
+  /** one coin on every other venue, with its settled history there (for /funding); empty when only Binance is scanned */
+  venueRows(coin: string): Promise<VenuesScan & { history: Array<{ venue: VenueId; rows: Array<{ fundingTime: number; rate: number }> }> }>;
 }

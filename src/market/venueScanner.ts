@@ -51,6 +51,8 @@ interface VenueState {
 
 export interface VenueScanner {
   scan(opts?: VenueScanOptions): Promise<VenuesScan>;
+  /** the settled history held for a coin on each venue (loaded by a scan that kept it) */
+  historyOf(coin: string): Array<{ venue: VenueClient['id']; rows: VenueRateRow[] }>;
   close(): Promise<void>;
 }
 
@@ -141,6 +143,12 @@ export function createVenueScanner(deps: VenueScannerDeps): VenueScanner {
     async scan(opts = {}) {
       const results = await Promise.all(states.map((s) => scanOne(s, opts)));
       return { rows: rankSignals(results.flatMap((r) => r.rows)), status: results.map((r) => r.status) };
+    },
+    historyOf(coin) {
+      return states.flatMap((s) => {
+        const h = s.history.get(coin);
+        return h && !s.down ? [{ venue: s.client.id, rows: h.rows }] : [];
+      });
     },
     async close() {
       await Promise.allSettled(states.map((s) => s.client.close()));

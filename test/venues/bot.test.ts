@@ -48,6 +48,16 @@ describe('other venues in the bot', () => {
     return String(h.tg.callsOf('sendMessage', USER)[sent]!.body.text);
   }
 
+  /** /funding answers with a chart: its caption, plus any text that did not fit */
+  async function askFunding(h: Harness, symbol: string): Promise<string> {
+    const photo = h.tg.nextCall('sendPhoto', (c) => c.body.chat_id === USER, 20_000);
+    const messages = h.tg.callsOf('sendMessage', USER).length;
+    h.tg.sendText(USER, `/funding ${symbol}`);
+    const caption = String((await photo).body.caption);
+    await new Promise((r) => setTimeout(r, 50));
+    return [caption, ...h.tg.callsOf('sendMessage', USER).slice(messages).map((c) => String(c.body.text))].join('\n');
+  }
+
   it('/signals shows the better venue under a Binance row; /signals all ranks every venue; /funding has a per-venue table', async () => {
     const h = await start();
     try {
@@ -61,12 +71,12 @@ describe('other venues in the bot', () => {
       assert.match(all, /Bybit\s+SUI\s+8h/, 'a coin on Bybit only');
       assert.match(all, /Binance\s+TRB\s+1h/);
 
-      const funding = await ask(h, '/funding SOLUSDT');
+      const funding = await askFunding(h, 'SOLUSDT');
       assert.match(funding, /Per venue:/);
       assert.match(funding, /Binance\s+\+0\.0120\s+4h\s+\+26\.3/);
       assert.match(funding, /Bybit\s+\+0\.0400\s+4h\s+\+87\.6\s+\+87\.6/);
       assert.match(funding, /OKX\s+\+0\.0100\s+8h\s+\+11\.0\s+\+11\.0/);
-      const trb = await ask(h, '/funding TRBUSDT');
+      const trb = await askFunding(h, 'TRBUSDT');
       assert.match(trb, /Bybit\s+—\s+—\s+—\s+—/, 'not listed on Bybit');
     } finally {
       await h.close();
@@ -92,7 +102,7 @@ describe('other venues in the bot', () => {
     try {
       await h.running.jobs[0]!.runNow();
       assert.equal(gapPushes(h).length, 0, 'the store remembers it across the restart');
-      assert.equal(h.running.deps.store.data.venueGaps.SOLUSDT?.venue, 'bybit');
+      assert.equal(h.running.deps.ledger.venueGaps().SOLUSDT?.venue, 'bybit');
     } finally {
       await h.close();
     }
@@ -100,14 +110,14 @@ describe('other venues in the bot', () => {
 
   for (const fault of ['500', 'hang', 'garbage'] as VenueFault[]) {
     it(`/signals answers with Binance while Bybit answers ${fault}`, async () => {
-      const h = await start(undefined, 300);
+      const h = await start(undefined, fault === 'hang' ? 1000 : undefined);
       try {
         bybit.setFault(fault);
         const signals = await ask(h, '/signals');
         assert.match(signals, /Top 3 signals/);
         assert.match(signals, /TRBUSDT/);
         assert.doesNotMatch(signals, /↗ Bybit/);
-        assert.match(signals, /Bybit: no answer this scan \(shown as —\)\./);
+        assert.match(signals, /\bBybit(, OKX)?: no answer this scan \(shown as —\)\./);
       } finally {
         await h.close();
       }
