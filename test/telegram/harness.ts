@@ -41,6 +41,8 @@ export interface HarnessOptions {
   scanOnStart?: boolean;
   /** deadline for each other venue's part of a scan (tests with a hanging venue shorten it) */
   venueTimeoutMs?: number;
+  /** the bot's clock (default the wall clock) */
+  now?: () => number;
 }
 
 export function baseEnv(tg: FakeTelegram, binance: FakeBinance, dataFile: string, allowed: number[]): Record<string, string> {
@@ -75,7 +77,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
   });
   const env = { ...baseEnv(tg, binance, dataFile, opts.allowed ?? [111]), ...opts.env };
-  const running = await startBot(env, { logDestination: destination, pollRetryMs: 50, scanOnStart: opts.scanOnStart ?? false, venueTimeoutMs: opts.venueTimeoutMs });
+  const running = await startBot(env, { logDestination: destination, pollRetryMs: 50, scanOnStart: opts.scanOnStart ?? false, venueTimeoutMs: opts.venueTimeoutMs, ...(opts.now ? { now: opts.now } : {}) });
   return {
     tg,
     binance,
