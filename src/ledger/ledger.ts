@@ -2,6 +2,7 @@ import { ZERO, dec, type Decimal } from '../money.js';
 import { exactSum, pnlReport, positionPnl, type LegPrices, type PnlOptions, type PnlReport, type PositionPnl, type ReportOptions } from './pnl.js';
 import { isHeld, latestFills, positionAt, type FillQuery } from './queries.js';
 import type { Fill, FundingRow, Intent, Position, StoreData, UserSettings } from './schema.js';
+import { riskRecords, type RiskRecords } from './risk.js';
 import { openStore, type OpenStoreOptions, type Store } from './store.js';
 
 /**
@@ -47,7 +48,8 @@ export interface Health {
   lastReconcileAt?: number;
 }
 
-export interface Ledger {
+/** `RiskRecords`: transfers, margin alert state and automatic exits (src/ledger/risk.ts) */
+export interface Ledger extends RiskRecords {
   readonly file: string;
   readonly createdAt: number;
 
@@ -140,6 +142,7 @@ export function createLedger(store: Store): Ledger {
   const positionById = (id: string) => data().positions.find((p) => p.id === id);
 
   return {
+    ...riskRecords(store),
     file: store.file,
     get createdAt() {
       return data().createdAt;
