@@ -4,8 +4,8 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pnlReport, type LegPrices } from '../src/ledger/pnl.js';
-import { openStore } from '../src/ledger/store.js';
+import { openLedger, type Ledger } from '../src/ledger/ledger.js';
+import type { LegPrices } from '../src/ledger/pnl.js';
 import { mb, median, round, type Figure } from './report.js';
 import { bigMarketFake, silent } from './shared.js';
 import { writeBigStore } from './storeFixture.js';
@@ -120,28 +120,28 @@ export async function benchStore(): Promise<Figure[]> {
     const data = await writeBigStore(file, { funding: 100_000, fills: 10_000 }, now);
     const bytes = (await stat(file)).size;
     const loads: number[] = [];
-    let store;
+    let ledger: Ledger | undefined;
     for (let i = 0; i < 5; i++) {
       const t0 = performance.now();
-      store = await openStore(file, { logger: silent, now: () => now });
+      ledger = await openLedger(file, { logger: silent, now: () => now });
       loads.push(performance.now() - t0);
     }
-    const loaded = store!.data;
-    if (loaded.funding.length !== data.funding.length || loaded.fills.length !== data.fills.length) throw new Error('bench store did not round-trip');
+    const loaded = ledger!;
+    if (loaded.latestFills().length !== data.fills.length) throw new Error('bench store did not round-trip');
 
     const prices = new Map<string, LegPrices>();
-    for (const p of loaded.positions) if (p.status !== 'closed') prices.set(p.symbol, { spotBid: p.spotEntryPrice, futuresAsk: p.futuresEntryPrice });
+    for (const p of loaded.openPositions()) prices.set(p.symbol, { spotBid: p.spotEntryPrice, futuresAsk: p.futuresEntryPrice });
     const pnlTimes: Record<string, number[]> = { all: [], '30d': [], '7d': [] };
     for (let i = 0; i < 12; i++) {
       for (const period of ['all', '30d', '7d'] as const) {
         const t0 = performance.now();
-        pnlReport(loaded, { period, now, leverage: 1, mode: 'live', prices });
+        loaded.pnl({ period, now, leverage: 1, mode: 'live', prices });
         pnlTimes[period]!.push(performance.now() - t0);
       }
     }
     return [
       { name: 'store: load 100k funding + 10k fills', value: round(median(loads), 1), unit: 'ms', target: 500, note: `openStore median of 5, ${mb(bytes)} MB file, every row validated by zod` },
-      { name: '/pnl all over that store', value: round(median(pnlTimes.all!.slice(2)), 2), unit: 'ms', target: 50, note: `pnlReport, ${loaded.positions.length} positions, median of 10` },
+      { name: '/pnl all over that store', value: round(median(pnlTimes.all!.slice(2)), 2), unit: 'ms', target: 50, note: `ledger.pnl, ${loaded.allPositions().length} positions, median of 10` },
       { name: '/pnl 30d over that store', value: round(median(pnlTimes['30d']!.slice(2)), 2), unit: 'ms', target: 50 },
     ];
   } finally {

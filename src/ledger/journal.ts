@@ -24,6 +24,8 @@ export interface JournalOptions {
 
 const NL = 0x0a;
 const CHUNK = 1 << 20;
+/** records per write of a bulk append */
+const SLICE = 10_000;
 
 /** Reads lines from `from` to the end, one callback per parsed record (a bad line is reported and skipped). */
 export function readLines(file: string, from: number, onRecord: (record: unknown, end: number) => void, logger?: Logger): void {
@@ -154,11 +156,23 @@ export async function openJournal(file: string, opts: JournalOptions = {}): Prom
     },
     async append(records) {
       if (!records.length) return;
-      const text = records.map((r) => `${JSON.stringify(r)}\n`).join('');
       const h = await handleOf();
-      await h.write(text);
-      await h.datasync();
-      size += Buffer.byteLength(text);
+      const before = size;
+      let at = size;
+      try {
+        // a bulk import (migration) goes out in slices; one fsync at the end either way
+        for (let i = 0; i < records.length; i += SLICE) {
+          const text = records.slice(i, i + SLICE).map((r) => `${JSON.stringify(r)}\n`).join('');
+          await h.write(text);
+          at += Buffer.byteLength(text);
+        }
+        await h.datasync();
+        size = at;
+      } catch (err) {
+        // a failed append (disk full) must not leave half a line for the next one to glue onto
+        await h.truncate(before).catch(() => undefined);
+        throw err;
+      }
     },
     async close() {
       const h = handle;

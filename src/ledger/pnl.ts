@@ -321,8 +321,10 @@ function netOf(c: PositionCore): { realized: Fx; unrealized: Fx | null; net: Fx;
  */
 const aprOf = (net: Decimal, capitalDays: Decimal): number | null => (capitalDays.gt(0) ? net.div(capitalDays).mul(365).mul(100).toNumber() : null);
 
-export function positionPnl(p: Position, fills: readonly Fill[], funding: readonly FundingRow[], prices: LegPrices | undefined, opts: PnlOptions): PositionPnl {
-  const c = positionCore(p, fills, fundingIn(funding, opts.since, opts.now), prices, opts.since, opts.now);
+/** `funding`: the position's rows, or (over all time only) their running sum. */
+export function positionPnl(p: Position, fills: readonly Fill[], funding: readonly FundingRow[] | ExactSum, prices: LegPrices | undefined, opts: PnlOptions): PositionPnl {
+  if (funding instanceof ExactSum && opts.since !== undefined) throw new Error('a funding sum only answers over all time');
+  const c = positionCore(p, fills, funding instanceof ExactSum ? funding.fx() : fundingIn(funding, opts.since, opts.now), prices, opts.since, opts.now);
   const n = netOf(c);
   const total = fxDec(n.total);
   const capital = fxDec(capitalOf(c, opts.leverage));
@@ -432,22 +434,44 @@ export interface ReportOptions {
   prices: ReadonlyMap<string, LegPrices>;
 }
 
-/** The /pnl report: per symbol and total, for the trading mode in use. */
-export function pnlReport(data: StoreData, opts: ReportOptions): PnlReport {
-  const { now, mode } = opts;
-  const since = periodStart(opts.period, now);
+/**
+ * What a report is computed from: the positions (in the order they were opened), their fills,
+ * and either the funding rows to walk or, for a report over all time, the running sums per
+ * position and per unattributed symbol (src/ledger/fundingSums.ts).
+ */
+export interface PnlSource {
+  positions: Iterable<Position>;
+  fillsOf(positionId: string): readonly Fill[];
+  funding:
+    | { rows: Iterable<FundingRow> }
+    | { sums: { byPosition: ReadonlyMap<string, { sum: ExactSum }>; loose: Iterable<{ mode: Position['mode']; symbol: string; sum: ExactSum; count: number }> } };
+}
 
+/** A source over the whole ledger as one document: every row walked (the reference computation). */
+export function documentSource(data: Pick<StoreData, 'positions' | 'fills' | 'funding'>): PnlSource {
   const fillsBy = new Map<string, Fill[]>();
   for (const f of data.fills) {
     const l = fillsBy.get(f.positionId);
     if (l) l.push(f);
     else fillsBy.set(f.positionId, [f]);
   }
-  // One pass over the funding rows (the 100k side): in-window sums per position, in row order
-  // (what summing each position's rows would give), and unattributed rows per symbol.
+  return { positions: data.positions, fillsOf: (id) => fillsBy.get(id) ?? [], funding: { rows: data.funding } };
+}
+
+/** Funding inside the window per position, and unattributed per symbol. */
+function fundingOf(src: PnlSource, since: number | undefined, now: number, mode: Position['mode']) {
   const fundingBy = new Map<string, ExactSum>();
   const loose = new Map<string, { symbol: string; sum: ExactSum; count: number }>();
-  for (const r of data.funding) {
+  if ('sums' in src.funding) {
+    // running sums cover every row ever recorded: only a report over all time can use them
+    if (since !== undefined) throw new Error('funding sums only answer a report over all time');
+    for (const [id, c] of src.funding.sums.byPosition) fundingBy.set(id, c.sum);
+    for (const u of src.funding.sums.loose) if (u.mode === mode) loose.set(u.symbol, u);
+    return { fundingBy, loose };
+  }
+  // One pass over the funding rows (the long side): in-window sums per position, in row order
+  // (what summing each position's rows would give), and unattributed rows per symbol.
+  for (const r of src.funding.rows) {
     if (!inWindow(r.time, since, now)) continue;
     if (r.positionId === null) {
       if (r.mode !== mode) continue;
@@ -461,13 +485,21 @@ export function pnlReport(data: StoreData, opts: ReportOptions): PnlReport {
     if (!acc) fundingBy.set(r.positionId, (acc = new ExactSum()));
     acc.add(r.amount);
   }
+  return { fundingBy, loose };
+}
+
+/** The /pnl report: per symbol and total, for the trading mode in use. */
+export function pnlReport(src: PnlSource, opts: ReportOptions): PnlReport {
+  const { now, mode } = opts;
+  const since = periodStart(opts.period, now);
+  const { fundingBy, loose } = fundingOf(src, since, now, mode);
 
   const bySymbol = new Map<string, LineAcc>();
   const total = emptyLine('');
   const unpriced = new Set<string>();
-  for (const p of data.positions) {
+  for (const p of src.positions) {
     if (p.mode !== mode) continue;
-    const fills = fillsBy.get(p.id) ?? [];
+    const fills = src.fillsOf(p.id);
     const funding = fundingBy.get(p.id);
     const active =
       isHeld(p) ||
