@@ -6,7 +6,7 @@ import { emptyBatch, historyPaths, openHistory, removeHistory, RECENT_MS, type H
 import type { Ledger, TradeRecord } from './ledger.js';
 import { DAY_MS, pnlReport, positionPnl, type PnlSource } from './pnl.js';
 import { isHeld, latestFills, positionAt } from './queries.js';
-import { intentSchema, stateSchema, storeSchema, type Fill, type FundingRow, type Intent, type Position, type StateData, type StoreData } from './schema.js';
+import { fundingRowSchema, intentSchema, stateSchema, storeSchema, type Fill, type FundingRow, type Intent, type Position, type StateData, type StoreData } from './schema.js';
 import { openStore, type OpenStoreOptions, type Store } from './store.js';
 
 /**
@@ -43,15 +43,17 @@ function recentFrom(state: StateData, now: number): number {
 
 /**
  * Writes a whole ledger (one document) to `file` in the current layout: journals, funding sums,
- * then the state document. For tools, fixtures and tests; `file` must not be open.
+ * then the state document. For tools, fixtures and tests; `file` must not be open. `more`: funding
+ * rows streamed after the document's own (a large fixture need not hold them all at once).
  */
-export async function saveLedger(file: string, whole: StoreData, opts: { now?: () => number } = {}): Promise<void> {
+export async function saveLedger(file: string, whole: StoreData, opts: { now?: () => number; more?: Iterable<FundingRow[]> } = {}): Promise<void> {
   const now = opts.now ?? Date.now;
   const { state, batch } = split(storeSchema.parse(whole));
   const paths = historyPaths(resolve(file));
   removeHistory(paths);
   const history = await openHistory(paths, { now, recentFrom: now() });
   await history.append(batch);
+  for (const rows of opts.more ?? []) await history.append({ ...emptyBatch(), funding: rows.map((r) => fundingRowSchema.parse(r)) });
   history.checkpoint();
   await history.close();
   await mkdir(dirname(resolve(file)), { recursive: true });
