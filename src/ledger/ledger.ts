@@ -2,6 +2,7 @@ import { ZERO, dec, type Decimal } from '../money.js';
 import type { LegPrices, PnlOptions, PnlReport, PositionPnl, ReportOptions } from './pnl.js';
 import type { FillQuery } from './queries.js';
 import type { Fill, FundingRow, Intent, Position, StoreData, UserSettings } from './schema.js';
+import type { RiskRecords } from './risk.js';
 
 /**
  * The ledger: the only code that knows how trades, fills, funding and settings are stored.
@@ -46,7 +47,8 @@ export interface Health {
   lastReconcileAt?: number;
 }
 
-export interface Ledger {
+/** `RiskRecords`: transfers, margin alert state and automatic exits (src/ledger/risk.ts) */
+export interface Ledger extends RiskRecords {
   readonly file: string;
   readonly createdAt: number;
 

@@ -6,6 +6,7 @@ import { emptyBatch, historyPaths, openHistory, removeHistory, RECENT_MS, type H
 import type { Ledger, TradeRecord } from './ledger.js';
 import { DAY_MS, pnlReport, positionPnl, type PnlSource } from './pnl.js';
 import { isHeld, latestFills, positionAt } from './queries.js';
+import { riskRecords } from './risk.js';
 import { fundingRowSchema, intentSchema, stateSchema, storeSchema, type Fill, type FundingRow, type Intent, type Position, type StateData, type StoreData } from './schema.js';
 import { openStore, type OpenStoreOptions, type Store } from './store.js';
 
@@ -149,6 +150,7 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
   }
 
   const ledger: Ledger = {
+    ...riskRecords(store),
     file: store.file,
     get createdAt() {
       return data().createdAt;
