@@ -5,7 +5,7 @@ import { emptyStore, type Fill, type FundingRow, type Position } from '../src/le
  * A realistic ledger of N funding rows, written in the current layout (`npm run bench -- fixture
  * --funding-rows N --out FILE`): 20 positions held now on hourly-funding symbols, and behind them
  * closed positions, each with its four fills (open and close of both legs) and its hourly funding
- * rows, in the proportion of a real account (about one fill per 10.5 funding rows). The recent
+ * rows, in about the proportion of a real account (one fill per 10–12 funding rows). The recent
  * 30 days are the held positions' own funding.
  */
 

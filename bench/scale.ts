@@ -18,16 +18,16 @@ import { writeBigStore } from './storeFixture.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD = join(ROOT, 'node_modules', '.cache', 'carrybot-bench');
 
-/** Compiles bench/scaleTicks.ts and the src it imports with tsc, as `npm start` would run it. */
-async function buildTicker(): Promise<string> {
+/** Compiles a bench child (bench/scaleTicks.ts, bench/ledgerProbe.ts) and the src it imports with tsc, as `npm start` would run it. */
+export async function buildChild(name: 'scaleTicks' | 'ledgerProbe'): Promise<string> {
   await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'bench', 'tsconfig.scale.json')], true);
   await writeFile(join(BUILD, 'package.json'), '{"type":"module"}\n');
-  const entry = join(BUILD, 'bench', 'scaleTicks.js');
-  if (!existsSync(entry)) throw new Error(`build of bench/scaleTicks.ts produced no ${entry}`);
+  const entry = join(BUILD, 'bench', `${name}.js`);
+  if (!existsSync(entry)) throw new Error(`build of bench/${name}.ts produced no ${entry}`);
   return entry;
 }
 
-function run(cmd: string, args: string[], tolerateTypeErrors = false, onLine?: (line: string) => void): Promise<void> {
+export function run(cmd: string, args: string[], tolerateTypeErrors = false, onLine?: (line: string) => void): Promise<void> {
   return new Promise((res, rej) => {
     const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
@@ -74,7 +74,7 @@ const slope = (samples: Sample[], key: 'rss' | 'heapGc' | 'rssGc'): number => {
 };
 
 export async function benchScaleTicks(): Promise<Figure[]> {
-  const entry = await buildTicker();
+  const entry = await buildChild('scaleTicks');
   const fake = await bigMarketFake();
   try {
     const snap = await ticker(entry, fake.url, 'snapshot', 10_000, 2_500);

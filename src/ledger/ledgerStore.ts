@@ -51,13 +51,13 @@ export async function saveLedger(file: string, whole: StoreData, opts: { now?: (
   const now = opts.now ?? Date.now;
   const { state, batch } = split(storeSchema.parse(whole));
   const paths = historyPaths(resolve(file));
+  await mkdir(dirname(resolve(file)), { recursive: true });
   removeHistory(paths);
   const history = await openHistory(paths, { now, recentFrom: now() });
   await history.append(batch);
   for (const rows of opts.more ?? []) await history.append({ ...emptyBatch(), funding: rows.map((r) => fundingRowSchema.parse(r)) });
   history.checkpoint();
   await history.close();
-  await mkdir(dirname(resolve(file)), { recursive: true });
   await writeFile(file, JSON.stringify(state));
 }
 
