@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { ZERO } from '../money.js';
 import { emptyBatch, historyPaths, openHistory, removeHistory, RECENT_MS, type History, type HistoryBatch } from './history.js';
 import type { Ledger, TradeRecord } from './ledger.js';
-import { DAY_MS, pnlReport, positionPnl, type PnlSource } from './pnl.js';
+import { DAY_MS, SettledLines, pnlReport, positionPnl, type PnlSource } from './pnl.js';
 import { isHeld, latestFills, positionAt } from './queries.js';
 import { riskRecords } from './risk.js';
 import { fundingRowSchema, intentSchema, stateSchema, storeSchema, type Fill, type FundingRow, type Intent, type Position, type StateData, type StoreData } from './schema.js';
@@ -97,6 +97,7 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
   const finished: Intent[] = [];
   /** closed positions between the state change and their journal append */
   const leaving = new Map<string, Position>();
+  let settled = new SettledLines();
 
   /** the state's copy of a position wins over the journal's (a crash between the two writes) */
   const notInState = (list: readonly Position[]): Position[] => {
@@ -120,6 +121,7 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
           await hist().append(batch);
         } finally {
           for (const p of batch.positions) leaving.delete(p.id);
+          for (const r of [...batch.positions, ...batch.fills, ...batch.funding]) settled.stale(r.symbol);
         }
       },
     );
@@ -143,7 +145,7 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
   function fundingSource(opts: { period: string; now: number }): PnlSource {
     const h = hist();
     if (opts.period === 'all') {
-      return { positions: allPositions(), fillsOf: (id) => h.fillsByPosition.get(id) ?? [], funding: { sums: { byPosition: h.sums.byPosition, loose: h.sums.loose.values() } } };
+      return { positions: allPositions(), settled, fillsOf: (id) => h.fillsByPosition.get(id) ?? [], funding: { sums: { byPosition: h.sums.byPosition, loose: h.sums.loose.values() } } };
     }
     // a window: only positions that can have anything inside it, and the recent rows
     return { positions: allPositions(), fillsOf: (id) => h.fillsByPosition.get(id) ?? [], funding: { rows: h.recent } };
@@ -303,6 +305,7 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
       change(whole);
       const checked = storeSchema.parse(whole);
       finished.length = 0;
+      settled = new SettledLines();
       const state = await rebuild(checked);
       await store.update((d) => {
         for (const k of Object.keys(d)) delete (d as Record<string, unknown>)[k];

@@ -199,6 +199,10 @@ test('/pnl from the running sums equals a full recomputation over every row, on 
       }
     };
     check(ledger, 'after appends');
+    // a late payment for a long-closed position: its symbol's cached all-time line must move too
+    const closed = ledger.allPositions('live').find((p) => p.status === 'closed')!;
+    await ledger.appendFunding(() => [{ tranId: `late${seed}`, symbol: closed.symbol, amount: '7.25', asset: 'USDT', time: closed.closedAt! - HOUR, positionId: closed.id, mode: 'live' }], { syncedAt: NOW_R });
+    check(ledger, 'after a late row');
     await ledger.flush();
     ledger = await openLedger(file, { logger: silent, now: () => NOW_R });
     check(ledger, 'from the checkpoint');
