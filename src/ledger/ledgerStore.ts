@@ -276,6 +276,12 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
         }
         d.health.lastScanAt = scan.at;
       }),
+    venueGaps: () => ({ ...data().venueGaps }),
+    recordVenueGaps: (opened, closed) =>
+      write((d) => {
+        Object.assign(d.venueGaps, opened);
+        for (const symbol of closed) delete d.venueGaps[symbol];
+      }),
     exitAlertKey: (positionId) => data().exitAlerts[positionId],
     exitAlertIds: () => Object.keys(data().exitAlerts),
     recordExitAlerts: (keys, stale) =>
