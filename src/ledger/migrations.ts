@@ -1,8 +1,9 @@
 import { STORE_VERSION } from './schema.js';
 
 /**
- * Upgrade steps for the raw JSON store: `steps[n]` turns a version-n document into version n+1.
- * The store takes a backup copy of the file before running any of them.
+ * Upgrade steps for the whole ledger as one document: `steps[n]` turns a version-n document into
+ * version n+1. The ledger takes a backup copy of the file before running any of them, then writes
+ * the upgraded document out as a state document plus journals.
  */
 export type Migration = (doc: Record<string, unknown>) => Record<string, unknown>;
 
@@ -19,23 +20,9 @@ export const migrations: Record<number, Migration> = {
       users: settings.users ?? {},
     };
   },
-  // Version 1 kept order ids as JSON numbers, which cannot hold Binance's 64-bit ids exactly.
-  // Ids already rounded cannot be restored; those below 2^53 (and every paper id) convert exactly.
-  1: (doc) => {
-    const idText = (v: unknown) => (typeof v === 'number' ? BigInt(v).toString() : v);
-    const fills = Array.isArray(doc.fills) ? doc.fills.map((f: Record<string, unknown>) => ({ ...f, orderId: idText(f.orderId) })) : doc.fills;
-    const intents = Array.isArray(doc.intents)
-      ? doc.intents.map((i: Record<string, unknown>) => {
-          const legs = { ...(i.legs as Record<string, Record<string, unknown> | undefined>) };
-          for (const k of Object.keys(legs)) {
-            const leg = legs[k];
-            if (leg && leg.orderId !== undefined) legs[k] = { ...leg, orderId: idText(leg.orderId) };
-          }
-          return { ...i, legs };
-        })
-      : doc.intents;
-    return { ...doc, version: 2, fills, intents };
-  },
+  // Version 1 was one file holding everything; version 2 keeps history in journals. The records
+  // are the same: splitting the document is the ledger's part.
+  1: (doc) => ({ ...doc, version: 2 }),
 };
 
 export function migrate(doc: Record<string, unknown>, steps: Record<number, Migration> = migrations): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import { hedgeDrift, pnlReport } from '../../src/ledger/pnl.js';
+import { hedgeDrift } from '../../src/ledger/pnl.js';
 import { dec } from '../../src/money.js';
 import { createI18n } from '../../src/telegram/i18n.js';
 import { renderFills, renderPnl } from '../../src/telegram/ledger/pnlView.js';
@@ -80,7 +80,7 @@ test('BNB fees with no BNB price at fill time: estimated and marked ≈ in /fill
   assert.equal(fill.commissionAsset, 'BNB');
   assert.equal(fill.feeUnknown, true);
   assert.match(renderFills(t, h!.ledger.snapshot().fills), /fee ≈/);
-  const report = pnlReport(h!.ledger.snapshot(), { period: 'all', now: Date.now(), leverage: 1, mode: 'live', prices: new Map() });
+  const report = h!.ledger.pnl({ period: 'all', now: Date.now(), leverage: 1, mode: 'live', prices: new Map() });
   assert.match(renderPnl(t, report), /Fees\s+≈/);
 });
 
