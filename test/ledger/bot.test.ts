@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { INCOME_JOB } from '../../src/jobs/income.js';
 import { RECONCILE_JOB } from '../../src/jobs/reconcile.js';
-import type { Position, StoreData } from '../../src/ledger/schema.js';
+import { historyPaths } from '../../src/ledger/history.js';
+import type { FundingRow, Position, StoreData } from '../../src/ledger/schema.js';
 import { USER, row, startLedgerBot } from './botHarness.js';
 import { DAY, HOUR, fill } from './helpers.js';
 
@@ -245,8 +246,9 @@ test('live: two funding rows of one settlement with adjacent 19-digit tranIds ar
     assert.equal(b.tranId - a.tranId, 1n, 'adjacent ids');
     assert.equal(a.tranId.toString().length, 19);
     await bot.job(INCOME_JOB).runNow();
-    const stored = JSON.parse(await readFile(bot.file, 'utf8')) as StoreData;
-    assert.deepEqual(stored.funding.map((r) => r.tranId), [a.tranId.toString(), b.tranId.toString()]);
+    const journal = await readFile(historyPaths(bot.file).funding, 'utf8');
+    const stored = journal.split('\n').filter(Boolean).map((l) => JSON.parse(l) as FundingRow);
+    assert.deepEqual(stored.map((r) => r.tranId), [a.tranId.toString(), b.tranId.toString()]);
     assert.equal(row(await bot.ask('/pnl', /PnL/), 'Funding'), `+5.79${NB}USDT`);
   } finally {
     await bot.close();
