@@ -116,15 +116,29 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
     const batch = emptyBatch();
     return store.update(
       (d) => change(d, batch),
-      async () => {
-        try {
-          await hist().append(batch);
-        } finally {
-          for (const p of batch.positions) leaving.delete(p.id);
-          for (const r of [...batch.positions, ...batch.fills, ...batch.funding]) settled.stale(r.symbol);
-        }
-      },
+      () => appendHistory(batch),
     );
+  }
+
+  async function appendHistory(batch: HistoryBatch): Promise<void> {
+    try {
+      await hist().append(batch);
+    } finally {
+      for (const p of batch.positions) leaving.delete(p.id);
+      for (const r of [...batch.positions, ...batch.fills, ...batch.funding]) settled.stale(r.symbol);
+    }
+  }
+
+  /** history that changes nothing in the state document: appended one batch at a time, apart from it */
+  let appending: Promise<unknown> = Promise.resolve();
+  function appendOnly(make: () => HistoryBatch): Promise<HistoryBatch> {
+    const run = appending.then(async () => {
+      const batch = make();
+      await appendHistory(batch);
+      return batch;
+    });
+    appending = run.catch(() => undefined);
+    return run;
   }
 
   /** a closed position leaves the state document for its journal; a finished intent too */
@@ -235,25 +249,30 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
     latestFills: (q) => latestFills({ fills: [...hist().fills.values()] }, q),
     fillsOf: (positionId) => hist().fillsByPosition.get(positionId) ?? [],
     fundingTotal: (positionId) => hist().sums.byPosition.get(positionId)?.sum.value() ?? ZERO,
-    appendFunding: (build, progress) =>
-      write((d, batch) => {
+    async appendFunding(build, progress) {
+      // The rows go to their journal outside the state document's queue (a job's fsync never
+      // holds a trade's intent write); the cursor follows once they are durable.
+      const added = await appendOnly(() => {
         const h = hist();
-        const added: FundingRow[] = [];
+        const rows: FundingRow[] = [];
         const here = new Set<string>();
         for (const r of build()) {
           if (here.has(r.tranId) || h.knows(r)) continue;
           here.add(r.tranId);
-          added.push(r);
+          rows.push(r);
         }
-        batch.funding.push(...added);
+        return { ...emptyBatch(), funding: rows };
+      });
+      await write((d) => {
         if (progress.incomeTime !== undefined) d.cursors.incomeTime = progress.incomeTime;
         if (progress.paperFunding) {
           const { symbol, time } = progress.paperFunding;
           d.cursors.paperFunding[symbol] = Math.max(d.cursors.paperFunding[symbol] ?? time, time);
         }
         d.health.lastIncomeSyncAt = progress.syncedAt;
-        return added;
-      }),
+      });
+      return added.funding;
+    },
     recordIncomeSync: (at) => write((d) => void (d.health.lastIncomeSyncAt = at)),
     incomeCursor: () => data().cursors.incomeTime,
     paperCursor: (symbol) => data().cursors.paperFunding[symbol],
@@ -319,6 +338,7 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
       });
     },
     async flush() {
+      await appending;
       await store.flush();
       hist().checkpoint();
     },
