@@ -3,7 +3,7 @@ import type { Fill, FundingRow, Position, StoreData } from './schema.js';
 import { isHeld } from './queries.js';
 
 /**
- * Profit and loss, in decimal, from the store alone (design.md §5). Pure: prices come in as
+ * Profit and loss, in decimal, from the store alone. Pure: prices come in as
  * arguments, so the same numbers come out after a restart.
  *
  *   fees        Σ fill.feeUsdt (base-asset commissions already valued at the fill price)
@@ -202,7 +202,7 @@ export interface PositionPnl {
   capital: Decimal;
   /** days held inside the window */
   days: number;
-  /** % per year on capital from NET (design.md §5; unrealized is not in it), null when capital × days is zero */
+  /** % per year on capital from NET (unrealized is not in it), null when capital × days is zero */
   apr: number | null;
 }
 
@@ -315,7 +315,7 @@ function netOf(c: PositionCore): { realized: Fx; unrealized: Fx | null; net: Fx;
 }
 
 /**
- * design.md §5: APR on capital = net / capital / days × 365. Net, not total: unrealized PnL is
+ * APR on capital = net / capital / days × 365. Net, not total: unrealized PnL is
  * everything since opening while capital-days are only the window's, so a 7d/30d APR with it
  * would credit a quiet week with months of mark-to-market.
  */
