@@ -134,7 +134,11 @@ export class ExactSum {
   private strict = false;
 
   add(v: string): this {
-    const a = fx(v);
+    return this.addFx(fx(v));
+  }
+
+  /** adds an amount already parsed (a row read many times parses once: see amountOf) */
+  addFx(a: Fx): this {
     if (a.s > this.scale) {
       this.big *= pow10n(a.s - this.scale);
       this.scale = a.s;
@@ -159,6 +163,14 @@ export class ExactSum {
   value(): Decimal {
     return fxDec(this.fx());
   }
+}
+
+/** A funding row's amount, parsed once per row object (the recent rows are summed by every report). */
+const parsedAmounts = new WeakMap<FundingRow, Fx>();
+function amountOf(r: FundingRow): Fx {
+  let a = parsedAmounts.get(r);
+  if (!a) parsedAmounts.set(r, (a = fx(r.amount)));
+  return a;
 }
 
 /** Σ of decimal strings, as row-by-row Decimal.plus would give it (see ExactSum), without a Decimal per row. */
@@ -479,13 +491,13 @@ function fundingOf(src: PnlSource, since: number | undefined, now: number, mode:
       if (r.mode !== mode) continue;
       let u = loose.get(r.symbol);
       if (!u) loose.set(r.symbol, (u = { symbol: r.symbol, sum: new ExactSum(), count: 0 }));
-      u.sum.add(r.amount);
+      u.sum.addFx(amountOf(r));
       u.count++;
       continue;
     }
     let acc = fundingBy.get(r.positionId);
     if (!acc) fundingBy.set(r.positionId, (acc = new ExactSum()));
-    acc.add(r.amount);
+    acc.addFx(amountOf(r));
   }
   return { fundingBy, loose };
 }
