@@ -3,7 +3,7 @@ import type { TradingMode } from '../config.js';
 import type { FeeRates } from './feeRates.js';
 
 /**
- * The exchange port (design.md §4): the one seam both trading modes implement. The executor
+ * The exchange port: the one seam both trading modes implement. The executor
  * only ever talks to this, so paper and live run the exact same leg sequencing, unwind and
  * recovery code. Every amount is a decimal string.
  */

@@ -4,7 +4,7 @@ import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
 import { isOrderPost, tradingRig, type Rig } from './helpers.js';
 
 /**
- * Fault injection, concurrency (design.md §4 "one at a time"): 50 confirms of /open, from two
+ * Fault injection, concurrency ("one at a time"): 50 confirms of /open, from two
  * allowlisted users, all fired at once. The caps allow exactly 10 (every open is 1 coin at 100
  * USDT, its spot BUY grossed up to 1.002 for the fee: 100.2; MAX_TOTAL_USDT 1002.5), so exactly
  * 10 futures+spot pairs reach the fake, strictly F,S,F,S
