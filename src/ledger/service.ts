@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { MarketService, SymbolSignal } from '../market/types.js';
 import { ZERO, dec, type Decimal } from '../money.js';
 import { basisPct, hedgeDrift, indexByPosition, pnlReport, positionPnl, type LegPrices, type Period, type PnlReport, type PositionPnl } from './pnl.js';
+import { pnlSeries, type PnlSeries } from './pnlSeries.js';
 import { openPositions } from './queries.js';
 import type { Position } from './schema.js';
 import type { Store } from './store.js';
@@ -56,6 +57,8 @@ export interface LedgerServiceDeps {
 export interface LedgerService {
   status(): Promise<StatusView>;
   pnl(period: Period): Promise<PnlReport>;
+  /** cumulative funding, fees, basis and net over the period up to `now` (the store alone, no prices) */
+  pnlSeries(period: Period, now?: number): PnlSeries;
 }
 
 const pricesOf = (s: SymbolSignal): LegPrices => ({ spotBid: s.spotBid, futuresAsk: s.futuresAsk, markPrice: s.markPrice });
@@ -150,6 +153,10 @@ export function createLedgerService(deps: LedgerServiceDeps): LedgerService {
       const signals = await marketOf(held.map((p) => p.symbol));
       const prices = new Map([...signals].map(([s, sig]) => [s, pricesOf(sig)]));
       return pnlReport(store.data, { period, now, leverage: config.leverage, mode: config.mode, prices });
+    },
+
+    pnlSeries(period, now = deps.now()) {
+      return pnlSeries(store.data, { period, now, mode: config.mode });
     },
   };
 }

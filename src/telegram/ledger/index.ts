@@ -4,6 +4,8 @@ import { latestFills } from '../../ledger/queries.js';
 import { createLedgerService, type LedgerService } from '../../ledger/service.js';
 import { commandArgs, parseSymbol } from '../args.js';
 import type { BotDeps, Feature } from '../context.js';
+import { pnlChart } from '../../charts/pnl.js';
+import { replyWithChart } from '../photo.js';
 import { replyHtml } from '../reply.js';
 import { CB as TRADING_CALLBACKS } from '../trading/buttons.js';
 import { renderFills, renderPnl } from './pnlView.js';
@@ -55,7 +57,11 @@ export const ledgerFeature: Feature = (bot, deps) => {
       return void (await replyHtml(ctx, ctx.t.t('core.errors.usage', { usageHtml: ctx.t.t('ledger.pnl.usage') })));
     }
     await ctx.sendChatAction('typing').catch(() => undefined);
-    await replyHtml(ctx, renderPnl(ctx.t, await ledger.pnl(period)));
+    const report = await ledger.pnl(period);
+    const text = renderPnl(ctx.t, report);
+    if (!report.rows.length) return void (await replyHtml(ctx, text));
+    const labels = { period: ctx.t.t(`ledger.pnl.period.${period}`), mode: ctx.t.t(`core.mode.${report.mode}`) };
+    await replyWithChart(ctx, deps, text, () => pnlChart(ledger.pnlSeries(period, report.now), ctx.t, labels));
   });
 
   bot.command('fills', async (ctx) => {
