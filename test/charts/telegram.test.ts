@@ -47,4 +47,13 @@ describe('charts in the chat (fake Bot API)', () => {
     assert.equal(h.tg.callsOf('sendPhoto').length, 0);
     await waitUntil(() => h.logs.some((l) => l.msg === 'chart rendering failed; sending the text alone'), 'the failure logged');
   });
+
+  it('/signals attaches one bar chart of the signals it lists', async () => {
+    const photo = h.tg.nextCall('sendPhoto', (c) => c.body.chat_id === OWNER, 15_000);
+    h.tg.sendText(OWNER, '/signals 2');
+    const call = await photo;
+    assert.deepEqual(pngSize(call.files!.photo!.bytes), { width: 1200, height: 700 });
+    assert.match(String(call.body.caption), /TRBUSDT[\s\S]*LPTUSDT/);
+    assert.equal(h.tg.callsOf('sendPhoto', OWNER).length, 1);
+  });
 });

@@ -1,13 +1,19 @@
 import type { Feature } from '../context.js';
 import { commandArgs } from '../args.js';
+import { signalsChart } from '../../charts/signals.js';
+import { replyWithChart } from '../photo.js';
 import { replyHtml } from '../reply.js';
 import { signalTable } from '../signalsView.js';
 
 export const SIGNALS_DEFAULT = 5;
 export const SIGNALS_MAX = 20;
 
-/** /signals [n]: the top n signals from a scan at most a minute old; else the best non-signals. */
-export const signalsCommand: Feature = (bot, { market, config, now }) => {
+/**
+ * /signals [n]: the top n signals from a scan at most a minute old (else the best non-signals),
+ * as one bar chart of their net APRs with the table as its caption.
+ */
+export const signalsCommand: Feature = (bot, deps) => {
+  const { market, config, now } = deps;
   bot.command('signals', async (ctx) => {
     const { t } = ctx;
     const [raw, extra] = commandArgs(ctx);
@@ -25,14 +31,16 @@ export const signalsCommand: Feature = (bot, { market, config, now }) => {
     }
     const info = t.t('core.signals.scanInfo', { symbols: scan.universeSize, time: t.time(scan.at, nowMs) });
     const legend = t.t('core.signals.legend', { holdDays: config.holdDays });
+    const chartInfo = { at: scan.at, now: nowMs, minApr: config.minApr };
     if (scan.signals.length) {
       const top = scan.signals.slice(0, n);
       const title = t.t('core.signals.title', { count: top.length, time: t.time(scan.at, nowMs) });
-      await replyHtml(ctx, [title, signalTable(t, top, nowMs), legend].join('\n'));
+      await replyWithChart(ctx, deps, [title, signalTable(t, top, nowMs), legend].join('\n'), () => signalsChart(top, t, chartInfo));
       return;
     }
     const best = scan.rows.slice(0, n);
     const none = t.t('core.signals.none', { minApr: t.pct(config.minApr, 0) });
-    await replyHtml(ctx, [none, '', t.t('core.signals.bestOthers'), signalTable(t, best, nowMs), info, legend].join('\n'));
+    const text = [none, '', t.t('core.signals.bestOthers'), signalTable(t, best, nowMs), info, legend].join('\n');
+    await replyWithChart(ctx, deps, text, () => signalsChart(best, t, chartInfo));
   });
 };
