@@ -10,7 +10,7 @@ import { startSignalJob } from './jobs/signals.js';
 import { startIncomeJob } from './jobs/income.js';
 import { startReconcileJob } from './jobs/reconcile.js';
 import type { Job } from './jobs/schedule.js';
-import { openStore } from './ledger/store.js';
+import { openLedger } from './ledger/ledger.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMarketService } from './market/service.js';
 import { createBot } from './telegram/bot.js';
@@ -24,7 +24,7 @@ import { createTradingNotices, tradingFeature } from './telegram/trading/index.j
 import { createTrading } from './trading/index.js';
 
 /**
- * Composition root: config → logger → store → Binance → market → i18n → notifier → bot and
+ * Composition root: config → logger → ledger → Binance → market → i18n → notifier → bot and
  * features → jobs → long polling. Nothing else in the code base builds these singletons.
  *
  * `startBot()` returns once everything is wired and polling has been started (it does not wait
@@ -70,7 +70,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
     destination: opts.logDestination,
   });
   const now = opts.now ?? Date.now;
-  const store = await openStore(config.dataFile, { logger, now });
+  const ledger = await openLedger(config.dataFile, { logger, now });
   const binance = createBinance({
     spotUrl: config.binance.spotUrl,
     futuresUrl: config.binance.futuresUrl,
@@ -79,21 +79,21 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
     logger,
     now,
   });
-  const openSymbols = () => store.data.positions.filter((p) => p.status !== 'closed').map((p) => p.symbol);
+  const openSymbols = () => ledger.openPositions().map((p) => p.symbol);
   const market = createMarketService({ spot: binance.spot, futures: binance.futures, config, logger, now, keep: openSymbols });
   const i18n = createI18n({ dir: localesDir, defaultLang: config.locale, now });
   const token = config.telegram.token!;
-  const notifier = createNotifier({ telegram: new Telegram(token, { apiRoot: config.telegram.apiRoot }), config, store, i18n, logger });
+  const notifier = createNotifier({ telegram: new Telegram(token, { apiRoot: config.telegram.apiRoot }), config, ledger, i18n, logger });
 
   // ── services: TRADING / LEDGER build theirs here and put them in the bag ──────────────────
   const services: BotServices = {};
-  const trading = createTrading({ config, store, market, binance, logger, now, alerts: createTradingNotices({ notifier, config, logger }) });
+  const trading = createTrading({ config, ledger, market, binance, logger, now, alerts: createTradingNotices({ notifier, config, logger }) });
   services.trading = trading;
   // a signal during start-up (recovery can take a while): stop waiting, leave unstarted intents pending
   opts.stopSignal?.addEventListener('abort', () => trading.shutdown(), { once: true });
   if (opts.stopSignal?.aborted) trading.shutdown();
 
-  const deps: BotDeps = { config, logger, store, market, binance, i18n, notifier, now, onScan: [], onStop: [], services };
+  const deps: BotDeps = { config, logger, ledger, market, binance, i18n, notifier, now, onScan: [], onStop: [], services };
 
   // ── features: ONE line per module, in order (allowlist and ctx.t/ctx.log run before all) ──
   const features: Feature[] = [
@@ -103,15 +103,15 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
   ];
   const bot = createBot(deps, features);
   // unfinished trades from a previous run are resolved (and their users told) before any command is taken
-  const unfinished = store.data.intents.filter((i) => i.status === 'pending').length;
+  const unfinished = ledger.pendingIntents().length;
   if (unfinished) logger.info({ intents: unfinished }, 'resolving unfinished trades before taking commands');
   await trading.recover();
 
   // ── jobs ─────────────────────────────────────────────────────────────────────────────────
   const jobs: Job[] = [
-    startSignalJob({ market, store, notifier, logger, now, onScan: deps.onScan, cron: config.signalCron }),
-    startIncomeJob({ config, store, binance, logger, now, notifier }), // LEDGER: funding income (live sync / paper accrual)
-    ...[startReconcileJob({ config, store, binance, notifier, logger, now })].filter((j) => j !== undefined), // LEDGER: live, on start + hourly
+    startSignalJob({ market, ledger, notifier, logger, now, onScan: deps.onScan, cron: config.signalCron }),
+    startIncomeJob({ config, ledger, binance, logger, now, notifier }), // LEDGER: funding income (live sync / paper accrual)
+    ...[startReconcileJob({ config, ledger, binance, notifier, logger, now })].filter((j) => j !== undefined), // LEDGER: live, on start + hourly
   ];
 
   // The first cron tick may be minutes away; scan once now so /signals and pushes start warm.
@@ -125,7 +125,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
       allowedUsers: allowed.length,
       signalCron: config.signalCron,
       incomeCron: config.incomeCron,
-      dataFile: store.file,
+      dataFile: ledger.file,
       locale: config.locale,
     },
     `carrybot starting in ${config.mode.toUpperCase()} mode`,
@@ -187,7 +187,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
       await Promise.race([drain, sleep(left(), undefined, { ref: false })]);
       // critical alerts fired by the last trade: give them what is left of the budget
       if (drained) await Promise.race([trading.executor.alertsSettled(), sleep(left(), undefined, { ref: false })]);
-      await store.flush();
+      await ledger.flush();
       if (drained) {
         // undici's close() waits for requests in flight, e.g. of a job tick stop() stopped waiting
         // for: then it is not waited for at all, else at most until the stop budget

@@ -41,7 +41,13 @@ interface Buckets {
 
 const newBuckets = (): Buckets => ({ funding: [], fees: [], basis: [] });
 
-export function pnlSeries(data: StoreData, opts: { period: Period; now: number; mode: Position['mode'] }): PnlSeries {
+export interface PnlSeriesOptions {
+  period: Period;
+  now: number;
+  mode: Position['mode'];
+}
+
+export function pnlSeries(data: StoreData, opts: PnlSeriesOptions): PnlSeries {
   const { now, mode } = opts;
   const since = periodStart(opts.period, now);
   const inWindow = (t: number) => (since === undefined || t >= since) && t <= now;

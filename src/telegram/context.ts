@@ -1,7 +1,7 @@
 import type { Context, Telegraf } from 'telegraf';
 import type { Binance } from '../binance/index.js';
 import type { Config } from '../config.js';
-import type { Store } from '../ledger/store.js';
+import type { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../logger.js';
 import type { MarketService, ScanResult } from '../market/types.js';
 import type { Translator } from '../notify.js';
@@ -43,7 +43,7 @@ export interface BotServices {
 export interface BotDeps {
   config: Config;
   logger: Logger;
-  store: Store;
+  ledger: Ledger;
   market: MarketService;
   /** both Binance clients (spot + futures); the only way to talk to the exchange */
   binance: Binance;

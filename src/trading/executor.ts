@@ -24,7 +24,7 @@ export { clientOrderId } from './executorContext.js';
 export { ABSENT_AFTER_MS, errorInfo } from './orders.js';
 
 export function createExecutor(deps: ExecutorDeps): Executor {
-  const { store, port, logger } = deps;
+  const { ledger, port, logger } = deps;
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const queryDelays = deps.queryDelaysMs ?? [100, 300, 700, 1500];
@@ -47,7 +47,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
 
   const { alert, pendingAlerts } = createAlerts(deps, logger);
   const ctx: ExecutorContext = {
-    store,
+    ledger,
     port,
     logger,
     mode,

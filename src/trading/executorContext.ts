@@ -1,7 +1,7 @@
 import type { Side } from '../binance/types.js';
 import { UserError, errorMessage } from '../errors.js';
-import type { Fill, Intent, IntentLeg, Position, StoreData } from '../ledger/schema.js';
-import type { Store } from '../ledger/store.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { Fill, Intent, IntentLeg } from '../ledger/schema.js';
 import type { Logger } from '../logger.js';
 import { dec, toPlain } from '../money.js';
 import type { ErrorInfo, ExecutorDeps, Outcome } from './executorTypes.js';
@@ -13,7 +13,7 @@ import type { ExchangePort, Leg, LegFill } from './port.js';
  * few values that change while it runs.
  */
 export interface ExecutorContext {
-  readonly store: Store;
+  readonly ledger: Ledger;
   readonly port: ExchangePort;
   readonly logger: Logger;
   readonly mode: ExchangePort['mode'];
@@ -51,14 +51,7 @@ export type Placed =
 export const clientOrderId = (intentId: string, leg: 'F' | 'S' | 'U', attempt = 1): string =>
   `cb${intentId}${leg}${attempt > 1 ? attempt : ''}`;
 
-// ---- store helpers -------------------------------------------------------------------------
-
-export const findIntent = (d: StoreData, id: string): Intent => {
-  const i = d.intents.find((x) => x.id === id);
-  if (!i) throw new Error(`intent ${id} vanished from the store`);
-  return i;
-};
-export const findPosition = (d: StoreData, id: string): Position | undefined => d.positions.find((p) => p.id === id);
+// ---- ledger helpers ------------------------------------------------------------------------
 
 export function legPatch(leg: IntentLeg, p: Placed | undefined): void {
   if (!p) return;
@@ -100,19 +93,12 @@ export function fillRow(ctx: ExecutorContext, intent: Intent, market: Leg, side:
   };
 }
 
-export function addFill(d: StoreData, row: Fill): void {
-  const at = d.fills.findIndex((x) => x.id === row.id);
-  if (at >= 0) d.fills[at] = row;
-  else d.fills.push(row);
-}
-
 export const complete = async (ctx: ExecutorContext, market: Leg, symbol: string, f: LegFill): Promise<LegFill> =>
   dec(f.executedQty).gt(0) ? ctx.port.completeFill(market, symbol, f) : f;
 
 /** An unresolved intent on this position or symbol: a new order could double it (resolve first). */
 export function checkNoPending(ctx: ExecutorContext, symbol: string, positionId?: string): void {
-  const { store } = ctx;
-  if (store.data.intents.some((i) => i.status === 'pending' && (i.symbol === symbol || (positionId !== undefined && i.positionId === positionId)))) {
+  if (ctx.ledger.hasPending(symbol, positionId)) {
     throw new UserError('trading.error.unresolved', { symbol });
   }
 }

@@ -1,7 +1,7 @@
 import type { Side } from '../binance/types.js';
 import type { Intent, IntentLeg, Position } from '../ledger/schema.js';
 import { dec, floorToStep, toPlain } from '../money.js';
-import { addFill, checkNoPending, clientOrderId, complete, fillRow, findIntent, findPosition, legPatch, type ExecutorContext, type Placed } from './executorContext.js';
+import { checkNoPending, clientOrderId, complete, fillRow, legPatch, type ExecutorContext, type Placed } from './executorContext.js';
 import type { ErrorInfo, OpenOutcome, OpenPlan } from './executorTypes.js';
 import { executedOf, place, undetermined } from './orders.js';
 import type { Leg, LegFill } from './port.js';
@@ -13,20 +13,20 @@ import { unwindFutures } from './unwind.js';
  */
 
 export async function finishOpen(ctx: ExecutorContext, intent: Intent, futures: LegFill, spotPlaced: Placed | undefined, queryFirst: boolean, futuresStep?: string): Promise<OpenOutcome> {
-  const { store, now, alert } = ctx;
+  const { ledger, now, alert } = ctx;
   const shorted = dec(futures.executedQty);
   const spotError: ErrorInfo = spotPlaced && !spotPlaced.ok ? spotPlaced.error : { message: 'spot quantity below the spot step' };
 
   if (spotPlaced && !spotPlaced.ok && spotPlaced.kind === 'unknown') {
     const futuresFill = await complete(ctx, 'futures', intent.symbol, futures);
-    return undetermined(ctx, intent, 'spot', intent.legs.spot?.clientOrderId ?? '', spotPlaced, (d) => {
-      const i = findIntent(d, intent.id);
+    return undetermined(ctx, intent, 'spot', intent.legs.spot?.clientOrderId ?? '', spotPlaced, (t) => {
+      const i = t.intent;
       i.legs.futures.state = 'filled';
       i.legs.futures.orderId = futures.orderId;
       i.legs.futures.executedQty = toPlain(shorted);
       if (i.legs.spot) legPatch(i.legs.spot, spotPlaced);
-      addFill(d, fillRow(ctx, i, 'futures', 'SELL', 'open', futuresFill, false));
-      const pos = findPosition(d, i.positionId);
+      t.recordFill(fillRow(ctx, i, 'futures', 'SELL', 'open', futuresFill, false));
+      const pos = t.position;
       if (pos) {
         pos.futuresQty = toPlain(shorted);
         pos.futuresEntryPrice = toPlain(futuresFill.avgPrice);
@@ -49,16 +49,16 @@ export async function finishOpen(ctx: ExecutorContext, intent: Intent, futures: 
     const known = unwind.fills.reduce((a, f) => a.plus(f.executedQty), dec(0));
     const unwindFills = await Promise.all(unwind.fills.map((f) => complete(ctx, 'futures', intent.symbol, f)));
     const cid = unwind.clientOrderId;
-    return undetermined(ctx, intent, 'futures', cid, { ok: false, kind: 'unknown', error: unwind.error }, (d) => {
-      const i = findIntent(d, intent.id);
+    return undetermined(ctx, intent, 'futures', cid, { ok: false, kind: 'unknown', error: unwind.error }, (t) => {
+      const i = t.intent;
       i.legs.futures.state = 'filled';
       i.legs.futures.orderId = futures.orderId;
       i.legs.futures.executedQty = toPlain(shorted);
       if (i.legs.spot && spotPlaced) legPatch(i.legs.spot, spotPlaced);
-      addFill(d, fillRow(ctx, i, 'futures', 'SELL', 'open', futuresFill, false));
-      if (spotFill) addFill(d, fillRow(ctx, i, 'spot', 'BUY', 'open', spotFill, false));
-      for (const f of unwindFills) addFill(d, fillRow(ctx, i, 'futures', 'BUY', 'unwind', f, true));
-      const pos = findPosition(d, i.positionId);
+      t.recordFill(fillRow(ctx, i, 'futures', 'SELL', 'open', futuresFill, false));
+      if (spotFill) t.recordFill(fillRow(ctx, i, 'spot', 'BUY', 'open', spotFill, false));
+      for (const f of unwindFills) t.recordFill(fillRow(ctx, i, 'futures', 'BUY', 'unwind', f, true));
+      const pos = t.position;
       if (pos) {
         pos.futuresQty = toPlain(shorted.minus(known));
         pos.spotQty = toPlain(bought.minus(spotFill?.baseCommission ?? '0'));
@@ -79,8 +79,8 @@ export async function finishOpen(ctx: ExecutorContext, intent: Intent, futures: 
   const spotHeld = bought.minus(spotFill?.baseCommission ?? '0');
   const unwindFills = unwind ? await Promise.all(unwind.fills.map((f) => complete(ctx, 'futures', intent.symbol, f))) : [];
 
-  await store.update((d) => {
-    const i = findIntent(d, intent.id);
+  await ledger.updateTrade(intent.id, (t) => {
+    const i = t.intent;
     i.legs.futures.state = 'filled';
     i.legs.futures.orderId = futures.orderId;
     i.legs.futures.executedQty = toPlain(shorted);
@@ -89,10 +89,10 @@ export async function finishOpen(ctx: ExecutorContext, intent: Intent, futures: 
     i.status = status;
     i.updatedAt = now();
     if (status !== 'done') i.error = spotError.code !== undefined ? `${spotError.code} ${spotError.message}` : spotError.message;
-    addFill(d, fillRow(ctx, i, 'futures', 'SELL', 'open', futuresFill, false));
-    if (spotFill) addFill(d, fillRow(ctx, i, 'spot', 'BUY', 'open', spotFill, false));
-    for (const f of unwindFills) addFill(d, fillRow(ctx, i, 'futures', 'BUY', 'unwind', f, true));
-    const pos = findPosition(d, i.positionId);
+    t.recordFill(fillRow(ctx, i, 'futures', 'SELL', 'open', futuresFill, false));
+    if (spotFill) t.recordFill(fillRow(ctx, i, 'spot', 'BUY', 'open', spotFill, false));
+    for (const f of unwindFills) t.recordFill(fillRow(ctx, i, 'futures', 'BUY', 'unwind', f, true));
+    const pos = t.position;
     if (pos) {
       pos.futuresQty = toPlain(futuresHeld);
       pos.spotQty = toPlain(spotHeld);
@@ -101,8 +101,7 @@ export async function finishOpen(ctx: ExecutorContext, intent: Intent, futures: 
       if (status === 'broken') {
         pos.status = 'broken';
         pos.note = `unwind failed: ${futuresHeld.toFixed()} ${i.symbol} short is unhedged`;
-        d.paused = true;
-        d.pausedReason = `${i.symbol}: naked futures short after a failed unwind`;
+        t.pause(`${i.symbol}: naked futures short after a failed unwind`);
       } else if (spotFill) {
         pos.status = 'open';
       } else {
@@ -141,9 +140,9 @@ export async function finishOpen(ctx: ExecutorContext, intent: Intent, futures: 
 }
 
 export async function openLocked(ctx: ExecutorContext, plan: OpenPlan): Promise<OpenOutcome> {
-  const { store, newId, now, mode } = ctx;
+  const { ledger, newId, now, mode } = ctx;
   checkNoPending(ctx, plan.symbol);
-  await plan.guard?.(store.data);
+  await plan.guard?.();
   const id = newId();
   const t = now();
   const qty = toPlain(plan.qty);
@@ -175,14 +174,11 @@ export async function openLocked(ctx: ExecutorContext, plan: OpenPlan): Promise<
     futuresEntryPrice: '0',
     openedBy: plan.userId,
   };
-  await store.update((d) => {
-    d.intents.push(structuredClone(intent));
-    d.positions.push(position);
-  });
+  await ledger.recordIntent(intent, position);
 
   const fut = await place(ctx, 'futures', { symbol: plan.symbol, side: 'SELL', qty, clientOrderId: intent.legs.futures.clientOrderId, baseAsset: plan.baseAsset });
   if (!fut.ok && fut.kind === 'unknown') {
-    return undetermined(ctx, intent, 'futures', intent.legs.futures.clientOrderId, fut, (d) => legPatch(findIntent(d, id).legs.futures, fut));
+    return undetermined(ctx, intent, 'futures', intent.legs.futures.clientOrderId, fut, (t) => legPatch(t.intent.legs.futures, fut));
   }
   if (!fut.ok || executedOf(fut).lte(0)) {
     const error = fut.ok ? { message: `status ${fut.fill.status}` } : fut.error;
@@ -200,14 +196,14 @@ export async function openLocked(ctx: ExecutorContext, plan: OpenPlan): Promise<
 
 /** The futures leg never executed: nothing to undo; the position never existed. */
 export async function abandonOpen(ctx: ExecutorContext, intent: Intent, fut: Placed | undefined): Promise<void> {
-  const { store, now } = ctx;
-  await store.update((d) => {
-    const i = findIntent(d, intent.id);
+  const { ledger, now } = ctx;
+  await ledger.updateTrade(intent.id, (t) => {
+    const i = t.intent;
     legPatch(i.legs.futures, fut);
     if (i.legs.spot) i.legs.spot.state = 'skipped';
     i.status = 'failed';
     i.error = i.legs.futures.error;
     i.updatedAt = now();
-    d.positions = d.positions.filter((p) => p.id !== i.positionId);
+    t.discardPosition();
   });
 }

@@ -1,7 +1,8 @@
 import { RateLimitError, RejectedError, RetryableError, errorMessage } from '../errors.js';
-import type { Intent, StoreData } from '../ledger/schema.js';
+import type { TradeRecord } from '../ledger/ledger.js';
+import type { Intent } from '../ledger/schema.js';
 import { Decimal, dec } from '../money.js';
-import { findIntent, type ExecutorContext, type Placed } from './executorContext.js';
+import type { ExecutorContext, Placed } from './executorContext.js';
 import type { ErrorInfo } from './executorTypes.js';
 import { isFinalStatus, type Leg, type LegFill, type OrderRequest } from './port.js';
 
@@ -93,14 +94,13 @@ export async function place(ctx: ExecutorContext, market: Leg, req: OrderRequest
 export const executedOf = (p: Placed): Decimal => (p.ok ? dec(p.fill.executedQty) : dec(0));
 
 /** Could not tell whether an order exists: stop new opens, keep the intent for recovery, tell everyone. */
-export async function undetermined(ctx: ExecutorContext, intent: Intent, market: Leg, cid: string, p: Placed, extra: (d: StoreData) => void): Promise<{ kind: 'unknown'; symbol: string; market: Leg; clientOrderId: string; error: ErrorInfo }> {
-  const { store, now, alert } = ctx;
+export async function undetermined(ctx: ExecutorContext, intent: Intent, market: Leg, cid: string, p: Placed, extra: (t: TradeRecord) => void): Promise<{ kind: 'unknown'; symbol: string; market: Leg; clientOrderId: string; error: ErrorInfo }> {
+  const { ledger, now, alert } = ctx;
   const error = p.ok ? { message: 'unknown' } : p.error;
-  await store.update((d) => {
-    extra(d);
-    d.paused = true;
-    d.pausedReason = `${intent.symbol}: ${market} order ${cid} outcome unknown`;
-    findIntent(d, intent.id).updatedAt = now();
+  await ledger.updateTrade(intent.id, (t) => {
+    extra(t);
+    t.pause(`${intent.symbol}: ${market} order ${cid} outcome unknown`);
+    t.intent.updatedAt = now();
   });
   const outcome = { kind: 'unknown' as const, symbol: intent.symbol, market, clientOrderId: cid, error };
   alert(outcome, intent);

@@ -1,7 +1,7 @@
 import { errorMessage } from '../errors.js';
 import type { Intent, IntentLeg } from '../ledger/schema.js';
 import { Decimal, dec } from '../money.js';
-import { findIntent, findPosition, legPatch, type ExecutorContext, type Placed } from './executorContext.js';
+import { legPatch, type ExecutorContext, type Placed } from './executorContext.js';
 import type { Outcome, RecoveryReport } from './executorTypes.js';
 import { finishClose } from './close.js';
 import { abandonOpen, finishOpen } from './open.js';
@@ -34,8 +34,8 @@ export async function lookup(ctx: ExecutorContext, intent: Intent, leg: IntentLe
 }
 
 export function recordedFill(ctx: ExecutorContext, intent: Intent, leg: IntentLeg): LegFill {
-  const { store, now } = ctx;
-  const f = store.data.fills.find((x) => x.intentId === intent.id && x.clientOrderId === leg.clientOrderId);
+  const { ledger, now } = ctx;
+  const f = ledger.fillOf(intent.id, leg.clientOrderId);
   return {
     orderId: leg.orderId ?? 0,
     clientOrderId: leg.clientOrderId,
@@ -55,7 +55,7 @@ export function recordedFill(ctx: ExecutorContext, intent: Intent, leg: IntentLe
 const describe = (p: Placed): string => (p.ok ? (dec(p.fill.executedQty).gt(0) ? 'filled' : 'not_filled') : p.kind);
 
 export async function recoverOne(ctx: ExecutorContext, intent: Intent): Promise<RecoveryReport> {
-  const { port, store, now } = ctx;
+  const { port, ledger, now } = ctx;
   const report = (found: RecoveryReport['found'], outcome: Outcome): RecoveryReport => ({
     intentId: intent.id,
     kind: intent.kind,
@@ -94,13 +94,11 @@ export async function recoverOne(ctx: ExecutorContext, intent: Intent): Promise<
 
   // close: moving toward flat means completing it (the user asked to exit).
   if (!futFilled && intent.legs.futures.state !== 'skipped') {
-    await store.update((d) => {
-      const i = findIntent(d, intent.id);
+    await ledger.updateTrade(intent.id, ({ intent: i, position: p }) => {
       legPatch(i.legs.futures, fut);
       if (i.legs.spot) i.legs.spot.state = 'skipped';
       i.status = 'failed';
       i.updatedAt = now();
-      const p = findPosition(d, i.positionId);
       if (p && p.status === 'closing' && dec(p.futuresQty).gt(0)) p.status = 'open';
     });
     return report({ futures: describe(fut), spot: 'not_sent' }, { kind: 'not_placed', action: 'close', symbol: intent.symbol, error: { message: 'interrupted before any order executed' } });
@@ -120,9 +118,9 @@ export async function recoverOne(ctx: ExecutorContext, intent: Intent): Promise<
  * takes it): executor.recover() is `exclusive(() => recoverPending(ctx))`.
  */
 export async function recoverPending(ctx: ExecutorContext): Promise<RecoveryReport[]> {
-  const { store, startedAt, mode, sleep, absentAfterMs, now, haltedSignal, logger } = ctx;
+  const { ledger, startedAt, mode, sleep, absentAfterMs, now, haltedSignal, logger } = ctx;
   const reports: RecoveryReport[] = [];
-  const pending = store.data.intents.filter((i) => i.status === 'pending').map((i) => structuredClone(i));
+  const pending = ledger.pendingIntents();
   // The latest moment any of their orders may have been sent: an earlier process's before this
   // one started, this process's before lastSentAt / the intent's last update. "Not found" means
   // "never placed" only once that request can no longer be accepted: wait that out (≤ 7 s).

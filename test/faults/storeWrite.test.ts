@@ -75,7 +75,7 @@ describe('faults: store write failure', () => {
     });
     try {
       const { token } = await rig.trading.previewOpen(1001, 1001, 'BTCUSDT', '0.01');
-      await rig.store.flush();
+      await rig.ledger.flush();
       const before = await readFile(rig.file, 'utf8');
       fake.clearRequests();
 
@@ -88,8 +88,8 @@ describe('faults: store write failure', () => {
       assert.deepEqual(fake.requests.filter(isOrderPost).map((r) => r.path), [], 'no order reached the exchange');
       assert.equal(fake.orders.length, 0);
       assert.equal(await readFile(rig.file, 'utf8'), before, 'previous file intact');
-      assert.equal(rig.store.data.intents.length, 0, 'no intent in memory either');
-      assert.equal(rig.store.data.positions.length, 0);
+      assert.equal(rig.ledger.snapshot().intents.length, 0, 'no intent in memory either');
+      assert.equal(rig.ledger.snapshot().positions.length, 0);
     } finally {
       full = false;
       await rig.close();

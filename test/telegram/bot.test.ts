@@ -50,10 +50,10 @@ describe('bot in-process against fake Telegram + fake Binance', () => {
   });
 
   it('a stranger gets their id once per window and nothing executes', async () => {
-    const before = JSON.stringify(h.running.deps.store.data);
+    const before = JSON.stringify(h.running.deps.ledger.snapshot());
     const first = await ask('/pause', STRANGER);
     assert.match(first, /999/);
-    assert.equal(h.running.deps.store.data.paused, false);
+    assert.equal(h.running.deps.ledger.snapshot().paused, false);
     // second attempt inside the window: no reply at all; prove it by a later owner reply
     h.tg.sendText(STRANGER, '/pause');
     h.tg.sendText(STRANGER, '/signals');
@@ -64,7 +64,7 @@ describe('bot in-process against fake Telegram + fake Binance', () => {
     h.tg.sendCallback(STRANGER, 'trade:confirm:abc');
     assert.match(String((await answered).body.text), /999/);
     assert.equal(h.tg.sentTexts(STRANGER).length, 1);
-    assert.equal(JSON.stringify(h.running.deps.store.data), before);
+    assert.equal(JSON.stringify(h.running.deps.ledger.snapshot()), before);
     assert.ok(h.logs.filter((l) => l.msg === 'unauthorized Telegram user' && l.userId === STRANGER).length >= 4);
   });
 
@@ -78,7 +78,7 @@ describe('bot in-process against fake Telegram + fake Binance', () => {
     const reply = h.tg.nextCall('sendMessage', (c) => c.body.chat_id === OWNER);
     h.tg.sendText(555, '/pause', { chatId: OWNER, chatType: 'private' });
     assert.match(String((await reply).body.text), /555/);
-    assert.equal(h.running.deps.store.data.paused, false);
+    assert.equal(h.running.deps.ledger.snapshot().paused, false);
   });
 
   it('/funding escapes hostile input and refuses it', async () => {
@@ -180,7 +180,7 @@ describe('core commands: numbers, language, pause', () => {
   it('/lang ru switches later replies (and only for that user); bad code lists languages', async () => {
     assert.match(await ask('/lang xx'), /Unknown language “xx”. Available: en, ru/);
     assert.equal(await ask('/lang ru'), 'Язык: русский.');
-    assert.equal(h.running.deps.store.data.users[String(OWNER)]?.lang, 'ru');
+    assert.equal(h.running.deps.ledger.snapshot().users[String(OWNER)]?.lang, 'ru');
     assert.match(await ask('/help'), /<b>Команды<\/b>/);
     assert.match(await askChart('/funding SOLUSDT'), /Ставка: +\+0,0120\u00a0% \/ 4ч/);
     assert.match(await ask('/help', 222), /<b>Commands<\/b>/);
@@ -189,14 +189,14 @@ describe('core commands: numbers, language, pause', () => {
 
   it('/pause records who and when; /resume clears it', async () => {
     assert.match(await ask('/pause'), /Paused/);
-    assert.equal(h.running.deps.store.data.paused, true);
-    assert.match(h.running.deps.store.data.pausedReason ?? '', /User111 \(111\), \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    assert.equal(h.running.deps.ledger.snapshot().paused, true);
+    assert.match(h.running.deps.ledger.snapshot().pausedReason ?? '', /User111 \(111\), \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     assert.match(await ask('/pause'), /Already paused/);
     const start = await ask('/start');
     assert.match(start, /paused/);
     assert.ok(!/core\.\w/.test(start), 'no untranslated keys');
     assert.match(await ask('/resume'), /Resumed/);
-    assert.equal(h.running.deps.store.data.paused, false);
+    assert.equal(h.running.deps.ledger.snapshot().paused, false);
     assert.match(await ask('/resume'), /not paused/);
   });
 

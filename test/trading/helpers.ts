@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBinance, type Binance } from '../../src/binance/index.js';
 import { createConfig, type Config } from '../../src/config.js';
-import { openStore, type Store } from '../../src/ledger/store.js';
+import { openLedger, type Ledger } from '../../src/ledger/ledger.js';
 import { createLogger } from '../../src/logger.js';
 import { createMarketService } from '../../src/market/service.js';
 import type { Outcome, RecoveryReport } from '../../src/trading/executor.js';
@@ -15,7 +15,7 @@ export const silent = createLogger({ level: 'silent' });
 export interface Harness {
   fake: FakeBinance;
   binance: Binance;
-  store: Store;
+  ledger: Ledger;
   config: Config;
   trading: Trading;
   file: string;
@@ -55,13 +55,13 @@ export async function harness(opts: { env?: Record<string, string>; fake?: FakeB
     logger: silent,
     timeoutMs: 400,
   });
-  const store = await openStore(file, { logger: silent });
+  const ledger = await openLedger(file, { logger: silent });
   const market = createMarketService({ spot: binance.spot, futures: binance.futures, config, logger: silent });
   const critical: Harness['critical'] = [];
   const recovered: RecoveryReport[] = [];
   const trading = createTrading({
     config,
-    store,
+    ledger,
     market,
     binance,
     logger: silent,
@@ -79,7 +79,7 @@ export async function harness(opts: { env?: Record<string, string>; fake?: FakeB
   return {
     fake,
     binance,
-    store,
+    ledger,
     config,
     trading,
     file,
@@ -89,7 +89,7 @@ export async function harness(opts: { env?: Record<string, string>; fake?: FakeB
     orders: () => fake.requests.filter(isOrder),
     signed: () => fake.requests.filter((r) => 'signature' in r.params || r.headers['x-mbx-apikey'] !== undefined),
     async close() {
-      await store.flush();
+      await ledger.flush();
       await binance.close();
       if (!opts.fakeInstance) await fake.close();
       if (dir) await rm(dir, { recursive: true, force: true });

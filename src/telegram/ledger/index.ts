@@ -1,6 +1,5 @@
 import { checkExitAlerts } from '../../ledger/exitAlerts.js';
 import { PERIODS, type Period } from '../../ledger/pnl.js';
-import { latestFills } from '../../ledger/queries.js';
 import { createLedgerService, type LedgerService } from '../../ledger/service.js';
 import { commandArgs, parseSymbol } from '../args.js';
 import type { BotDeps, Feature } from '../context.js';
@@ -29,7 +28,7 @@ export const closeButtonData = (symbol: string): string => `${TRADING_CALLBACKS.
 
 export function ledgerService(deps: BotDeps): LedgerService {
   deps.services.ledger ??= createLedgerService({
-    store: deps.store,
+    ledger: deps.ledger,
     market: deps.market,
     config: deps.config,
     futures: deps.binance.futures,
@@ -41,13 +40,13 @@ export function ledgerService(deps: BotDeps): LedgerService {
 }
 
 export const ledgerFeature: Feature = (bot, deps) => {
-  const { store, config, logger } = deps;
-  const ledger = ledgerService(deps);
+  const { config, logger } = deps;
+  const reports = ledgerService(deps);
 
   bot.command('status', async (ctx) => {
     if (commandArgs(ctx).length) return void (await replyHtml(ctx, ctx.t.t('core.errors.usage', { usageHtml: '/status' })));
     await ctx.sendChatAction('typing').catch(() => undefined);
-    await replyHtml(ctx, renderStatus(ctx.t, await ledger.status()));
+    await replyHtml(ctx, renderStatus(ctx.t, await reports.status()));
   });
 
   bot.command('pnl', async (ctx) => {
@@ -57,11 +56,11 @@ export const ledgerFeature: Feature = (bot, deps) => {
       return void (await replyHtml(ctx, ctx.t.t('core.errors.usage', { usageHtml: ctx.t.t('ledger.pnl.usage') })));
     }
     await ctx.sendChatAction('typing').catch(() => undefined);
-    const report = await ledger.pnl(period);
+    const report = await reports.pnl(period);
     const text = renderPnl(ctx.t, report);
     if (!report.rows.length) return void (await replyHtml(ctx, text));
     const labels = { period: ctx.t.t(`ledger.pnl.period.${period}`), mode: ctx.t.t(`core.mode.${report.mode}`) };
-    await replyWithChart(ctx, deps, text, () => pnlChart(ledger.pnlSeries(period, report.now), ctx.t, labels));
+    await replyWithChart(ctx, deps, text, () => pnlChart(reports.pnlSeries(period, report.now), ctx.t, labels));
   });
 
   bot.command('fills', async (ctx) => {
@@ -70,14 +69,14 @@ export const ledgerFeature: Feature = (bot, deps) => {
     if (args.length > 1 || (args[0] !== undefined && !symbol)) {
       return void (await replyHtml(ctx, ctx.t.t('core.errors.usage', { usageHtml: ctx.t.t('ledger.fills.usage') })));
     }
-    const fills = latestFills(store.data, { symbol, mode: config.mode, limit: FILLS_LIMIT });
+    const fills = deps.ledger.latestFills({ symbol, mode: config.mode, limit: FILLS_LIMIT });
     await replyHtml(ctx, renderFills(ctx.t, fills, symbol));
   });
 
   deps.onScan.push(async (scan) => {
     await checkExitAlerts(
       {
-        store,
+        ledger: deps.ledger,
         notifier: deps.notifier,
         mode: config.mode,
         exitApr: config.exitApr,
