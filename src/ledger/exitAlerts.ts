@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js';
+import { exitConditions, type ExitCondition } from '../market/signals.js';
 import type { ScanResult, SymbolSignal } from '../market/types.js';
 import type { Notifier, OutgoingMessage, Render, Translator } from '../notify.js';
 import type { Ledger } from './ledger.js';
@@ -13,14 +14,8 @@ import type { Position } from './schema.js';
  * (history missing) keeps the stored low_apr state instead of clearing it.
  */
 
-export type ExitCondition = 'negative' | 'low_apr';
-
-export function exitConditions(sig: Pick<SymbolSignal, 'rate' | 'apr7d'>, exitApr: number): ExitCondition[] {
-  const out: ExitCondition[] = [];
-  if (sig.rate < 0) out.push('negative');
-  if (sig.apr7d !== null && sig.apr7d < exitApr) out.push('low_apr');
-  return out;
-}
+// The rule itself lives with the signal math so the backtest replays the very same function.
+export { exitConditions, type ExitCondition };
 
 export interface ExitAlertDeps {
   ledger: Ledger;

@@ -39,6 +39,8 @@ export interface HarnessOptions {
   dataFile?: string;
   /** run the start-up signal scan (off by default: tests drive ticks with runNow) */
   scanOnStart?: boolean;
+  /** the bot's clock (default the wall clock) */
+  now?: () => number;
 }
 
 export function baseEnv(tg: FakeTelegram, binance: FakeBinance, dataFile: string, allowed: number[]): Record<string, string> {
@@ -71,7 +73,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
   });
   const env = { ...baseEnv(tg, binance, dataFile, opts.allowed ?? [111]), ...opts.env };
-  const running = await startBot(env, { logDestination: destination, pollRetryMs: 50, scanOnStart: opts.scanOnStart ?? false });
+  const running = await startBot(env, { logDestination: destination, pollRetryMs: 50, scanOnStart: opts.scanOnStart ?? false, ...(opts.now ? { now: opts.now } : {}) });
   return {
     tg,
     binance,
