@@ -27,6 +27,7 @@ describe('charts in the chat (fake Bot API)', () => {
     const bytes = call.files?.photo?.bytes;
     assert.ok(bytes, 'the photo was uploaded as a file');
     assert.deepEqual(pngSize(bytes), { width: 1200, height: 700 });
+    assert.deepEqual(call.result.photo.map((p: { width: number; height: number }) => [p.width, p.height]), [[1200, 700]]);
     const caption = String(call.body.caption);
     assert.equal(call.body.parse_mode, 'HTML');
     assert.match(caption, /Rate: +\+0\.0120% \/ 4h/);
