@@ -22,6 +22,9 @@ import { setMenu } from './telegram/menu.js';
 import { createNotifier } from './telegram/notifier.js';
 import { createTradingNotices, tradingFeature } from './telegram/trading/index.js';
 import { createTrading } from './trading/index.js';
+import { createCloser } from './trading/closeNow.js';
+import { createRisk } from './risk/index.js';
+import { createRiskPushes, riskFeature } from './telegram/risk/index.js';
 
 /**
  * Composition root: config → logger → ledger → Binance → market → i18n → notifier → bot and
@@ -93,15 +96,32 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
   opts.stopSignal?.addEventListener('abort', () => trading.shutdown(), { once: true });
   if (opts.stopSignal?.aborted) trading.shutdown();
 
+  const risk = createRisk({
+    config,
+    ledger,
+    market,
+    binance,
+    closer: createCloser({ ledger, port: trading.port, executor: trading.executor }),
+    logger: logger.child({ module: 'risk' }),
+    now,
+    isStopping: () => stopping,
+  });
+  services.risk = risk;
+  const riskPushes = createRiskPushes({ risk, notifier, mode: config.mode, logger });
+  services.riskPushes = riskPushes;
+
   const deps: BotDeps = { config, logger, ledger, market, binance, i18n, notifier, now, onScan: [], onStop: [], services };
 
   // ── features: ONE line per module, in order (allowlist and ctx.t/ctx.log run before all) ──
   const features: Feature[] = [
     ...coreFeatures, // issue 3: /start /help /signals /funding /lang /pause /resume
+    riskFeature, // RISK: /margin /topup, /close all (before trading's /close), margin watch (callback prefix "risk:")
     tradingFeature, // TRADING: /open /close, confirm buttons (callback prefix "trade:")
     ledgerFeature, // LEDGER: /status /pnl /fills, exit alerts (deps.onScan)
   ];
   const bot = createBot(deps, features);
+  // last post-scan hook: automatic exits scheduled by this scan's exit alerts run once due
+  deps.onScan.push(() => riskPushes.runDue());
   // unfinished trades from a previous run are resolved (and their users told) before any command is taken
   const unfinished = ledger.pendingIntents().length;
   if (unfinished) logger.info({ intents: unfinished }, 'resolving unfinished trades before taking commands');
@@ -110,7 +130,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
   // ── jobs ─────────────────────────────────────────────────────────────────────────────────
   const jobs: Job[] = [
     startSignalJob({ market, ledger, notifier, logger, now, onScan: deps.onScan, cron: config.signalCron }),
-    startIncomeJob({ config, ledger, binance, logger, now, notifier }), // LEDGER: funding income (live sync / paper accrual)
+    startIncomeJob({ config, ledger, binance, logger, now, notifier, after: riskPushes.watch }), // LEDGER: funding income (live sync / paper accrual), then the margin watch
     ...[startReconcileJob({ config, ledger, binance, notifier, logger, now })].filter((j) => j !== undefined), // LEDGER: live, on start + hourly
   ];
 

@@ -3,6 +3,7 @@ import { exactSum, pnlReport, positionPnl, type LegPrices, type PnlOptions, type
 import { pnlSeries, type PnlSeries, type PnlSeriesOptions } from './pnlSeries.js';
 import { isHeld, latestFills, positionAt, type FillQuery } from './queries.js';
 import type { Fill, FundingRow, Intent, Position, StoreData, UserSettings } from './schema.js';
+import { riskRecords, type RiskRecords } from './risk.js';
 import { openStore, type OpenStoreOptions, type Store } from './store.js';
 
 /**
@@ -48,7 +49,8 @@ export interface Health {
   lastReconcileAt?: number;
 }
 
-export interface Ledger {
+/** `RiskRecords`: transfers, margin alert state and automatic exits (src/ledger/risk.ts) */
+export interface Ledger extends RiskRecords {
   readonly file: string;
   readonly createdAt: number;
 
@@ -143,6 +145,7 @@ export function createLedger(store: Store): Ledger {
   const positionById = (id: string) => data().positions.find((p) => p.id === id);
 
   return {
+    ...riskRecords(store),
     file: store.file,
     get createdAt() {
       return data().createdAt;

@@ -6,6 +6,8 @@ import type { BotDeps, Feature } from '../context.js';
 import { pnlChart } from '../../charts/pnl.js';
 import { replyWithChart } from '../photo.js';
 import { replyHtml } from '../reply.js';
+import type { PositionMargin } from '../../risk/index.js';
+import { keepOpenData } from '../risk/buttons.js';
 import { CB as TRADING_CALLBACKS } from '../trading/buttons.js';
 import { renderFills, renderPnl } from './pnlView.js';
 import { renderStatus } from './status.js';
@@ -39,6 +41,17 @@ export function ledgerService(deps: BotDeps): LedgerService {
   return deps.services.ledger;
 }
 
+/** the risk view's margin per position id; undefined when it cannot be read (the rest of /status still shows) */
+async function marginByPosition(deps: BotDeps): Promise<Map<string, PositionMargin> | undefined> {
+  try {
+    const view = await deps.services.risk?.view();
+    return view && new Map(view.positions.map((p) => [p.positionId, p]));
+  } catch (err) {
+    deps.logger.warn({ err }, '/status: margin not readable');
+    return undefined;
+  }
+}
+
 export const ledgerFeature: Feature = (bot, deps) => {
   const { config, logger } = deps;
   const reports = ledgerService(deps);
@@ -46,7 +59,8 @@ export const ledgerFeature: Feature = (bot, deps) => {
   bot.command('status', async (ctx) => {
     if (commandArgs(ctx).length) return void (await replyHtml(ctx, ctx.t.t('core.errors.usage', { usageHtml: '/status' })));
     await ctx.sendChatAction('typing').catch(() => undefined);
-    await replyHtml(ctx, renderStatus(ctx.t, await reports.status()));
+    const [status, margin] = await Promise.all([reports.status(), marginByPosition(deps)]);
+    await replyHtml(ctx, renderStatus(ctx.t, status, margin));
   });
 
   bot.command('pnl', async (ctx) => {
@@ -74,17 +88,21 @@ export const ledgerFeature: Feature = (bot, deps) => {
   });
 
   deps.onScan.push(async (scan) => {
-    await checkExitAlerts(
+    const autoExit = deps.services.risk?.autoExit;
+    const result = await checkExitAlerts(
       {
         ledger: deps.ledger,
         notifier: deps.notifier,
         mode: config.mode,
         exitApr: config.exitApr,
         closeButtonData,
+        ...(autoExit ? { autoExit: { minutesFor: autoExit.minutesFor, keepOpenData } } : {}),
         symbol: (s) => deps.market.symbol(s),
         logger,
       },
       scan,
     );
+    // automatic exit: schedule what was just alerted, forget what cleared
+    await autoExit?.alerted(result.sent.map((s) => s.positionId), result.cleared);
   });
 };
