@@ -1,7 +1,7 @@
 import { fundingChart } from '../src/charts/funding.js';
 import { pnlChart } from '../src/charts/pnl.js';
 import type { ChartSpec } from '../src/charts/spec.js';
-import { pnlSeries } from '../src/ledger/pnlSeries.js';
+import { documentSeriesSource, pnlSeries } from '../src/ledger/pnlSeries.js';
 import { emptyStore, type StoreData } from '../src/ledger/schema.js';
 import { createI18n } from '../src/telegram/i18n.js';
 import { mb, median, round, type Figure } from './report.js';
@@ -35,7 +35,7 @@ function pnlSpec(): ChartSpec {
     d.positions.push({ id, symbol, baseAsset: `C${i}`, mode: 'paper', status: 'open', openedAt, spotQty: '10', futuresQty: '10', spotEntryPrice: '100', futuresEntryPrice: '100.1' });
     for (let t = openedAt + 8 * H; t < NOW; t += 8 * H) d.funding.push({ tranId: `${id}:${t}`, symbol, amount: (0.0001 * 1000 * (1 + Math.sin(t / 1e9))).toFixed(8), asset: 'USDT', time: t, positionId: id, mode: 'paper' });
   }
-  return pnlChart(pnlSeries(d, { period: 'all', now: NOW, mode: 'paper' }), createI18n().translator('en'), { period: 'all time', mode: 'PAPER' });
+  return pnlChart(pnlSeries(documentSeriesSource(d), { period: 'all', now: NOW, mode: 'paper' }), createI18n().translator('en'), { period: 'all time', mode: 'PAPER' });
 }
 
 export async function benchCharts(): Promise<Figure[]> {

@@ -28,7 +28,7 @@ export function pnlChart(series: PnlSeries, t: Translator, labels: { period: str
   const extra = [PALETTE.purple, PALETTE.sky, PALETTE.vermillion, SERIES_COLOURS[0]!, PALETTE.grey];
   return {
     title: t.t('charts.pnl.title', labels),
-    subtitle: t.t('charts.pnl.subtitle'),
+    subtitle: series.carriedFrom === undefined ? t.t('charts.pnl.subtitle') : t.t('charts.pnl.carried', { time: t.time(series.carriedFrom, series.now) }),
     locale: t.lang,
     x: { kind: 'time' },
     axes: [{ name: t.t('charts.pnl.axis'), digits: 2 }],

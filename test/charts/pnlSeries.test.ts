@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pnlChart, pnlPoints } from '../../src/charts/pnl.js';
-import { pnlReport } from '../../src/ledger/pnl.js';
-import { MAX_POSITION_SERIES, pnlSeries } from '../../src/ledger/pnlSeries.js';
+import { documentSource, pnlReport } from '../../src/ledger/pnl.js';
+import { MAX_POSITION_SERIES, documentSeriesSource, pnlSeries } from '../../src/ledger/pnlSeries.js';
 import { emptyStore, type FundingRow, type Position, type StoreData } from '../../src/ledger/schema.js';
 import { createI18n } from '../../src/telegram/i18n.js';
+import { dec } from '../../src/money.js';
 import { DAY, HOUR, T0, fill, position } from '../ledger/helpers.js';
 
 /** Two positions: BTC opened, paid funding and closed with a basis gain; ETH still open; one unattributed row. */
@@ -37,8 +38,8 @@ describe('/pnl chart data', () => {
   for (const period of ['7d', '30d', 'all'] as const) {
     it(`${period}: every series ends on the /pnl report's figure, exactly`, () => {
       const d = store();
-      const report = pnlReport(d, { period, now: NOW, leverage: 1, mode: 'live', prices: new Map() });
-      const s = pnlSeries(d, { period, now: NOW, mode: 'live' });
+      const report = pnlReport(documentSource(d), { period, now: NOW, leverage: 1, mode: 'live', prices: new Map() });
+      const s = pnlSeries(documentSeriesSource(d), { period, now: NOW, mode: 'live' });
       const end = s.total.at(-1)!;
       assert.equal(end.time, NOW);
       assert.equal(end.funding.toFixed(), report.total.funding.toFixed());
@@ -54,7 +55,7 @@ describe('/pnl chart data', () => {
 
   it('each point is everything up to its time: funding rows, fees and realized basis summed by hand', () => {
     const d = store();
-    const s = pnlSeries(d, { period: 'all', now: NOW, mode: 'live' });
+    const s = pnlSeries(documentSeriesSource(d), { period: 'all', now: NOW, mode: 'live' });
     assert.equal(s.start, T0);
     assert.deepEqual(s.total[0]!.net.toFixed(), '0');
     for (const p of [s.total[30]!, s.total[120]!, s.total[200]!]) {
@@ -71,18 +72,46 @@ describe('/pnl chart data', () => {
 
   it('per-position lines only up to five positions', () => {
     const d = store();
-    assert.deepEqual(pnlSeries(d, { period: 'all', now: NOW, mode: 'live' }).positions.map((p) => p.symbol), ['BTCUSDT', 'ETHUSDT']);
+    assert.deepEqual(pnlSeries(documentSeriesSource(d), { period: 'all', now: NOW, mode: 'live' }).positions.map((p) => p.symbol), ['BTCUSDT', 'ETHUSDT']);
     for (let i = 0; i < MAX_POSITION_SERIES; i++) d.positions.push(position({ id: `x${i}`, symbol: `X${i}USDT`, spotQty: '1', futuresQty: '1' }));
-    assert.deepEqual(pnlSeries(d, { period: 'all', now: NOW, mode: 'live' }).positions, []);
+    assert.deepEqual(pnlSeries(documentSeriesSource(d), { period: 'all', now: NOW, mode: 'live' }).positions, []);
   });
 
   it('the chart draws those figures: fees as a cost below zero, net per position dashed', () => {
-    const s = pnlSeries(store(), { period: '30d', now: NOW, mode: 'live' });
+    const s = pnlSeries(documentSeriesSource(store()), { period: '30d', now: NOW, mode: 'live' });
     const spec = pnlChart(s, createI18n().translator('en'), { period: 'last 30 days', mode: 'LIVE' });
     assert.deepEqual(spec.series.map((x) => x.name), ['funding', 'fees', 'basis PnL', 'net', 'BTCUSDT net', 'ETHUSDT net']);
     assert.deepEqual(spec.series[1]!.points, pnlPoints(s.total, 'fees'));
     assert.equal(spec.series[1]!.points.at(-1)![1], -s.total.at(-1)!.fees.toNumber());
     assert.equal(spec.series[3]!.points.at(-1)![1], s.total.at(-1)!.net.toNumber());
     assert.ok(spec.series.slice(4).every((x) => x.dashed));
+  });
+
+  it('a ledger holding only recent funding rows: the series starts there, carrying the earlier history, and still ends on the report', () => {
+    const d = store();
+    const rowsFrom = NOW - 12 * DAY;
+    const whole = documentSeriesSource(d);
+    const totals = new Map<string, FundingRow[]>();
+    for (const r of d.funding) if (r.positionId) (totals.get(r.positionId) ?? totals.set(r.positionId, []).get(r.positionId)!).push(r);
+    const recent = {
+      ...whole,
+      rows: d.funding.filter((r) => r.time >= rowsFrom),
+      rowsFrom,
+      fundingTotal: (id: string) => (totals.get(id) ?? []).reduce((a, r) => a.plus(r.amount), dec(0)),
+    };
+    const report = pnlReport(documentSource(d), { period: 'all', now: NOW, leverage: 1, mode: 'live', prices: new Map() });
+    const s = pnlSeries(recent, { period: 'all', now: NOW, mode: 'live' });
+    assert.equal(s.start, rowsFrom);
+    assert.equal(s.carriedFrom, rowsFrom);
+    const first = s.total[0]!;
+    const before = d.funding.filter((r) => r.positionId && r.time < rowsFrom).reduce((a, r) => a.plus(r.amount), dec(0));
+    assert.equal(first.funding.toFixed(), before.toFixed(), 'funding before the rows held opens the series');
+    assert.equal(first.fees.toFixed(), d.fills.filter((f) => f.time < rowsFrom).reduce((a, f) => a.plus(f.feeUsdt), dec(0)).toFixed());
+    const end = s.total.at(-1)!;
+    assert.equal(end.funding.toFixed(), report.total.funding.toFixed());
+    assert.equal(end.fees.toFixed(), report.total.fees.toFixed());
+    assert.equal(end.net.toFixed(), report.total.net.toFixed());
+    for (const p of s.positions) assert.equal(p.points.at(-1)!.net.toFixed(), report.rows.find((r) => r.symbol === p.symbol)!.net.toFixed(), p.symbol);
+    assert.match(pnlChart(s, createI18n().translator('en'), { period: 'all time', mode: 'LIVE' }).subtitle!, /from .* \(history before it in the starting values\)/);
   });
 });
