@@ -13,6 +13,8 @@ import type { Job } from './jobs/schedule.js';
 import { openLedger } from './ledger/ledger.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMarketService } from './market/service.js';
+import { createVenueScanner } from './market/venueScanner.js';
+import { createVenueClients } from './venues/index.js';
 import { createBot } from './telegram/bot.js';
 import { coreFeatures } from './telegram/commands/index.js';
 import { ledgerFeature } from './telegram/ledger/index.js';
@@ -45,6 +47,8 @@ export interface StartOptions {
   stopSignal?: AbortSignal;
   /** run one signal scan right after start instead of waiting for SIGNAL_CRON (default true; tests drive ticks by hand) */
   scanOnStart?: boolean;
+  /** deadline for each other venue's part of a scan tick (default 4 s) */
+  venueTimeoutMs?: number;
 }
 
 export interface RunningBot {
@@ -83,7 +87,9 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
     now,
   });
   const openSymbols = () => ledger.openPositions().map((p) => p.symbol);
-  const market = createMarketService({ spot: binance.spot, futures: binance.futures, config, logger, now, keep: openSymbols });
+  const venueClients = createVenueClients({ venues: config.venues, urls: config.venueUrls, logger, now, timeoutMs: opts.venueTimeoutMs });
+  const venues = venueClients.length ? createVenueScanner({ clients: venueClients, config, logger, now, timeoutMs: opts.venueTimeoutMs }) : undefined;
+  const market = createMarketService({ spot: binance.spot, futures: binance.futures, config, logger, now, keep: openSymbols, venues });
   const i18n = createI18n({ dir: localesDir, defaultLang: config.locale, now });
   const token = config.telegram.token!;
   const notifier = createNotifier({ telegram: new Telegram(token, { apiRoot: config.telegram.apiRoot }), config, ledger, i18n, logger });
@@ -129,7 +135,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
 
   // ── jobs ─────────────────────────────────────────────────────────────────────────────────
   const jobs: Job[] = [
-    startSignalJob({ market, ledger, notifier, logger, now, onScan: deps.onScan, cron: config.signalCron }),
+    startSignalJob({ market, ledger, notifier, logger, now, onScan: deps.onScan, cron: config.signalCron, venueGapApr: config.venueGapApr }),
     startIncomeJob({ config, ledger, binance, logger, now, notifier, after: riskPushes.watch }), // LEDGER: funding income (live sync / paper accrual), then the margin watch
     ...[startReconcileJob({ config, ledger, binance, notifier, logger, now })].filter((j) => j !== undefined), // LEDGER: live, on start + hourly
   ];
@@ -208,6 +214,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
       // critical alerts fired by the last trade: give them what is left of the budget
       if (drained) await Promise.race([trading.executor.alertsSettled(), sleep(left(), undefined, { ref: false })]);
       await ledger.flush();
+      await venues?.close().catch(() => undefined);
       if (drained) {
         // undici's close() waits for requests in flight, e.g. of a job tick stop() stopped waiting
         // for: then it is not waited for at all, else at most until the stop budget
