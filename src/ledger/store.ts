@@ -11,6 +11,10 @@ import { STORE_VERSION, emptyStore, storeSchema, type StoreData } from './schema
  * The only code that touches the JSON store. Reads are plain property access on `data`;
  * every change goes through `update()`, which runs one at a time and writes atomically
  * (lowdb/steno: temp file + rename), so a crash or a failed write leaves the previous file whole.
+ *
+ * A failed write (a full disk) does not undo the change in memory: after orders went out, memory
+ * is the only record of what happened. update() rejects with StoreError so the caller knows; the
+ * store then retries writing memory with backoff until it succeeds (`unsaved` until then).
  */
 export interface Store {
   readonly file: string;
@@ -20,6 +24,12 @@ export interface Store {
   update<T>(change: (data: StoreData) => T): Promise<T>;
   /** wait for pending writes */
   flush(): Promise<void>;
+  /** a write failed and memory is ahead of the file (retried in the background) */
+  readonly unsaved: boolean;
+  /** called after a write succeeds that follows a failed one */
+  onSaved(listener: () => void): void;
+  /** stop retrying in the background (shutdown) */
+  close(): void;
 }
 
 export interface OpenStoreOptions {
@@ -27,6 +37,8 @@ export interface OpenStoreOptions {
   now?: () => number;
   /** test hook: replaces the file writer (to simulate a full disk) */
   writeText?: (text: string) => Promise<void>;
+  /** waits between background retries of a failed write (default 1 s doubling to 30 s) */
+  retryDelaysMs?: number[];
 }
 
 function parseStore(text: string, file: string): { data: StoreData; migratedFrom?: number } {
@@ -93,10 +105,40 @@ export async function openStore(fileName: string, opts: OpenStoreOptions = {}): 
   const write = opts.writeText ? () => opts.writeText!(JSON.stringify(db.data)) : () => db.write();
 
   let queue: Promise<unknown> = Promise.resolve();
+  let unsaved = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let retries = 0;
+  let closed = false;
+  const savedListeners: Array<() => void> = [];
+  const delays = opts.retryDelaysMs ?? [1000, 2000, 4000, 8000, 16_000, 30_000];
+
+  const saved = (): void => {
+    if (!unsaved) return;
+    unsaved = false;
+    retries = 0;
+    opts.logger?.warn({ file }, 'store saved again after failed writes');
+    for (const l of savedListeners) l();
+  };
+  const scheduleRetry = (): void => {
+    if (retryTimer || closed) return;
+    const wait = delays[Math.min(retries, delays.length - 1)] ?? 1000;
+    retries += 1;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      if (!unsaved) return;
+      // an empty change: writes what memory holds now
+      store.update(() => undefined).catch(() => undefined);
+    }, wait);
+    retryTimer.unref();
+  };
+
   const store: Store = {
     file,
     get data() {
       return db.data;
+    },
+    get unsaved() {
+      return unsaved;
     },
     update<T>(change: (data: StoreData) => T): Promise<T> {
       const run = queue.then(async () => {
@@ -104,19 +146,26 @@ export async function openStore(fileName: string, opts: OpenStoreOptions = {}): 
         try {
           await write();
         } catch (err) {
-          // The file on disk is still the previous good version; bring memory back to it so
-          // nothing acts on a change that was never saved.
-          opts.logger?.error({ err, file }, 'store write failed; change discarded');
-          const prior = await readFile(file, 'utf8').then((t) => parseStore(t, file).data).catch(() => undefined);
-          if (prior) db.data = prior;
+          // The file on disk is still the previous good version; memory keeps the change (it
+          // may record orders that went out) and is written again with backoff.
+          opts.logger?.error({ err, file }, 'store write failed; kept in memory, retrying');
+          unsaved = true;
+          scheduleRetry();
           throw new StoreError(`could not save the store ${file}: ${errorMessage(err)}`, file, { cause: err });
         }
+        saved();
         return result;
       });
       queue = run.catch(() => undefined);
       return run;
     },
     flush: () => queue.then(() => undefined),
+    onSaved: (l) => void savedListeners.push(l),
+    close() {
+      closed = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      retryTimer = undefined;
+    },
   };
   if (mustWrite) await store.update(() => undefined);
   return store;

@@ -2,7 +2,10 @@ import type { Context, Telegraf } from 'telegraf';
 import type { Binance } from '../binance/index.js';
 import type { Config } from '../config.js';
 import type { Store } from '../ledger/store.js';
-import type { Logger } from '../logger.js';
+import type { LedgerService } from '../ledger/service.js';
+import type { UpdateLog } from '../ledger/updates.js';
+import type { Logger, Scrubber } from '../logger.js';
+import type { Trading } from '../trading/index.js';
 import type { MarketService, ScanResult } from '../market/types.js';
 import type { Translator } from '../notify.js';
 import type { I18n } from './i18n.js';
@@ -27,19 +30,6 @@ export type ScanHook = (scan: ScanResult) => Promise<void>;
 /** Runs on shutdown, after polling and jobs stop and before the store is flushed. */
 export type StopHook = () => Promise<void> | void;
 
-/**
- * Open-ended bag for services other modules build in main.ts (the trading executor, the
- * ledger queries, the Binance clients...). Add an optional field here or augment it from your
- * own module:
- *
- *   declare module '../telegram/context.js' {
- *     interface BotServices { executor?: Executor }
- *   }
- */
-export interface BotServices {
-  [name: string]: unknown;
-}
-
 export interface BotDeps {
   config: Config;
   logger: Logger;
@@ -55,7 +45,14 @@ export interface BotDeps {
   onScan: ScanHook[];
   /** shutdown hooks (stop your own cron jobs, finish in-flight work) */
   onStop: StopHook[];
-  services: BotServices;
+  trading: Trading;
+  ledger: LedgerService;
+  /** strips secrets from text (the same scrubber as the logs): every Bot API call goes through it */
+  scrub: Scrubber;
+  /** re-delivered updates are skipped */
+  updates: UpdateLog;
+  /** previews being edited to "sending…" (the outbox edits the outcome in after them) */
+  editsInFlight: Map<string, Promise<unknown>>;
 }
 
 /**

@@ -1,10 +1,12 @@
 import type { Side } from '../binance/types.js';
-import { UserError, errorMessage } from '../errors.js';
+import { StoreError, UserError, errorMessage } from '../errors.js';
 import type { Fill, Intent, IntentLeg, Position, StoreData } from '../ledger/schema.js';
 import type { Store } from '../ledger/store.js';
 import type { Logger } from '../logger.js';
 import { dec, toPlain } from '../money.js';
-import type { ErrorInfo, ExecutorDeps, Outcome } from './executorTypes.js';
+import type { RecoveryInfo, TradeEvent } from '../events.js';
+import { enqueue } from '../ledger/outbox.js';
+import type { ErrorInfo, Outcome } from './executorTypes.js';
 import type { ExchangePort, Leg, LegFill } from './port.js';
 
 /**
@@ -36,8 +38,15 @@ export interface ExecutorContext {
   halted: boolean;
   /** resolves on halt(), cutting recover()'s wait short */
   readonly haltedSignal: Promise<void>;
-  /** fires a critical alert without waiting for it (see createAlerts) */
-  readonly alert: (outcome: Outcome, intent: Pick<Intent, 'chatId' | 'userId'>) => void;
+  /**
+   * A store change after orders went out: if the disk refuses it, memory keeps it (the store
+   * retries the write) and the trade carries on; new opens pause while the store is unsaved.
+   */
+  readonly record: (change: (d: StoreData) => void) => Promise<void>;
+  /** who hears about a trade started from a chat */
+  readonly audience: (chatId: number) => number[];
+  /** set while recovery finishes an intent: its outcome is published as a recovery report */
+  recovery: RecoveryInfo | undefined;
 }
 
 export type Placed =
@@ -117,28 +126,31 @@ export function checkNoPending(ctx: ExecutorContext, symbol: string, positionId?
   }
 }
 
-// ---- critical alerts -----------------------------------------------------------------------
-
-/** The executor's critical alerts; `deps.alerts` is read at each alert, as before the split. */
-export function createAlerts(deps: Pick<ExecutorDeps, 'alerts'>, logger: Logger): { alert: ExecutorContext['alert']; pendingAlerts: Set<Promise<void>> } {
-  /** critical alerts still being delivered (the notifier retries them for long) */
-  const pendingAlerts = new Set<Promise<void>>();
-
-  /**
-   * Fires the critical alert WITHOUT waiting for it: delivery (retried by the notifier while
-   * Telegram is down) must not hold the trading lock, or an emergency /close would wait for it.
-   */
-  function alert(outcome: Outcome, intent: Pick<Intent, 'chatId' | 'userId'>): void {
-    const failed = (err: unknown) => logger.error({ err: errorMessage(err), outcome }, 'critical alert could not be sent');
-    try {
-      const sent = deps.alerts?.critical(outcome, { chatId: intent.chatId, userId: intent.userId });
-      if (!sent) return;
-      const p = sent.catch(failed).finally(() => pendingAlerts.delete(p));
-      pendingAlerts.add(p);
-    } catch (err) {
-      failed(err);
-    }
+/**
+ * The intent write, before any order: if it cannot be saved, it is taken back out of memory and
+ * the user is told plainly that nothing was sent.
+ */
+export async function writeIntent(ctx: ExecutorContext, change: (d: StoreData) => void, undo: (d: StoreData) => void): Promise<void> {
+  try {
+    await ctx.store.update(change);
+  } catch (err) {
+    if (!(err instanceof StoreError)) throw err;
+    await ctx.store.update(undo).catch(() => undefined);
+    ctx.logger.error({ err: errorMessage(err) }, 'the trade intent could not be saved; nothing was sent');
+    throw new UserError('trading.error.notSaved');
   }
+}
 
-  return { alert, pendingAlerts };
+// ---- events --------------------------------------------------------------------------------
+
+/**
+ * Call inside the store change that records the outcome: the message about it is written in the
+ * same write (the outbox), so a crash can never keep the outcome and lose the message.
+ */
+export function publish(ctx: ExecutorContext, d: StoreData, intent: Pick<Intent, 'chatId' | 'messageId'>, outcome: Outcome, extra: Partial<TradeEvent> = {}): void {
+  const recovery = ctx.recovery;
+  const event: TradeEvent = { type: 'trade', mode: ctx.mode, outcome, ...(recovery ? { recovery } : {}), ...extra };
+  // the preview is edited with the first outcome only; a later report is a message of its own
+  const edit = intent.messageId !== undefined && !recovery ? { chatId: intent.chatId, messageId: intent.messageId } : undefined;
+  enqueue(d, event, ctx.audience(intent.chatId), { now: ctx.now(), newId: ctx.newId, ...(edit ? { edit } : {}) });
 }

@@ -22,7 +22,7 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function tradingRig(fake: FakeBinance, opts: { env?: Record<string, string>; writeText?: (file: string) => NonNullable<OpenStoreOptions['writeText']> } = {}): Promise<Rig> {
+export async function tradingRig(fake: FakeBinance, opts: { env?: Record<string, string>; writeText?: (file: string) => NonNullable<OpenStoreOptions['writeText']>; storeRetryMs?: number[] } = {}): Promise<Rig> {
   const dir = await mkdtemp(join(tmpdir(), 'carrybot-faults-'));
   const file = join(dir, 'store.json');
   const config = createConfig({
@@ -40,7 +40,7 @@ export async function tradingRig(fake: FakeBinance, opts: { env?: Record<string,
     http.setWeightLimit(1e12);
     http.setWeightLimit = () => undefined;
   }
-  const store = await openStore(file, { logger: silent, ...(opts.writeText ? { writeText: opts.writeText(file) } : {}) });
+  const store = await openStore(file, { logger: silent, ...(opts.writeText ? { writeText: opts.writeText(file) } : {}), ...(opts.storeRetryMs ? { retryDelaysMs: opts.storeRetryMs } : {}) });
   const market = createMarketService({ spot: binance.spot, futures: binance.futures, config, logger: silent });
   const trading = createTrading({ config, store, market, binance, logger: silent, sleep: async () => undefined, queryDelaysMs: [0, 0, 0], sellRetryDelaysMs: [0, 0] });
   return {
@@ -51,7 +51,9 @@ export async function tradingRig(fake: FakeBinance, opts: { env?: Record<string,
     binance,
     trading,
     async close() {
+      trading.shutdown();
       await store.flush().catch(() => undefined);
+      store.close();
       await binance.close();
       await rm(dir, { recursive: true, force: true });
     },

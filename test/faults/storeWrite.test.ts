@@ -3,9 +3,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { StoreError } from '../../src/errors.js';
+import { StoreError, UserError } from '../../src/errors.js';
+import type { StoreData } from '../../src/ledger/schema.js';
 import { openStore } from '../../src/ledger/store.js';
 import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
+import { waitUntil } from '../telegram/harness.js';
 import { isOrderPost, silent, tradingRig } from './helpers.js';
 
 /**
@@ -25,13 +27,14 @@ describe('faults: store write failure', () => {
     await fake.close();
   });
 
-  it('a failed write keeps the previous file intact and memory back at it; the next write works', async () => {
+  it('a failed write keeps the previous file intact and the change in memory; it is written once the disk takes it', async () => {
     let full = false;
     const dir = await mkdtemp(join(tmpdir(), 'carrybot-faults-store-'));
     const file = join(dir, 'store.json');
     try {
       const store = await openStore(file, {
         logger: silent,
+        retryDelaysMs: [20],
         writeText: async (text) => {
           if (full) throw enospc();
           await writeFile(file, text);
@@ -45,22 +48,63 @@ describe('faults: store write failure', () => {
       full = true;
       await assert.rejects(
         store.update((d) => {
-          d.pausedReason = 'lost';
+          d.pausedReason = 'kept';
           d.paused = true;
         }),
         StoreError,
       );
       assert.equal(await readFile(file, 'utf8'), good, 'file untouched');
-      assert.equal(store.data.pausedReason, 'before', 'memory back to what is on disk');
-      assert.equal(store.data.paused, false);
+      assert.equal(store.data.pausedReason, 'kept', 'memory keeps what happened');
+      assert.equal(store.unsaved, true);
 
       full = false;
-      await store.update((d) => {
-        d.pausedReason = 'after';
-      });
-      assert.equal(JSON.parse(await readFile(file, 'utf8')).pausedReason, 'after');
+      await waitUntil(() => !store.unsaved, 'the retried write');
+      assert.equal(JSON.parse(await readFile(file, 'utf8')).pausedReason, 'kept');
+      store.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the disk fills after the intent write: the trade completes in memory, opens wait, and it is all saved once space returns — no restart', async () => {
+    fake.reset();
+    let full = false;
+    let armed = false;
+    const rig = await tradingRig(fake, {
+      storeRetryMs: [50],
+      writeText: (file) => async (text) => {
+        if (full) throw enospc();
+        await writeFile(file, text);
+        // the intent is on disk; every write after it fails until space returns
+        if (armed && text.includes('"kind":"open"')) {
+          armed = false;
+          full = true;
+        }
+      },
+    });
+    try {
+      const { token } = await rig.trading.previewOpen(1001, 1001, 'BTCUSDT', '0.01');
+      await rig.store.flush();
+      armed = true;
+      const res = await rig.trading.confirm(token, 1001);
+      assert.equal(res.kind === 'open' && res.outcome.kind, 'opened', 'both legs went out and the bot knows it');
+      assert.deepEqual(fake.orders.map((o) => `${o.market}:${o.side}`), ['futures:SELL', 'spot:BUY']);
+      assert.equal(rig.store.unsaved, true);
+      const onDisk = JSON.parse(await readFile(rig.file, 'utf8')) as StoreData;
+      assert.equal(onDisk.intents[0]?.status, 'pending', 'the disk still has only the intent');
+      assert.equal(rig.store.data.positions[0]?.status, 'open', 'memory has the truth');
+      await assert.rejects(rig.trading.previewOpen(1001, 1001, 'ETHUSDT', '0.1'), (e: unknown) => e instanceof UserError && e.key === 'trading.error.notSavedYet');
+
+      full = false;
+      await waitUntil(() => !rig.store.unsaved, 'the store saved again', 5000);
+      const saved = JSON.parse(await readFile(rig.file, 'utf8')) as StoreData;
+      assert.equal(saved.intents[0]?.status, 'done');
+      assert.equal(saved.positions[0]?.status, 'open');
+      assert.ok(saved.outbox.some((e) => (e.event as { outcome?: { kind?: string } }).outcome?.kind === 'opened'), 'the outcome message is saved with it');
+      await rig.trading.previewOpen(1001, 1001, 'ETHUSDT', '0.1');
+    } finally {
+      full = false;
+      await rig.close();
     }
   });
 
@@ -80,11 +124,9 @@ describe('faults: store write failure', () => {
       fake.clearRequests();
 
       full = true;
-      const res = await rig.trading.confirm(token, 1001).then(
-        (r) => r,
-        (err: unknown) => err,
-      );
-      assert.ok(res instanceof StoreError || (typeof res === 'object' && res !== null && 'kind' in res && res.kind !== 'open'), `confirm did not open: ${String(res)}`);
+      const res = await rig.trading.confirm(token, 1001);
+      // told plainly: nothing was sent
+      assert.equal(res.kind === 'refused' && res.error.key, 'trading.error.notSaved');
       assert.deepEqual(fake.requests.filter(isOrderPost).map((r) => r.path), [], 'no order reached the exchange');
       assert.equal(fake.orders.length, 0);
       assert.equal(await readFile(rig.file, 'utf8'), before, 'previous file intact');

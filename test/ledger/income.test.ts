@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { afterEach, test } from 'node:test';
 import type { FundingRateRow, FuturesApi, IncomeRow } from '../../src/binance/types.js';
@@ -74,7 +75,7 @@ test('live sync pages from the cursor, dedupes by tranId, attributes by time, an
   assert.equal(ts.store.data.funding.length, 5);
 });
 
-test('a failed write leaves the cursor where it was and stores nothing', async () => {
+test('a failed write leaves the file as it was; memory keeps the rows for the store to retry', async () => {
   ts = await tempStore();
   await seed(ts.store, (d) => void d.positions.push(position({ id: 'p1', symbol: 'BTCUSDT', openedAt: T0 })));
   await ts.store.flush();
@@ -85,9 +86,11 @@ test('a failed write leaves the cursor where it was and stores nothing', async (
     },
   });
   const { api } = incomeApi([inc('7', 'BTCUSDT', '1', T0 + 8 * HOUR)]);
+  const before = await readFile(ts.file, 'utf8');
   await assert.rejects(syncIncome({ store: full, futures: api, logger: silent, now: () => T0 + DAY }), /could not save/);
-  assert.equal(full.data.cursors.incomeTime, undefined);
-  assert.equal(full.data.funding.length, 0);
+  assert.equal(await readFile(ts.file, 'utf8'), before, 'the file is untouched');
+  assert.equal(full.unsaved, true, 'memory is ahead of the file: the store retries the write');
+  full.close();
 });
 
 /** In-process fundingRate: settled prints of one symbol after startTime. */

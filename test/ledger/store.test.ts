@@ -56,7 +56,7 @@ test('migration from version 0 upgrades the data and keeps a .bak copy of the or
   assert.equal(JSON.parse(await readFile(ts.file, 'utf8')).version, STORE_VERSION);
 });
 
-test('a failed write (disk full) leaves the previous file whole and memory back on it', async () => {
+test('a failed write (disk full) leaves the previous file whole, keeps the change in memory, and the next write saves both', async () => {
   ts = await tempStore();
   await ts.store.update((d) => void d.positions.push(position({ id: 'kept', symbol: 'BTCUSDT' })));
   await ts.store.flush();
@@ -71,18 +71,21 @@ test('a failed write (disk full) leaves the previous file whole and memory back 
   });
   await assert.rejects(
     store.update((d) => {
-      d.positions.push(position({ id: 'lost', symbol: 'ETHUSDT' }));
+      d.positions.push(position({ id: 'unsaved', symbol: 'ETHUSDT' }));
       d.paused = true;
     }),
     StoreError,
   );
   assert.equal(await readFile(ts.file, 'utf8'), before);
-  assert.deepEqual(store.data.positions.map((p) => p.id), ['kept']);
-  assert.equal(store.data.paused, false);
-  // the next write works again and builds on the restored state
+  // memory may record orders that went out: it keeps the change and says it is unsaved
+  assert.deepEqual(store.data.positions.map((p) => p.id), ['kept', 'unsaved']);
+  assert.equal(store.data.paused, true);
+  assert.equal(store.unsaved, true);
   fail = false;
   await store.update((d) => void d.positions.push(position({ id: 'next', symbol: 'ETHUSDT' })));
-  assert.deepEqual(JSON.parse(await readFile(ts.file, 'utf8')).positions.map((p: { id: string }) => p.id), ['kept', 'next']);
+  assert.equal(store.unsaved, false);
+  assert.deepEqual(JSON.parse(await readFile(ts.file, 'utf8')).positions.map((p: { id: string }) => p.id), ['kept', 'unsaved', 'next']);
+  store.close();
 });
 
 test('concurrent updates run one at a time, in order, and all land in the file', async () => {

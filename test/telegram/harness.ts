@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { startBot, type RunningBot } from '../../src/main.js';
+import { startBot, type RunningBot, type StartOptions } from '../../src/main.js';
 import { startFakeBinance, type FakeBinance, type FakeBinanceOptions } from '../fakes/binance.js';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram.js';
 
@@ -39,6 +39,8 @@ export interface HarnessOptions {
   dataFile?: string;
   /** run the start-up signal scan (off by default: tests drive ticks with runNow) */
   scanOnStart?: boolean;
+  /** shorter waits (recvWindow window, retries) */
+  timings?: StartOptions['timings'];
 }
 
 export function baseEnv(tg: FakeTelegram, binance: FakeBinance, dataFile: string, allowed: number[]): Record<string, string> {
@@ -71,7 +73,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
   });
   const env = { ...baseEnv(tg, binance, dataFile, opts.allowed ?? [111]), ...opts.env };
-  const running = await startBot(env, { logDestination: destination, pollRetryMs: 50, scanOnStart: opts.scanOnStart ?? false });
+  const running = await startBot(env, { logDestination: destination, pollRetryMs: 50, scanOnStart: opts.scanOnStart ?? false, ...(opts.timings ? { timings: opts.timings } : {}) });
   return {
     tg,
     binance,
@@ -96,3 +98,6 @@ export async function waitUntil(check: () => boolean, what: string, timeoutMs = 
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** An edit of a confirmed preview that is not the "sending…" progress line: the trade's outcome or refusal. */
+export const isOutcomeEdit = (c: { body: Record<string, unknown> }): boolean => !/Sending orders/.test(String(c.body.text));

@@ -5,7 +5,7 @@ import { replyHtml } from '../reply.js';
  * /pause and /resume: the store's `paused` switch. While paused, TRADING refuses new opens and
  * automatic actions (it reads store.data.paused); closing stays possible.
  */
-export const pauseCommands: Feature = (bot, { store, now, logger, services }) => {
+export const pauseCommands: Feature = (bot, { store, now, logger, trading }) => {
   bot.command('pause', async (ctx) => {
     if (store.data.paused) {
       await replyHtml(ctx, ctx.t.t('core.pause.already', { reason: store.data.pausedReason ?? '' }));
@@ -17,6 +17,8 @@ export const pauseCommands: Feature = (bot, { store, now, logger, services }) =>
     await store.update((d) => {
       d.paused = true;
       d.pausedReason = reason;
+      // a person's pause: the bot must not lift it when an unresolved trade settles
+      d.autoPaused = false;
     });
     logger.warn({ userId: ctx.from.id }, 'bot paused from Telegram');
     await replyHtml(ctx, ctx.t.t('core.pause.done'));
@@ -29,7 +31,7 @@ export const pauseCommands: Feature = (bot, { store, now, logger, services }) =>
     }
     // A pause may stand over trades whose outcome Binance could not tell us. Resolve them
     // first (recovery queries by client order id); new opens stay blocked while any is open.
-    await services.trading?.recover();
+    await trading.recover('resume');
     const unresolved = store.data.intents.filter((i) => i.status === 'pending').length;
     if (unresolved > 0) {
       logger.warn({ userId: ctx.from.id, unresolved }, 'resume refused: unfinished trades remain');
@@ -45,6 +47,7 @@ export const pauseCommands: Feature = (bot, { store, now, logger, services }) =>
     }
     await store.update((d) => {
       d.paused = false;
+      d.autoPaused = false;
       d.pausedReason = undefined;
     });
     logger.warn({ userId: ctx.from.id }, 'bot resumed from Telegram');

@@ -1,9 +1,8 @@
 import { checkExitAlerts } from '../../ledger/exitAlerts.js';
 import { PERIODS, type Period } from '../../ledger/pnl.js';
 import { latestFills } from '../../ledger/queries.js';
-import { createLedgerService, type LedgerService } from '../../ledger/service.js';
 import { commandArgs, parseSymbol } from '../args.js';
-import type { BotDeps, Feature } from '../context.js';
+import type { Feature } from '../context.js';
 import { replyHtml } from '../reply.js';
 import { CB as TRADING_CALLBACKS } from '../trading/buttons.js';
 import { renderFills, renderPnl } from './pnlView.js';
@@ -14,38 +13,20 @@ import { renderStatus } from './status.js';
  * hook. The numbers come from src/ledger (plain data); this module only formats them.
  */
 
-declare module '../context.js' {
-  interface BotServices {
-    ledger?: LedgerService;
-  }
-}
-
 export const FILLS_LIMIT = 10;
 
 /** TRADING's one-tap close button (`trade:cl:SYMBOL`): opens the /close preview with its own confirm step. */
 export const closeButtonData = (symbol: string): string => `${TRADING_CALLBACKS.close}${symbol}`;
 
-export function ledgerService(deps: BotDeps): LedgerService {
-  deps.services.ledger ??= createLedgerService({
-    store: deps.store,
-    market: deps.market,
-    config: deps.config,
-    futures: deps.binance.futures,
-    stats: () => deps.binance.stats(),
-    logger: deps.logger,
-    now: deps.now,
-  });
-  return deps.services.ledger;
-}
-
 export const ledgerFeature: Feature = (bot, deps) => {
   const { store, config, logger } = deps;
-  const ledger = ledgerService(deps);
+  const { ledger } = deps;
 
   bot.command('status', async (ctx) => {
     if (commandArgs(ctx).length) return void (await replyHtml(ctx, ctx.t.t('core.errors.usage', { usageHtml: '/status' })));
     await ctx.sendChatAction('typing').catch(() => undefined);
-    await replyHtml(ctx, renderStatus(ctx.t, await ledger.status()));
+    const unresolved = new Set(store.data.intents.filter((i) => i.status === 'pending').map((i) => i.positionId));
+    await replyHtml(ctx, renderStatus(ctx.t, await ledger.status(), { unresolved, unsaved: store.unsaved }));
   });
 
   bot.command('pnl', async (ctx) => {

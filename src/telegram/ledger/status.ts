@@ -9,7 +9,7 @@ import { money, price, qty } from './format.js';
  * (live) liquidation price and distance; then totals and health.
  */
 
-function positionBlock(t: Translator, s: PositionStatus, now: number): string {
+function positionBlock(t: Translator, s: PositionStatus, now: number, unresolved: boolean): string {
   const p = s.position;
   const { pnl, market: m } = s;
   const head = t.t('ledger.status.position', { symbol: p.symbol, state: t.t(`ledger.status.state.${p.status}`), since: t.time(p.openedAt, now) });
@@ -17,7 +17,7 @@ function positionBlock(t: Translator, s: PositionStatus, now: number): string {
   const rows: TableRow[] = [
     [t.t('ledger.status.spot'), qty(t, p.spotQty, p.baseAsset)],
     [t.t('ledger.status.short'), qty(t, p.futuresQty, p.baseAsset)],
-    [t.t('ledger.status.drift'), s.drift.isZero() ? t.t('ledger.status.hedged') : qty(t, s.drift, p.baseAsset, { sign: true })],
+    [t.t('ledger.status.drift'), unresolved ? t.t('ledger.status.unresolved') : s.drift.isZero() ? t.t('ledger.status.hedged') : qty(t, s.drift, p.baseAsset, { sign: true })],
     [t.t('ledger.status.basisEntry'), pctOrDash(s.entryBasisPct, 3)],
     [t.t('ledger.status.basisNow'), pctOrDash(s.currentBasisPct, 3)],
     [t.t('ledger.status.funding'), money(t, pnl.funding)],
@@ -45,11 +45,19 @@ function positionBlock(t: Translator, s: PositionStatus, now: number): string {
   return parts.join('\n');
 }
 
-export function renderStatus(t: Translator, v: StatusView): string {
+export interface StatusExtras {
+  /** positions with a trade whose outcome is not settled yet: not shown as hedged */
+  unresolved?: ReadonlySet<string>;
+  /** memory is ahead of the file (a write failed; retried) */
+  unsaved?: boolean;
+}
+
+export function renderStatus(t: Translator, v: StatusView, extras: StatusExtras = {}): string {
   const mode = t.t(`core.mode.${v.mode}`);
   const out = [t.t('ledger.status.title', { mode })];
+  if (extras.unsaved) out.push(t.t('ledger.status.unsaved'));
   if (!v.positions.length) out.push(t.t('ledger.status.none'));
-  for (const s of v.positions) out.push('', positionBlock(t, s, v.now));
+  for (const s of v.positions) out.push('', positionBlock(t, s, v.now, extras.unresolved?.has(s.position.id) ?? false));
 
   if (v.positions.length) {
     const totals: TableRow[] = [

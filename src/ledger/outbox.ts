@@ -1,0 +1,50 @@
+import type { OutboxEntry, StoreData } from './schema.js';
+import type { Store } from './store.js';
+
+/**
+ * The outbox: messages owed to chats, written in the same store write as what they report and
+ * marked sent once Telegram accepted them. These are the only functions that touch its shape.
+ */
+
+/** sent entries are kept this long (to read back what was said), then dropped */
+const KEEP_SENT_MS = 7 * 24 * 3600_000;
+
+export interface EnqueueOptions {
+  now: number;
+  newId: () => string;
+  /** deliver to this chat by editing this message */
+  edit?: { chatId: number; messageId: number };
+}
+
+/** Call inside a store change: one entry per chat (each chat once), in the order given. */
+export function enqueue(d: StoreData, event: { type: string } & object, chats: readonly number[], opts: EnqueueOptions): void {
+  for (const chatId of new Set(chats)) {
+    const editMessageId = opts.edit && opts.edit.chatId === chatId ? opts.edit.messageId : undefined;
+    const entry: OutboxEntry = { id: opts.newId(), chatId, createdAt: opts.now, event: structuredClone(event) as OutboxEntry['event'], attempts: 0 };
+    if (editMessageId !== undefined) entry.editMessageId = editMessageId;
+    d.outbox.push(entry);
+  }
+}
+
+/** The oldest unsent entry of each chat, in outbox order (a chat's later entries wait for it). */
+export function nextPerChat(d: StoreData): OutboxEntry[] {
+  const seen = new Set<number>();
+  const out: OutboxEntry[] = [];
+  for (const e of d.outbox) {
+    if (e.sentAt !== undefined || seen.has(e.chatId)) continue;
+    seen.add(e.chatId);
+    out.push(e);
+  }
+  return out;
+}
+
+export const hasUnsent = (d: StoreData): boolean => d.outbox.some((e) => e.sentAt === undefined);
+
+/** Telegram accepted it: never send it again; old sent entries are dropped. */
+export async function markSent(store: Store, id: string, now: number): Promise<void> {
+  await store.update((d) => {
+    const e = d.outbox.find((x) => x.id === id);
+    if (e) e.sentAt = now;
+    d.outbox = d.outbox.filter((x) => x.sentAt === undefined || now - x.sentAt < KEEP_SENT_MS);
+  });
+}
