@@ -59,14 +59,17 @@ describe('faults: the bot settles what it could not tell, and nobody waits for a
     await tapOpen(h, '/open BTCUSDT 0.01');
     await waitUntil(() => h!.binance.requestsTo('/fapi/v1/order', 'POST').length > 0, 'the futures order on the wire', 8000);
     let tradeWhenAnswered: string | undefined;
+    let toldWhenAnswered = -1;
     const help = h.tg.nextCall('sendMessage', (c) => {
       if (c.body.chat_id !== PARTNER) return false;
       tradeWhenAnswered = store.data.intents[0]?.status;
+      toldWhenAnswered = store.data.outbox.length;
       return true;
     }, 15_000);
     h.tg.sendText(PARTNER, '/help');
     assert.match(String((await help).body.text), /\/funding/);
     assert.equal(tradeWhenAnswered, 'pending', 'answered while the trade was still waiting on Binance');
+    assert.equal(toldWhenAnswered, 0, 'before the trade had any outcome to tell');
     assert.equal(h.binance.requestsTo('/fapi/v1/order', 'POST')[0]!.status, undefined, 'the futures order had no answer yet');
     // let the trade end (timeout → unknown → settled) before closing
     h.binance.clearFaults();
