@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConfig } from '../src/config.js';
-import { openStore } from '../src/ledger/store.js';
+import { openLedger } from '../src/ledger/ledger.js';
 import { createMarketService } from '../src/market/service.js';
 import { createTrading } from '../src/trading/index.js';
 import { startFakeBinance, type FakeRequest } from '../test/fakes/binance.js';
@@ -36,9 +36,9 @@ export async function benchOrderPath(): Promise<Figure[]> {
     MAX_POSITION_USDT: '100000000',
     MAX_TOTAL_USDT: '1000000000',
   });
-  const store = await openStore(config.dataFile, { logger: silent });
+  const ledger = await openLedger(config.dataFile, { logger: silent });
   const market = createMarketService({ spot: binance.spot, futures: binance.futures, config, logger: silent });
-  const trading = createTrading({ config, store, market, binance, logger: silent });
+  const trading = createTrading({ config, ledger, market, binance, logger: silent });
 
   let futuresReq: FakeRequest | undefined;
   let spotReq: FakeRequest | undefined;
@@ -102,7 +102,7 @@ export async function benchOrderPath(): Promise<Figure[]> {
     ];
   } finally {
     fake.off('request', onRequest);
-    await store.flush();
+    await ledger.flush();
     await binance.close();
     await fake.close();
     await rm(dir, { recursive: true, force: true });

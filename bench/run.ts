@@ -5,12 +5,13 @@
  * bench reports, `npm test` asserts nothing about timing.
  *
  *   npm run bench                 all sections
- *   npm run bench -- scan store   only the named sections (scan, order, scale, store)
+ *   npm run bench -- scan store   only the named sections (scan, order, scale, store, backtest)
  */
 import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchBacktest } from './backtest.js';
 import { benchOrderPath } from './orderPath.js';
 import { formatFigure, passes, type Figure, type StoredFigure } from './report.js';
 import { benchScaleTicks, benchStore } from './scale.js';
@@ -21,6 +22,7 @@ const SECTIONS: Record<string, () => Promise<Figure[]>> = {
   order: benchOrderPath,
   scale: benchScaleTicks,
   store: benchStore,
+  backtest: benchBacktest,
 };
 
 const wanted = process.argv.slice(2).filter((a) => a in SECTIONS);

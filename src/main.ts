@@ -11,9 +11,10 @@ import { startSignalJob } from './jobs/signals.js';
 import { startIncomeJob } from './jobs/income.js';
 import { startReconcileJob } from './jobs/reconcile.js';
 import type { Job } from './jobs/schedule.js';
-import { openStore } from './ledger/store.js';
+import { openLedger } from './ledger/ledger.js';
 import { createLogger, createScrubber, type Logger } from './logger.js';
 import { startLifecycle, type CloseHook } from './lifecycle.js';
+import { renderChart } from './charts/render.js';
 import { createLedgerService } from './ledger/service.js';
 import { createUpdateLog } from './ledger/updates.js';
 import { createOutboxSender } from './telegram/outbox.js';
@@ -30,7 +31,7 @@ import { tradingFeature } from './telegram/trading/index.js';
 import { createTrading } from './trading/index.js';
 
 /**
- * Composition root: config → logger → store → Binance → market → i18n → notifier → bot and
+ * Composition root: config → logger → ledger → Binance → market → i18n → notifier → bot and
  * features → jobs → long polling. Nothing else in the code base builds these singletons.
  *
  * `startBot()` returns once everything is wired and polling has been started (it does not wait
@@ -84,7 +85,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
   const logger = createLogger({ level: config.logLevel, secrets, destination: opts.logDestination });
   const now = opts.now ?? Date.now;
   const timings = opts.timings ?? {};
-  const store = await openStore(config.dataFile, { logger, now, ...(timings.storeRetryMs ? { retryDelaysMs: timings.storeRetryMs } : {}) });
+  const ledger = await openLedger(config.dataFile, { logger, now, ...(timings.storeRetryMs ? { retryDelaysMs: timings.storeRetryMs } : {}) });
   const binance = createBinance({
     spotUrl: config.binance.spotUrl,
     futuresUrl: config.binance.futuresUrl,
@@ -93,21 +94,21 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
     logger,
     now,
   });
-  const openSymbols = () => store.data.positions.filter((p) => p.status !== 'closed').map((p) => p.symbol);
+  const openSymbols = () => ledger.openPositions().map((p) => p.symbol);
   const market = createMarketService({ spot: binance.spot, futures: binance.futures, config, logger, now, keep: openSymbols });
   const i18n = createI18n({ dir: localesDir, defaultLang: config.locale, now });
   const token = config.telegram.token!;
   const pushTelegram = guardTelegram(new Telegram(token, { apiRoot: config.telegram.apiRoot }), { scrub, logger, retryMs: [] });
-  const notifier = createNotifier({ telegram: pushTelegram, config, store, i18n, logger });
-  const trading = createTrading({ config, store, market, binance, logger, now, absentAfterMs: timings.absentAfterMs, recoveryRetryMs: timings.recoveryRetryMs });
+  const notifier = createNotifier({ telegram: pushTelegram, config, ledger, i18n, logger });
+  const trading = createTrading({ config, ledger, market, binance, logger, now, absentAfterMs: timings.absentAfterMs, recoveryRetryMs: timings.recoveryRetryMs });
   // a signal during start-up (recovery can take a while): stop waiting, leave unstarted intents pending
   opts.stopSignal?.addEventListener('abort', () => trading.shutdown(), { once: true });
   if (opts.stopSignal?.aborted) trading.shutdown();
-  const ledger = createLedgerService({ store, market, config, futures: binance.futures, stats: () => binance.stats(), logger, now });
+  const reports = createLedgerService({ ledger, market, config, futures: binance.futures, stats: () => binance.stats(), logger, now });
   const editsInFlight = new Map<string, Promise<unknown>>();
-  const outbox = createOutboxSender({ telegram: pushTelegram, store, i18n, config, logger, now, editsInFlight, retryMs: timings.outboxRetryMs });
+  const outbox = createOutboxSender({ telegram: pushTelegram, ledger, i18n, config, logger, now, editsInFlight, retryMs: timings.outboxRetryMs });
 
-  const deps: BotDeps = { config, logger, store, market, binance, i18n, notifier, now, onScan: [], onStop: [], trading, ledger, scrub, updates: createUpdateLog(store), editsInFlight };
+  const deps: BotDeps = { config, logger, ledger, market, binance, i18n, notifier, now, onScan: [], onStop: [], trading, reports, charts: renderChart, scrub, updates: createUpdateLog(ledger), editsInFlight };
 
   // ── features: ONE line per module, in order (allowlist and ctx.t/ctx.log run before all) ──
   const features: Feature[] = [
@@ -117,19 +118,19 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
   ];
   const bot = createBot(deps, features);
   // unfinished trades from a previous run are resolved (and their users told) before any command is taken
-  const unfinished = store.data.intents.filter((i) => i.status === 'pending').length;
+  const unfinished = ledger.pendingIntents().length;
   if (unfinished) logger.info({ intents: unfinished }, 'resolving unfinished trades before taking commands');
   await trading.recover('start');
   outbox.kick();
 
   const jobs: Job[] = [
-    startSignalJob({ market, store, notifier, logger, now, onScan: deps.onScan, cron: config.signalCron }),
-    startIncomeJob({ config, store, binance, logger, now, notifier }),
-    ...[startReconcileJob({ config, store, binance, notifier, logger, now })].filter((j) => j !== undefined),
+    startSignalJob({ market, ledger, notifier, logger, now, onScan: deps.onScan, cron: config.signalCron }),
+    startIncomeJob({ config, ledger, binance, logger, now, notifier }),
+    ...[startReconcileJob({ config, ledger, binance, notifier, logger, now })].filter((j) => j !== undefined),
   ];
   // The first cron tick may be minutes away; scan once now so /signals and pushes start warm.
   if (opts.scanOnStart !== false && !opts.stopSignal?.aborted) void jobs[0]?.runNow();
-  logStart(logger, config, store.file);
+  logStart(logger, config, ledger.file);
 
   // Close hooks, in order. Each gets what is left of the stop budget.
   let drained = false;
@@ -150,7 +151,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
     },
     // what the last trade wrote to the outbox: try to deliver it now (else it goes after restart)
     { name: 'outbox', run: async (left) => { await outbox.drain(Math.max(0, left - 500)); outbox.stop(); } },
-    { name: 'store', run: async () => { await store.flush(); store.close(); } },
+    { name: 'ledger', run: async () => { await ledger.flush(); ledger.close(); } },
     {
       // undici's close() waits for requests in flight; closing the pools under a running trade
       // would fail its next request (its intent is on disk: recovery finishes it on restart)

@@ -1,7 +1,7 @@
 import type { Binance } from '../binance/index.js';
 import type { Config } from '../config.js';
 import { accruePaperFunding, syncIncome } from '../ledger/income.js';
-import type { Store } from '../ledger/store.js';
+import type { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../logger.js';
 import type { Notifier } from '../notify.js';
 import { scheduleJob, type Job } from './schedule.js';
@@ -13,7 +13,7 @@ import { scheduleJob, type Job } from './schedule.js';
  */
 export interface IncomeJobDeps {
   config: Pick<Config, 'mode' | 'incomeCron'>;
-  store: Store;
+  ledger: Ledger;
   binance: Pick<Binance, 'futures'>;
   logger: Logger;
   now: () => number;
@@ -26,10 +26,10 @@ export interface IncomeJobDeps {
 export const INCOME_JOB = 'income';
 
 export function startIncomeJob(deps: IncomeJobDeps): Job {
-  const { config, store, binance, logger, now } = deps;
+  const { config, ledger, binance, logger, now } = deps;
   const run = async () => {
-    if (config.mode === 'live') await syncIncome({ store, futures: binance.futures, logger, now, notifier: deps.notifier });
-    else await accruePaperFunding({ store, futures: binance.futures, logger, now });
+    if (config.mode === 'live') await syncIncome({ ledger, futures: binance.futures, logger, now, notifier: deps.notifier });
+    else await accruePaperFunding({ ledger, futures: binance.futures, logger, now });
   };
   return scheduleJob(INCOME_JOB, config.incomeCron, run, { logger, manual: deps.manual });
 }

@@ -1,4 +1,4 @@
-import type { Store } from '../ledger/store.js';
+import type { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../logger.js';
 import type { MarketService, ScanResult, SymbolSignal } from '../market/types.js';
 import type { Translator } from '../notify.js';
@@ -9,16 +9,16 @@ import { scheduleJob, type Job } from './schedule.js';
 
 /**
  * The scheduled market scan (SIGNAL_CRON). Each tick: scan, compare the signal set with
- * store.activeSignals, persist the new set and health.lastScanAt, push ENTERED and LEFT symbols
+ * the ledger's active signals, persist the new set and health.lastScanAt, push ENTERED and LEFT symbols
  * to users with alerts on, then run the post-scan hooks (exit alerts…).
  *
- * The set lives in the store, so an unchanged signal is never pushed twice, across restarts too.
+ * The set lives in the ledger, so an unchanged signal is never pushed twice, across restarts too.
  * A symbol only LEAVES on evidence: its row says "not a signal" with a 7-day mean present, or it
  * is gone from the universe. A row still waiting for history keeps its previous state.
  */
 export interface SignalJobDeps {
   market: MarketService;
-  store: Store;
+  ledger: Ledger;
   notifier: BotNotifier;
   logger: Logger;
   now: () => number;
@@ -75,23 +75,20 @@ export const WARMUP_HISTORY_BUDGET = 40;
 
 /** One tick; exported for tests and for a manual run. */
 export function createSignalTick(deps: SignalJobDeps): () => Promise<void> {
-  const { market, store, notifier, logger } = deps;
+  const { market, ledger, notifier, logger } = deps;
   let warm = false;
   return async () => {
-    const keep = new Set<string>(Object.keys(store.data.activeSignals));
-    for (const p of store.data.positions) if (p.status !== 'closed') keep.add(p.symbol);
+    const keep = new Set<string>(ledger.activeSignals());
+    for (const p of ledger.openPositions()) keep.add(p.symbol);
     const scan = await market.scan({ keep, historyBudget: warm ? undefined : WARMUP_HISTORY_BUDGET });
     warm = true;
-    const changes = diffSignals(Object.keys(store.data.activeSignals), scan);
+    const changes = diffSignals(ledger.activeSignals(), scan);
 
-    await store.update((d) => {
-      for (const s of changes.entered) d.activeSignals[s.symbol] = { since: scan.at, netApr: s.netApr };
-      for (const l of changes.left) delete d.activeSignals[l.symbol];
-      for (const s of scan.signals) {
-        const a = d.activeSignals[s.symbol];
-        if (a) a.netApr = s.netApr;
-      }
-      d.health.lastScanAt = scan.at;
+    await ledger.recordScan({
+      at: scan.at,
+      entered: changes.entered.map((s) => ({ symbol: s.symbol, netApr: s.netApr })),
+      left: changes.left.map((l) => l.symbol),
+      signals: scan.signals.map((s) => ({ symbol: s.symbol, netApr: s.netApr })),
     });
     logger.info(
       {

@@ -1,10 +1,9 @@
 import type { Logger } from '../logger.js';
+import { exitConditions, type ExitCondition } from '../market/signals.js';
 import type { ScanResult, SymbolSignal } from '../market/types.js';
-import { sum } from '../money.js';
 import type { Notifier, OutgoingMessage, Render, Translator } from '../notify.js';
-import { openPositions } from './queries.js';
+import type { Ledger } from './ledger.js';
 import type { Position } from './schema.js';
-import type { Store } from './store.js';
 
 /**
  * Exit alerts (design.md §2): after each scan, an open position whose funding turned negative
@@ -15,17 +14,11 @@ import type { Store } from './store.js';
  * (history missing) keeps the stored low_apr state instead of clearing it.
  */
 
-export type ExitCondition = 'negative' | 'low_apr';
-
-export function exitConditions(sig: Pick<SymbolSignal, 'rate' | 'apr7d'>, exitApr: number): ExitCondition[] {
-  const out: ExitCondition[] = [];
-  if (sig.rate < 0) out.push('negative');
-  if (sig.apr7d !== null && sig.apr7d < exitApr) out.push('low_apr');
-  return out;
-}
+// The rule itself lives with the signal math so the backtest replays the very same function.
+export { exitConditions, type ExitCondition };
 
 export interface ExitAlertDeps {
-  store: Store;
+  ledger: Ledger;
   /** `alert` (users with alerts on) is used when present, else `broadcast` */
   notifier: Notifier & { alert?: Notifier['broadcast'] };
   mode: Position['mode'];
@@ -63,10 +56,10 @@ export function qtyDigits(qty: string): number {
 }
 
 export async function checkExitAlerts(deps: ExitAlertDeps, scan: Pick<ScanResult, 'rows'>): Promise<ExitAlertResult> {
-  const { store, logger } = deps;
+  const { ledger, logger } = deps;
   const bySymbol = new Map(scan.rows.map((r) => [r.symbol, r]));
   const result: ExitAlertResult = { sent: [], cleared: [] };
-  const positions = openPositions(store.data, deps.mode).filter((p) => p.status === 'open');
+  const positions = ledger.openPositions(deps.mode).filter((p) => p.status === 'open');
   const keys: Record<string, string | null> = {};
 
   for (const p of positions) {
@@ -79,7 +72,7 @@ export async function checkExitAlerts(deps: ExitAlertDeps, scan: Pick<ScanResult
       }
     }
     if (!sig) continue;
-    const previous = store.data.exitAlerts[p.id];
+    const previous = ledger.exitAlertKey(p.id);
     const before = new Set(previous ? previous.split('+') : []);
     const conditions = exitConditions(sig, deps.exitApr);
     // No 7-day APR (history missing this tick) says nothing about low_apr: carry the stored state.
@@ -95,7 +88,7 @@ export async function checkExitAlerts(deps: ExitAlertDeps, scan: Pick<ScanResult
       keys[p.id] = key;
       continue;
     }
-    const funding = sum(store.data.funding.filter((r) => r.positionId === p.id).map((r) => r.amount)).toFixed();
+    const funding = ledger.fundingTotal(p.id).toFixed();
     const render = renderExitAlert(p, sig, conditions, funding, deps.exitApr, deps.closeButtonData(p.symbol));
     // push first, record after: a crash between the two repeats the alert rather than losing it
     await (deps.notifier.alert ?? deps.notifier.broadcast).call(deps.notifier, render);
@@ -104,15 +97,10 @@ export async function checkExitAlerts(deps: ExitAlertDeps, scan: Pick<ScanResult
   }
 
   const live = new Set(positions.map((p) => p.id));
-  const stale = Object.keys(store.data.exitAlerts).filter((id) => !live.has(id) && !store.data.positions.some((p) => p.id === id && p.status !== 'closed'));
+  const held = new Set(ledger.openPositions().map((p) => p.id));
+  const stale = ledger.exitAlertIds().filter((id) => !live.has(id) && !held.has(id));
   if (Object.keys(keys).length || stale.length) {
-    await store.update((d) => {
-      for (const [id, key] of Object.entries(keys)) {
-        if (key === null) delete d.exitAlerts[id];
-        else d.exitAlerts[id] = key;
-      }
-      for (const id of stale) delete d.exitAlerts[id];
-    });
+    await ledger.recordExitAlerts(keys, stale);
     result.cleared = [...Object.entries(keys).filter(([, k]) => k === null).map(([id]) => id), ...stale];
   }
   return result;

@@ -2,9 +2,9 @@ import type { FuturesApi, FundingRateRow, IncomeRow } from '../binance/types.js'
 import type { Logger } from '../logger.js';
 import { ZERO, dec, toPlain, type Decimal } from '../money.js';
 import type { Notifier } from '../notify.js';
-import { isHeld, positionAt } from './queries.js';
-import type { Fill, FundingRow, Position, StoreData } from './schema.js';
-import type { Store } from './store.js';
+import type { Ledger } from './ledger.js';
+import { isHeld } from './queries.js';
+import type { Fill, FundingRow, Position } from './schema.js';
 
 /**
  * Funding income into the ledger (design.md §5).
@@ -12,7 +12,7 @@ import type { Store } from './store.js';
  * Live: `GET /fapi/v1/income?incomeType=FUNDING_FEE` from the stored cursor, paged by time until
  * caught up. Rows are deduplicated by tranId (pages overlap on the boundary millisecond on
  * purpose) and attributed to the position open in that symbol at that time. Each page's rows and
- * the cursor move together in one store.update, so the cursor never gets ahead of what is saved.
+ * the cursor move together in one ledger write, so the cursor never gets ahead of what is saved.
  *
  * Paper: each settled funding print after the last one accrued is credited to the paper short
  * open at that time: amount = rate × short qty × mark price (a short receives a positive rate and
@@ -26,7 +26,7 @@ const PAGE_LIMIT = 1000;
 const MAX_PAGES = 200;
 
 export interface IncomeSyncDeps {
-  store: Store;
+  ledger: Ledger;
   futures: Pick<FuturesApi, 'income'>;
   logger?: Logger;
   now?: () => number;
@@ -47,42 +47,42 @@ export interface IncomeSyncResult {
   staleCursor?: boolean;
 }
 
-/** the stale cursor already alerted per store, so a failing sync does not repeat the push every run */
-const staleAlerted = new WeakMap<Store, number>();
+/** the stale cursor already alerted per ledger, so a failing sync does not repeat the push every run */
+const staleAlerted = new WeakMap<Ledger, number>();
 
-function firstStart(data: StoreData, now: number): number {
-  const live = data.positions.filter((p) => p.mode === 'live').map((p) => p.openedAt);
-  const from = live.length ? Math.min(...live) : data.createdAt;
-  return Math.max(from, now - INCOME_RETENTION_MS);
+function firstStart(ledger: Ledger, now: number): number {
+  let from = Infinity;
+  for (const p of ledger.allPositions('live')) from = Math.min(from, p.openedAt);
+  return Math.max(from === Infinity ? ledger.createdAt : from, now - INCOME_RETENTION_MS);
 }
 
-function liveRow(data: StoreData, r: IncomeRow): FundingRow {
+function liveRow(ledger: Ledger, r: IncomeRow): FundingRow {
   return {
     tranId: r.tranId,
     symbol: r.symbol,
     amount: toPlain(r.income),
     asset: r.asset,
     time: r.time,
-    positionId: positionAt(data, r.symbol, r.time, 'live')?.id ?? null,
+    positionId: ledger.positionAt(r.symbol, r.time, 'live')?.id ?? null,
     mode: 'live',
   };
 }
 
 /** Live funding sync. Safe to run again at any time: it only adds rows it has not seen. */
 export async function syncIncome(deps: IncomeSyncDeps): Promise<IncomeSyncResult> {
-  const { store, futures, logger } = deps;
+  const { ledger, futures, logger } = deps;
   const now = deps.now ?? Date.now;
   const limit = deps.pageLimit ?? PAGE_LIMIT;
   const result: IncomeSyncResult = { pages: 0, fetched: 0, added: 0, duplicates: 0, unattributed: 0 };
-  let startTime = store.data.cursors.incomeTime ?? firstStart(store.data, now());
-  const stored = store.data.cursors.incomeTime;
+  const stored = ledger.incomeCursor();
+  let startTime = stored ?? firstStart(ledger, now());
   if (stored !== undefined && stored < now() - INCOME_RETENTION_MS) {
     // Binance keeps 3 months: funding between the cursor and then may be gone for good.
     const days = Math.floor((now() - stored) / DAY_MS);
     result.staleCursor = true;
     logger?.error({ cursor: stored, days }, 'income cursor is older than Binance keeps income (3 months): funding rows may be missing from the ledger');
-    if (deps.notifier && staleAlerted.get(store) !== stored) {
-      staleAlerted.set(store, stored);
+    if (deps.notifier && staleAlerted.get(ledger) !== stored) {
+      staleAlerted.set(ledger, stored);
       await deps.notifier
         .broadcast((t) => ({ text: t.t('ledger.income.cursorStale', { days }) }), { critical: true })
         .catch((err: unknown) => logger?.warn({ err }, 'stale income cursor: alert failed'));
@@ -94,31 +94,17 @@ export async function syncIncome(deps: IncomeSyncDeps): Promise<IncomeSyncResult
     result.pages++;
     result.fetched += page.length;
     const caughtUp = page.length < limit || result.pages >= MAX_PAGES;
-    const added = await store.update((d) => {
-      const seen = new Set(d.funding.map((r) => r.tranId));
-      let n = 0;
-      let cursor = d.cursors.incomeTime ?? startTime;
-      for (const r of page) {
-        if (r.time > cursor) cursor = r.time;
-        if (seen.has(r.tranId)) {
-          result.duplicates++;
-          continue;
-        }
-        seen.add(r.tranId);
-        const row = liveRow(d, r);
-        if (row.positionId === null) result.unattributed++;
-        d.funding.push(row);
-        n++;
-      }
-      // Caught up (a short page: every row from the cursor on is here) from a cursor older than
-      // Binance keeps: move it to a day ago (late rows are still re-read; tranId dedupes) rather
-      // than report the same gap every run.
-      if (page.length < limit && cursor < now() - INCOME_RETENTION_MS) cursor = now() - DAY_MS;
-      d.cursors.incomeTime = cursor;
-      d.health.lastIncomeSyncAt = now();
-      result.cursor = cursor;
-      return n;
-    });
+    let cursor = ledger.incomeCursor() ?? startTime;
+    for (const r of page) if (r.time > cursor) cursor = r.time;
+    // Caught up (a short page: every row from the cursor on is here) from a cursor older than
+    // Binance keeps: move it to a day ago (late rows are still re-read; tranId dedupes) rather
+    // than report the same gap every run.
+    if (page.length < limit && cursor < now() - INCOME_RETENTION_MS) cursor = now() - DAY_MS;
+    const rows = await ledger.appendFunding(() => page.map((r) => liveRow(ledger, r)), { incomeTime: cursor, syncedAt: now() });
+    result.cursor = cursor;
+    result.duplicates += page.length - rows.length;
+    result.unattributed += rows.filter((r) => r.positionId === null).length;
+    const added = rows.length;
     result.added += added;
     if (caughtUp || added === 0) break;
     const next = result.cursor ?? startTime;
@@ -133,7 +119,7 @@ export async function syncIncome(deps: IncomeSyncDeps): Promise<IncomeSyncResult
 }
 
 export interface PaperAccrualDeps {
-  store: Store;
+  ledger: Ledger;
   futures: Pick<FuturesApi, 'fundingRate' | 'premiumIndexOf'>;
   logger?: Logger;
   now?: () => number;
@@ -173,15 +159,12 @@ async function settledSince(futures: PaperAccrualDeps['futures'], symbol: string
 
 /** Paper funding accrual over every settlement passed since the last run; exactly once each. */
 export async function accruePaperFunding(deps: PaperAccrualDeps): Promise<PaperAccrualResult> {
-  const { store, futures, logger } = deps;
+  const { ledger, futures, logger } = deps;
   const now = (deps.now ?? Date.now)();
-  const data = store.data;
-  const cursors = data.cursors.paperFunding;
   // symbols with a paper position that is still held, or closed after the last accrued settlement
   const from = new Map<string, number>();
-  for (const p of data.positions) {
-    if (p.mode !== 'paper') continue;
-    const cursor = cursors[p.symbol] ?? -Infinity;
+  for (const p of ledger.allPositions('paper')) {
+    const cursor = ledger.paperCursor(p.symbol) ?? -Infinity;
     if (!isHeld(p) && (p.closedAt === undefined || p.closedAt <= cursor)) continue;
     const start = Math.max(cursor, p.openedAt);
     from.set(p.symbol, Math.min(from.get(p.symbol) ?? Infinity, start));
@@ -207,34 +190,28 @@ export async function accruePaperFunding(deps: PaperAccrualDeps): Promise<PaperA
         continue;
       }
     }
-    const credited = await store.update((d) => {
-      const seen = new Set(d.funding.filter((r) => r.mode === 'paper' && r.symbol === symbol).map((r) => r.tranId));
+    const build = (): FundingRow[] => {
       const rows: FundingRow[] = [];
       for (const s of settled) {
-        const pos = positionAt(d, symbol, s.fundingTime, 'paper');
+        const pos = ledger.positionAt(symbol, s.fundingTime, 'paper');
         if (!pos || s.fundingTime <= pos.openedAt) continue;
         const tranId = `paper:${pos.id}:${s.fundingTime}`;
-        if (seen.has(tranId)) continue;
-        const qty = shortQtyAt(pos, d.fills, s.fundingTime);
+        const qty = shortQtyAt(pos, ledger.fillsOf(pos.id), s.fundingTime);
         if (qty.isZero()) continue;
         const mark = s.markPrice !== undefined && !dec(s.markPrice).isZero() ? s.markPrice : (fallbackMark ?? '0');
         const amount = dec(s.fundingRate).mul(qty).mul(mark);
-        seen.add(tranId);
         rows.push({ tranId, symbol, amount: toPlain(amount), asset: 'USDT', time: s.fundingTime, positionId: pos.id, mode: 'paper', rate: toPlain(s.fundingRate), markPrice: toPlain(mark) });
       }
-      d.funding.push(...rows);
-      const last = settled[settled.length - 1]!.fundingTime;
-      d.cursors.paperFunding[symbol] = Math.max(d.cursors.paperFunding[symbol] ?? last, last);
-      d.health.lastIncomeSyncAt = now;
       return rows;
-    });
+    };
+    const credited = await ledger.appendFunding(build, { paperFunding: { symbol, time: settled[settled.length - 1]!.fundingTime }, syncedAt: now });
     if (credited.length) {
       result.credited += credited.length;
       result.symbols.push(symbol);
       for (const r of credited) result.amount = result.amount.plus(r.amount);
     }
   }
-  if (from.size === 0) await store.update((d) => void (d.health.lastIncomeSyncAt = now));
+  if (from.size === 0) await ledger.recordIncomeSync(now);
   logger?.info({ credited: result.credited, symbols: result.symbols }, 'paper funding accrued');
   return result;
 }

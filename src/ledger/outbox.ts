@@ -1,9 +1,8 @@
 import type { OutboxEntry, StoreData } from './schema.js';
-import type { Store } from './store.js';
 
 /**
  * The outbox: messages owed to chats, written in the same store write as what they report and
- * marked sent once Telegram accepted them. These are the only functions that touch its shape.
+ * marked sent once Telegram accepted them. The ledger (ledger.ts) is their only caller.
  */
 
 /** sent entries are kept this long (to read back what was said), then dropped */
@@ -38,13 +37,7 @@ export function nextPerChat(d: StoreData): OutboxEntry[] {
   return out;
 }
 
-export const hasUnsent = (d: StoreData): boolean => d.outbox.some((e) => e.sentAt === undefined);
-
-/** Telegram accepted it: never send it again; old sent entries are dropped. */
-export async function markSent(store: Store, id: string, now: number): Promise<void> {
-  await store.update((d) => {
-    const e = d.outbox.find((x) => x.id === id);
-    if (e) e.sentAt = now;
-    d.outbox = d.outbox.filter((x) => x.sentAt === undefined || now - x.sentAt < KEEP_SENT_MS);
-  });
+/** Sent entries older than a week are dropped (call inside a store change). */
+export function pruneSent(d: StoreData, now: number): void {
+  d.outbox = d.outbox.filter((x) => x.sentAt === undefined || now - x.sentAt < KEEP_SENT_MS);
 }

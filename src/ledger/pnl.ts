@@ -432,23 +432,6 @@ export interface ReportOptions {
   prices: ReadonlyMap<string, LegPrices>;
 }
 
-/** Groups fills and funding by position in one pass each (stores hold 100k+ funding rows). */
-export function indexByPosition(data: StoreData): { fills: Map<string, Fill[]>; funding: Map<string | null, FundingRow[]> } {
-  const fills = new Map<string, Fill[]>();
-  for (const f of data.fills) {
-    const l = fills.get(f.positionId);
-    if (l) l.push(f);
-    else fills.set(f.positionId, [f]);
-  }
-  const funding = new Map<string | null, FundingRow[]>();
-  for (const r of data.funding) {
-    const l = funding.get(r.positionId);
-    if (l) l.push(r);
-    else funding.set(r.positionId, [r]);
-  }
-  return { fills, funding };
-}
-
 /** The /pnl report: per symbol and total, for the trading mode in use. */
 export function pnlReport(data: StoreData, opts: ReportOptions): PnlReport {
   const { now, mode } = opts;

@@ -4,7 +4,7 @@ import { ZERO, dec, toPlain, type Decimal } from '../money.js';
 import type { Notifier, OutgoingMessage, Render, Translator } from '../notify.js';
 import { pre } from '../telegram/render.js';
 import { qtyDigits } from './exitAlerts.js';
-import type { Store } from './store.js';
+import { heldQuantity, type Ledger } from './ledger.js';
 
 /**
  * Reconciliation (live): the store's open positions against what the exchange holds — the short
@@ -25,7 +25,7 @@ import type { Store } from './store.js';
 const TOLERANCE = dec('0.005');
 
 export interface ReconcileDeps {
-  store: Store;
+  ledger: Ledger;
   futures: Pick<FuturesApi, 'positionRisk'>;
   spot: Pick<SpotApi, 'balances'>;
   notifier: Notifier;
@@ -86,7 +86,7 @@ function beyond(diff: Decimal, base: Decimal, step: string | undefined): boolean
 }
 
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
-  const { store, logger } = deps;
+  const { ledger, logger } = deps;
   const now = deps.now ?? Date.now;
   const startedAt = now();
   // Trades run outside this pass (under the executor's lock): a symbol whose intent is pending, or
@@ -94,21 +94,20 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
   // and after the exchange reads.
   const busy = new Set<string>();
   const markBusy = () => {
-    for (const i of store.data.intents) if (i.mode === 'live' && (i.status === 'pending' || i.updatedAt >= startedAt)) busy.add(i.symbol);
+    for (const symbol of ledger.busySymbols('live', startedAt)) busy.add(symbol);
   };
   markBusy();
+  const held = ledger.openPositions('live');
   // ledger side: live positions that hold legs (an 'opening' one is mid-execution; skip it)
-  const ledger = new Map<string, { baseAsset: string; futures: Decimal; spot: Decimal }>();
-  for (const p of store.data.positions) {
-    if (p.mode !== 'live' || p.status === 'closed' || p.status === 'opening' || busy.has(p.symbol)) continue;
-    const e = ledger.get(p.symbol) ?? { baseAsset: p.baseAsset, futures: ZERO, spot: ZERO };
-    e.futures = e.futures.plus(p.futuresQty);
-    e.spot = e.spot.plus(p.spotQty);
-    ledger.set(p.symbol, e);
+  const expected = new Map<string, { baseAsset: string; futures: Decimal; spot: Decimal }>();
+  for (const symbol of new Set(held.map((p) => p.symbol))) {
+    const legs = held.filter((p) => p.symbol === symbol && p.status !== 'opening');
+    if (!legs.length || busy.has(symbol)) continue;
+    expected.set(symbol, { baseAsset: legs[0]!.baseAsset, ...heldQuantity(legs) });
   }
-  const result: ReconcileResult = { checked: [...ledger.keys()].sort(), busy: [], drifts: [], alerted: [] };
+  const result: ReconcileResult = { checked: [...expected.keys()].sort(), busy: [], drifts: [], alerted: [] };
   // every symbol the ledger knows a live position in (an 'opening' one is mid-execution)
-  const known = new Set(store.data.positions.filter((p) => p.mode === 'live' && p.status !== 'closed').map((p) => p.symbol));
+  const known = new Set(held.map((p) => p.symbol));
 
   // A futures position the ledger knows nothing about (a naked short) is drift too, so the
   // futures side is always read (weight 5); balances only when there is something to compare.
@@ -136,18 +135,18 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
     result.drifts.push(d);
   }
 
-  if (ledger.size) {
+  if (expected.size) {
     const balances = await deps.spot.balances();
     markBusy();
     const spotByAsset = new Map<string, Decimal>();
     for (const b of balances) spotByAsset.set(b.asset, dec(b.free).plus(b.locked));
     // spot ledger per base asset (two symbols could share one coin)
     const spotLedger = new Map<string, Decimal>();
-    for (const e of ledger.values()) spotLedger.set(e.baseAsset, (spotLedger.get(e.baseAsset) ?? ZERO).plus(e.spot));
+    for (const e of expected.values()) spotLedger.set(e.baseAsset, (spotLedger.get(e.baseAsset) ?? ZERO).plus(e.spot));
 
     for (const symbol of result.checked) {
       if (busy.has(symbol)) continue;
-      const e = ledger.get(symbol)!;
+      const e = expected.get(symbol)!;
       // one-way mode: a short is a negative positionAmt; hedge mode SHORT rows are negative too
       const short = risks.filter((r) => r.symbol === symbol).reduce((acc, r) => acc.minus(r.positionAmt), ZERO);
       const spotHeld = spotByAsset.get(e.baseAsset) ?? ZERO;
@@ -177,16 +176,11 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
   if (busy.size) logger?.info({ symbols: result.busy }, 'reconcile: trade in flight; those symbols are checked next time');
   const drifting = new Map(result.drifts.map((d) => [d.symbol, d]));
   for (const d of result.drifts) {
-    if (store.data.reconcileAlerts[d.symbol] === d.fingerprint) continue;
+    if (ledger.reconcileFingerprint(d.symbol) === d.fingerprint) continue;
     logger?.warn({ drift: d }, 'hedge drift between the ledger and the exchange');
     await deps.notifier.broadcast(renderDrift(d), { critical: true });
     result.alerted.push(d);
   }
-  await store.update((data) => {
-    // a busy symbol keeps its fingerprint: not checked is not fixed
-    for (const sym of Object.keys(data.reconcileAlerts)) if (!drifting.has(sym) && !busy.has(sym)) delete data.reconcileAlerts[sym];
-    for (const d of result.drifts) data.reconcileAlerts[d.symbol] = d.fingerprint;
-    data.health.lastReconcileAt = now();
-  });
+  await ledger.recordReconcile(new Map([...drifting].map(([sym, d]) => [sym, d.fingerprint])), busy, now());
   return result;
 }

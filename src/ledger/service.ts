@@ -3,10 +3,9 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { MarketService, SymbolSignal } from '../market/types.js';
 import { ZERO, dec, type Decimal } from '../money.js';
-import { basisPct, hedgeDrift, indexByPosition, pnlReport, positionPnl, type LegPrices, type Period, type PnlReport, type PositionPnl } from './pnl.js';
-import { openPositions } from './queries.js';
+import type { Ledger } from './ledger.js';
+import { basisPct, hedgeDrift, type LegPrices, type Period, type PnlReport, type PositionPnl } from './pnl.js';
 import type { Position } from './schema.js';
-import type { Store } from './store.js';
 
 /**
  * The ledger as plain data for any transport (the Telegram commands only format it): what is
@@ -43,7 +42,7 @@ export interface StatusView {
 }
 
 export interface LedgerServiceDeps {
-  store: Store;
+  ledger: Ledger;
   market: Pick<MarketService, 'symbol'>;
   config: Pick<Config, 'mode' | 'leverage'>;
   /** live: liquidation prices */
@@ -61,7 +60,7 @@ export interface LedgerService {
 const pricesOf = (s: SymbolSignal): LegPrices => ({ spotBid: s.spotBid, futuresAsk: s.futuresAsk, markPrice: s.markPrice });
 
 export function createLedgerService(deps: LedgerServiceDeps): LedgerService {
-  const { store, market, config, logger } = deps;
+  const { ledger, market, config, logger } = deps;
 
   async function marketOf(symbols: string[]): Promise<Map<string, SymbolSignal>> {
     const out = new Map<string, SymbolSignal>();
@@ -94,17 +93,15 @@ export function createLedgerService(deps: LedgerServiceDeps): LedgerService {
   return {
     async status() {
       const now = deps.now();
-      const data = store.data;
-      const held = openPositions(data, config.mode);
+      const held = ledger.openPositions(config.mode);
       const [prices, liqs] = await Promise.all([marketOf(held.map((p) => p.symbol)), liquidations(held)]);
-      const idx = indexByPosition(data);
       let funding = ZERO;
       let fees = ZERO;
       let unrealized: Decimal | null = ZERO;
       let total = ZERO;
       const positions = held.map((p): PositionStatus => {
         const m = prices.get(p.symbol);
-        const pnl = positionPnl(p, idx.fills.get(p.id) ?? [], idx.funding.get(p.id) ?? [], m && pricesOf(m), { leverage: config.leverage, now });
+        const pnl = ledger.positionPnl(p, m && pricesOf(m), { leverage: config.leverage, now });
         funding = funding.plus(pnl.funding);
         fees = fees.plus(pnl.fees);
         unrealized = unrealized === null || pnl.unrealized === null ? null : unrealized.plus(pnl.unrealized);
@@ -130,15 +127,16 @@ export function createLedgerService(deps: LedgerServiceDeps): LedgerService {
         };
       });
       const stats = deps.stats?.();
+      const pause = ledger.pauseState();
       return {
         mode: config.mode,
         now,
         positions,
         totals: { funding, fees, unrealized, total },
         health: {
-          ...data.health,
-          paused: data.paused,
-          pausedReason: data.pausedReason,
+          ...ledger.health(),
+          paused: pause.paused,
+          pausedReason: pause.reason,
           ...(stats ? { weight: { spot: stats.spot, futures: stats.futures } } : {}),
         },
       };
@@ -146,10 +144,10 @@ export function createLedgerService(deps: LedgerServiceDeps): LedgerService {
 
     async pnl(period) {
       const now = deps.now();
-      const held = openPositions(store.data, config.mode);
+      const held = ledger.openPositions(config.mode);
       const signals = await marketOf(held.map((p) => p.symbol));
       const prices = new Map([...signals].map(([s, sig]) => [s, pricesOf(sig)]));
-      return pnlReport(store.data, { period, now, leverage: config.leverage, mode: config.mode, prices });
+      return ledger.pnl({ period, now, leverage: config.leverage, mode: config.mode, prices });
     },
   };
 }

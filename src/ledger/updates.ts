@@ -1,4 +1,4 @@
-import type { Store } from './store.js';
+import type { Ledger } from './ledger.js';
 
 /**
  * The last Telegram update_id handled, so a re-delivered update (after a restart, or twice in a
@@ -9,16 +9,14 @@ export interface UpdateLog {
   claim(updateId: number): { fresh: boolean; saved: Promise<void> };
 }
 
-export function createUpdateLog(store: Store): UpdateLog {
-  let last = store.data.lastUpdateId ?? -1;
+export function createUpdateLog(ledger: Pick<Ledger, 'lastUpdateId' | 'recordUpdateId'>): UpdateLog {
+  let last = ledger.lastUpdateId() ?? -1;
   let writing: Promise<void> | undefined;
   let again: Promise<void> | undefined;
 
   const write = (): Promise<void> =>
-    store
-      .update((d) => {
-        d.lastUpdateId = Math.max(d.lastUpdateId ?? -1, last);
-      })
+    ledger
+      .recordUpdateId(last)
       // a full disk keeps it in memory (the store retries): handling goes on
       .catch(() => undefined);
 

@@ -205,6 +205,19 @@ export function isSignal(
   return row.apr7d !== null && row.settlements7d >= row.periodsPerDay && row.rate > 0 && row.netApr >= minApr;
 }
 
+export type ExitCondition = 'negative' | 'low_apr';
+
+/**
+ * The exit rule for a held position: funding negative now, or the 7-day APR below EXIT_APR.
+ * A row without a 7-day APR (no history) says nothing about low_apr.
+ */
+export function exitConditions(sig: Pick<SymbolSignal, 'rate' | 'apr7d'>, exitApr: number): ExitCondition[] {
+  const out: ExitCondition[] = [];
+  if (sig.rate < 0) out.push('negative');
+  if (sig.apr7d !== null && sig.apr7d < exitApr) out.push('low_apr');
+  return out;
+}
+
 /** Highest net APR first; ties by symbol so the order is stable across ticks. */
 export function rankSignals<T extends Pick<SymbolSignal, 'netApr' | 'symbol'>>(rows: readonly T[]): T[] {
   return [...rows].sort((a, b) => b.netApr - a.netApr || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));

@@ -28,7 +28,7 @@ export interface CreateBotOptions {
 }
 
 export function createBot(deps: BotDeps, features: Feature[], opts: CreateBotOptions = {}): Telegraf<BotContext> {
-  const { config, logger, i18n, store } = deps;
+  const { config, logger, i18n, ledger } = deps;
   const token = config.telegram.token;
   if (!token) throw new Error('createBot needs config.telegram.token');
   const bot = new Telegraf<BotContext>(token, {
@@ -51,7 +51,7 @@ export function createBot(deps: BotDeps, features: Feature[], opts: CreateBotOpt
   bot.use(async (ctx, next) => {
     const userId = ctx.from?.id;
     ctx.log = logger.child({ updateId: ctx.update.update_id, userId });
-    const lang = userId !== undefined ? store.data.users[String(userId)]?.lang : undefined;
+    const lang = userId !== undefined ? ledger.userSettings(userId)?.lang : undefined;
     ctx.t = i18n.translator(lang ?? config.locale);
     return next();
   });

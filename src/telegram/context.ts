@@ -1,7 +1,8 @@
 import type { Context, Telegraf } from 'telegraf';
 import type { Binance } from '../binance/index.js';
+import type { ChartRenderer } from '../charts/spec.js';
 import type { Config } from '../config.js';
-import type { Store } from '../ledger/store.js';
+import type { Ledger } from '../ledger/ledger.js';
 import type { LedgerService } from '../ledger/service.js';
 import type { UpdateLog } from '../ledger/updates.js';
 import type { Logger, Scrubber } from '../logger.js';
@@ -33,7 +34,7 @@ export type StopHook = () => Promise<void> | void;
 export interface BotDeps {
   config: Config;
   logger: Logger;
-  store: Store;
+  ledger: Ledger;
   market: MarketService;
   /** both Binance clients (spot + futures); the only way to talk to the exchange */
   binance: Binance;
@@ -46,7 +47,10 @@ export interface BotDeps {
   /** shutdown hooks (stop your own cron jobs, finish in-flight work) */
   onStop: StopHook[];
   trading: Trading;
-  ledger: LedgerService;
+  /** turns a chart spec into a PNG (ECharts + resvg; tests swap in one that fails) */
+  charts: ChartRenderer;
+  /** /status, /pnl: the ledger's figures with market prices */
+  reports: LedgerService;
   /** strips secrets from text (the same scrubber as the logs): every Bot API call goes through it */
   scrub: Scrubber;
   /** re-delivered updates are skipped */

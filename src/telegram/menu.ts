@@ -10,6 +10,7 @@ import type { I18n } from './i18n.js';
 export const MENU_COMMANDS = [
   'signals',
   'funding',
+  'backtest',
   'open',
   'close',
   'status',

@@ -1,6 +1,6 @@
 import type { Telegram } from 'telegraf';
 import type { Config } from '../config.js';
-import type { Store } from '../ledger/store.js';
+import type { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../logger.js';
 import type { BroadcastOptions, Notifier, Render, SendOptions } from '../notify.js';
 import type { I18n } from './i18n.js';
@@ -27,7 +27,7 @@ export interface BotNotifier extends Notifier {
 export interface NotifierOptions {
   telegram: Pick<Telegram, 'sendMessage'>;
   config: Pick<Config, 'telegram' | 'locale'>;
-  store: Pick<Store, 'data'>;
+  ledger: Pick<Ledger, 'userSettings'>;
   i18n: I18n;
   logger: Logger;
   /** first backoff delay for 5xx/network errors (default 1000 ms; doubles) */
@@ -51,14 +51,14 @@ interface TelegramLikeError {
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function createNotifier(opts: NotifierOptions): BotNotifier {
-  const { telegram, config, store, i18n, logger } = opts;
+  const { telegram, config, ledger, i18n, logger } = opts;
   const baseDelay = opts.baseDelayMs ?? 1000;
   const maxDelay = opts.maxDelayMs ?? 60_000;
   const sleep = opts.sleep ?? defaultSleep;
   const maxWait = opts.maxWaitMs ?? 120_000;
   const criticalMaxWait = opts.criticalMaxWaitMs ?? 15 * 60_000;
 
-  const langOf = (chatId: number) => store.data.users[String(chatId)]?.lang ?? config.locale;
+  const langOf = (chatId: number) => ledger.userSettings(chatId)?.lang ?? config.locale;
 
   async function sendChunk(chatId: number, text: string, extra: Record<string, unknown>, critical: boolean): Promise<boolean> {
     const maxAttempts = critical ? 6 : 3;
@@ -126,7 +126,7 @@ export function createNotifier(opts: NotifierOptions): BotNotifier {
   }
 
   const recipients = (alertsOnly: boolean, except: readonly number[] = []) =>
-    config.telegram.allowedUsers.filter((id) => !except.includes(id) && (!alertsOnly || store.data.users[String(id)]?.alerts !== false));
+    config.telegram.allowedUsers.filter((id) => !except.includes(id) && (!alertsOnly || ledger.userSettings(id)?.alerts !== false));
 
   return {
     send,

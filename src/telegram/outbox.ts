@@ -1,9 +1,8 @@
 import type { Telegram } from 'telegraf';
 import type { Config } from '../config.js';
 import type { DomainEvent } from '../events.js';
-import { markSent, nextPerChat } from '../ledger/outbox.js';
 import type { OutboxEntry } from '../ledger/schema.js';
-import type { Store } from '../ledger/store.js';
+import type { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../logger.js';
 import type { I18n } from './i18n.js';
 import { splitMessage } from './render.js';
@@ -26,7 +25,7 @@ export interface OutboxSender {
 
 export interface OutboxSenderOptions {
   telegram: Pick<Telegram, 'sendMessage' | 'editMessageText'>;
-  store: Store;
+  ledger: Ledger;
   i18n: I18n;
   config: Pick<Config, 'locale'>;
   logger: Logger;
@@ -50,7 +49,7 @@ const descriptionOf = (e: Failure): string => e.response?.description ?? e.descr
 const plain = (html: string) => html.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
 
 export function createOutboxSender(opts: OutboxSenderOptions): OutboxSender {
-  const { telegram, store, i18n, config, logger } = opts;
+  const { telegram, ledger, i18n, config, logger } = opts;
   const now = opts.now ?? Date.now;
   const retryMs = opts.retryMs ?? [1000, 2000, 4000, 8000, 16_000, 32_000, 60_000];
   const workers = new Map<number, Promise<void>>();
@@ -69,7 +68,7 @@ export function createOutboxSender(opts: OutboxSenderOptions): OutboxSender {
     });
 
   function render(entry: OutboxEntry): string[] {
-    const lang = store.data.users[String(entry.chatId)]?.lang ?? config.locale;
+    const lang = ledger.userSettings(entry.chatId)?.lang ?? config.locale;
     const event = entry.event as unknown as DomainEvent;
     if (event.type !== 'trade') throw new Error(`no renderer for event type ${String(event.type)}`);
     return splitMessage(renderEvent(i18n.translator(lang), event));
@@ -100,7 +99,7 @@ export function createOutboxSender(opts: OutboxSenderOptions): OutboxSender {
     let attempt = 0;
     let asPlain = false;
     while (!stopped) {
-      const entry = nextPerChat(store.data).find((e) => e.chatId === chatId);
+      const entry = ledger.nextMessages().find((e) => e.chatId === chatId);
       if (!entry) return;
       let rendered: string[] | undefined;
       try {
@@ -126,7 +125,6 @@ export function createOutboxSender(opts: OutboxSenderOptions): OutboxSender {
           const retryAfter = e.response?.parameters?.retry_after;
           const wait = status === 429 && retryAfter ? retryAfter * 1000 : (retryMs[Math.min(attempt, retryMs.length - 1)] ?? 1000);
           attempt += 1;
-          entry.attempts += 1;
           logger.warn({ chatId, status, description, attempt, retryInMs: wait }, 'outbox message not delivered yet; retrying');
           await sleep(wait);
           continue;
@@ -135,13 +133,13 @@ export function createOutboxSender(opts: OutboxSenderOptions): OutboxSender {
       attempt = 0;
       asPlain = false;
       // a failed write keeps sentAt in memory (the store retries): it is not sent again either way
-      await markSent(store, entry.id, now()).catch((err: unknown) => logger.error({ err }, 'could not save that an outbox message was sent'));
+      await ledger.markSent(entry.id, now()).catch((err: unknown) => logger.error({ err }, 'could not save that an outbox message was sent'));
     }
   }
 
   function kick(): void {
     if (stopped) return;
-    for (const entry of nextPerChat(store.data)) {
+    for (const entry of ledger.nextMessages()) {
       if (workers.has(entry.chatId)) continue;
       const w = work(entry.chatId)
         .catch((err: unknown) => logger.error({ err, chatId: entry.chatId }, 'outbox worker failed'))
@@ -158,7 +156,7 @@ export function createOutboxSender(opts: OutboxSenderOptions): OutboxSender {
     kick,
     async drain(ms) {
       const until = Date.now() + ms;
-      while (Date.now() < until && nextPerChat(store.data).length > 0) {
+      while (Date.now() < until && ledger.nextMessages().length > 0) {
         kick();
         await new Promise((r) => setTimeout(r, 50));
       }

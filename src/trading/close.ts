@@ -1,7 +1,7 @@
 import { UserError } from '../errors.js';
 import type { Intent } from '../ledger/schema.js';
 import { Decimal, dec, floorToStep, toPlain } from '../money.js';
-import { addFill, checkNoPending, clientOrderId, complete, fillRow, findIntent, findPosition, legPatch, publish, writeIntent, type ExecutorContext, type Placed } from './executorContext.js';
+import { checkNoPending, clientOrderId, complete, fillRow, legPatch, publish, writeIntent, type ExecutorContext, type Placed } from './executorContext.js';
 import type { ClosePlan, CloseOutcome } from './executorTypes.js';
 import { executedOf, expiredSince, place, resolveByQuery, undetermined } from './orders.js';
 import { isFinalStatus, type LegFill } from './port.js';
@@ -20,8 +20,7 @@ export async function sellSpot(ctx: ExecutorContext, intent: Intent, baseAsset: 
     const cid = clientOrderId(intent.id, 'S', attempt);
     if (attempt > firstAttempt) {
       await sleep(sellDelays[attempt - firstAttempt - 1] ?? 0);
-      await ctx.record((d) => {
-        const i = findIntent(d, intent.id);
+      await ctx.record(intent.id, ({ intent: i }) => {
         if (i.legs.spot) i.legs.spot.clientOrderId = cid;
         i.updatedAt = now();
       });
@@ -44,9 +43,9 @@ export async function sellSpot(ctx: ExecutorContext, intent: Intent, baseAsset: 
 }
 
 export async function finishClose(ctx: ExecutorContext, intent: Intent, futures: LegFill | undefined, plan: Pick<ClosePlan, 'spotStep' | 'spotMinQty' | 'spotAvailable'>, queryFirst: boolean, firstSellAttempt = 1): Promise<CloseOutcome> {
-  const { store, now } = ctx;
-  const pos = findPosition(store.data, intent.positionId);
-  if (!pos) throw new Error(`position ${intent.positionId} vanished from the store`);
+  const { ledger, now } = ctx;
+  const pos = ledger.position(intent.positionId);
+  if (!pos) throw new Error(`position ${intent.positionId} vanished from the ledger`);
   const closed = futures ? dec(futures.executedQty) : dec(0);
   const futuresLeft = Decimal.max(dec(pos.futuresQty).minus(closed), 0);
   const spotHeld = dec(pos.spotQty);
@@ -61,12 +60,13 @@ export async function finishClose(ctx: ExecutorContext, intent: Intent, futures:
   const spot = sellQty.gt(0) ? await sellSpot(ctx, intent, pos.baseAsset, sellQty, firstSellAttempt, queryFirst) : undefined;
   const futuresFill = futures ? await complete(ctx, 'futures', intent.symbol, futures) : undefined;
   if (spot && !spot.ok && spot.kind === 'unknown') {
-    return undetermined(ctx, intent, 'spot', findIntent(store.data, intent.id).legs.spot?.clientOrderId ?? '', spot, (d) => {
-      const i = findIntent(d, intent.id);
+    const spotCid = ledger.intent(intent.id)?.legs.spot?.clientOrderId ?? '';
+    return undetermined(ctx, intent, 'spot', spotCid, spot, (t) => {
+      const i = t.intent;
       if (i.legs.spot) legPatch(i.legs.spot, spot);
       // The position itself is brought up to date by recovery, which re-reads both legs.
       if (futuresFill) {
-        addFill(d, fillRow(ctx, i, 'futures', 'BUY', 'close', futuresFill, true));
+        t.recordFill(fillRow(ctx, i, 'futures', 'BUY', 'close', futuresFill, true));
         i.legs.futures.state = 'filled';
         i.legs.futures.orderId = futuresFill.orderId;
         i.legs.futures.executedQty = toPlain(futuresFill.executedQty);
@@ -94,8 +94,8 @@ export async function finishClose(ctx: ExecutorContext, intent: Intent, futures:
     : done
       ? { kind: 'closed', ...base, dustQty: toPlain(spotLeft) }
       : { kind: 'partial', ...base, futuresLeft: toPlain(futuresLeft), spotLeft: toPlain(spotLeft) };
-  await ctx.record((d) => {
-    const i = findIntent(d, intent.id);
+  await ctx.record(intent.id, (t) => {
+    const i = t.intent;
     if (futures) {
       i.legs.futures.state = 'filled';
       i.legs.futures.orderId = futures.orderId;
@@ -108,10 +108,10 @@ export async function finishClose(ctx: ExecutorContext, intent: Intent, futures:
     i.status = spotFailed ? 'failed' : 'done';
     if (spotFailed && spot && !spot.ok) i.error = spot.error.code !== undefined ? `${spot.error.code} ${spot.error.message}` : spot.error.message;
     i.updatedAt = now();
-    if (futuresFill) addFill(d, fillRow(ctx, i, 'futures', 'BUY', 'close', futuresFill, true));
-    if (spotFill) addFill(d, fillRow(ctx, i, 'spot', 'SELL', 'close', spotFill, false));
-    publish(ctx, d, i, outcome);
-    const p = findPosition(d, i.positionId);
+    if (futuresFill) t.recordFill(fillRow(ctx, i, 'futures', 'BUY', 'close', futuresFill, true));
+    if (spotFill) t.recordFill(fillRow(ctx, i, 'spot', 'SELL', 'close', spotFill, false));
+    publish(ctx, t, outcome);
+    const p = t.position;
     if (!p) return;
     p.futuresQty = toPlain(futuresLeft);
     p.spotQty = toPlain(spotLeft);
@@ -132,15 +132,15 @@ export async function finishClose(ctx: ExecutorContext, intent: Intent, futures:
 }
 
 export async function closeLocked(ctx: ExecutorContext, plan: ClosePlan): Promise<CloseOutcome> {
-  const { store, newId, now, mode } = ctx;
-  const pos = findPosition(store.data, plan.positionId);
+  const { ledger, newId, now, mode } = ctx;
+  const pos = ledger.position(plan.positionId);
   // 'broken' (a naked short after a failed unwind) may be closed too: that is the fix
   if (!pos || (pos.status !== 'open' && pos.status !== 'closing' && pos.status !== 'broken')) {
     throw new UserError('trading.error.no_position', { symbol: pos?.symbol ?? '—' });
   }
   // an earlier close (or open) whose outcome is unknown may still sell the same coins
   checkNoPending(ctx, pos.symbol, pos.id);
-  await plan.guard?.(store.data);
+  await plan.guard?.();
   const id = newId();
   const t = now();
   const futuresQty = toPlain(pos.futuresQty);
@@ -163,39 +163,26 @@ export async function closeLocked(ctx: ExecutorContext, plan: ClosePlan): Promis
     },
   };
   const previous = pos.status;
-  await writeIntent(
-    ctx,
-    (d) => {
-      d.intents.push(structuredClone(intent));
-      const p = findPosition(d, pos.id);
-      if (p) p.status = 'closing';
-    },
-    (d) => {
-      d.intents = d.intents.filter((i) => i.id !== id);
-      const p = findPosition(d, pos.id);
-      if (p) p.status = previous;
-    },
-  );
+  await writeIntent(ctx, intent);
 
   let futures: LegFill | undefined;
   if (dec(futuresQty).gt(0)) {
     const fut = await place(ctx, 'futures', { symbol: pos.symbol, side: 'BUY', qty: futuresQty, clientOrderId: intent.legs.futures.clientOrderId, reduceOnly: true, baseAsset: pos.baseAsset });
     if (!fut.ok && fut.kind === 'unknown') {
-      return undetermined(ctx, intent, 'futures', intent.legs.futures.clientOrderId, fut, (d) => legPatch(findIntent(d, id).legs.futures, fut));
+      return undetermined(ctx, intent, 'futures', intent.legs.futures.clientOrderId, fut, (t) => legPatch(t.intent.legs.futures, fut));
     }
     if (!fut.ok || executedOf(fut).lte(0)) {
       const error = fut.ok ? { message: `status ${fut.fill.status}` } : fut.error;
       const outcome: CloseOutcome = { kind: 'not_placed', action: 'close', symbol: pos.symbol, error };
-      await ctx.record((d) => {
-        const i = findIntent(d, id);
-        publish(ctx, d, i, outcome);
+      await ctx.record(id, (t) => {
+        const i = t.intent;
+        publish(ctx, t, outcome);
         legPatch(i.legs.futures, fut);
         if (i.legs.spot) i.legs.spot.state = 'skipped';
         i.status = 'failed';
         i.error = i.legs.futures.error;
         i.updatedAt = now();
-        const p = findPosition(d, pos.id);
-        if (p) p.status = previous;
+        if (t.position) t.position.status = previous;
       });
       return outcome;
     }

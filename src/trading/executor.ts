@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeLocked } from './close.js';
 import { StoreError } from '../errors.js';
-import type { StoreData } from '../ledger/schema.js';
+import type { TradeRecord } from '../ledger/ledger.js';
 import type { ExecutorContext } from './executorContext.js';
 import type { Executor, ExecutorDeps } from './executorTypes.js';
 import { openLocked } from './open.js';
@@ -26,7 +26,7 @@ export { clientOrderId } from './executorContext.js';
 export { ABSENT_AFTER_MS, errorInfo } from './orders.js';
 
 export function createExecutor(deps: ExecutorDeps): Executor {
-  const { store, port, logger } = deps;
+  const { ledger, port, logger } = deps;
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const queryDelays = deps.queryDelaysMs ?? [100, 300, 700, 1500];
@@ -48,14 +48,14 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   }
 
   /** memory keeps a change the disk refused; the store retries it and new opens wait for that */
-  const record = async (change: (d: StoreData) => void): Promise<void> => {
-    await store.update(change).catch((err: unknown) => {
+  const record = async (intentId: string, change: (t: TradeRecord) => void): Promise<void> => {
+    await ledger.updateTrade(intentId, change).catch((err: unknown) => {
       if (!(err instanceof StoreError)) throw err;
       logger.error({ err: err.message }, 'trade recorded in memory only; the store retries the write');
     });
   };
   const ctx: ExecutorContext = {
-    store,
+    ledger,
     port,
     logger,
     mode,

@@ -1,11 +1,10 @@
 import type { Side } from '../binance/types.js';
 import { StoreError, UserError, errorMessage } from '../errors.js';
-import type { Fill, Intent, IntentLeg, Position, StoreData } from '../ledger/schema.js';
-import type { Store } from '../ledger/store.js';
+import type { RecoveryInfo, TradeEvent } from '../events.js';
+import type { Ledger, TradeRecord } from '../ledger/ledger.js';
+import type { Fill, Intent, IntentLeg, Position } from '../ledger/schema.js';
 import type { Logger } from '../logger.js';
 import { dec, toPlain } from '../money.js';
-import type { RecoveryInfo, TradeEvent } from '../events.js';
-import { enqueue } from '../ledger/outbox.js';
 import type { ErrorInfo, Outcome } from './executorTypes.js';
 import type { ExchangePort, Leg, LegFill } from './port.js';
 
@@ -15,7 +14,7 @@ import type { ExchangePort, Leg, LegFill } from './port.js';
  * few values that change while it runs.
  */
 export interface ExecutorContext {
-  readonly store: Store;
+  readonly ledger: Ledger;
   readonly port: ExchangePort;
   readonly logger: Logger;
   readonly mode: ExchangePort['mode'];
@@ -39,10 +38,10 @@ export interface ExecutorContext {
   /** resolves on halt(), cutting recover()'s wait short */
   readonly haltedSignal: Promise<void>;
   /**
-   * A store change after orders went out: if the disk refuses it, memory keeps it (the store
-   * retries the write) and the trade carries on; new opens pause while the store is unsaved.
+   * A ledger change after orders went out: if the disk refuses it, memory keeps it (the store
+   * retries the write) and the trade carries on; new opens pause while the ledger is unsaved.
    */
-  readonly record: (change: (d: StoreData) => void) => Promise<void>;
+  readonly record: (intentId: string, change: (t: TradeRecord) => void) => Promise<void>;
   /** who hears about a trade started from a chat */
   readonly audience: (chatId: number) => number[];
   /** set while recovery finishes an intent: its outcome is published as a recovery report */
@@ -60,14 +59,7 @@ export type Placed =
 export const clientOrderId = (intentId: string, leg: 'F' | 'S' | 'U', attempt = 1): string =>
   `cb${intentId}${leg}${attempt > 1 ? attempt : ''}`;
 
-// ---- store helpers -------------------------------------------------------------------------
-
-export const findIntent = (d: StoreData, id: string): Intent => {
-  const i = d.intents.find((x) => x.id === id);
-  if (!i) throw new Error(`intent ${id} vanished from the store`);
-  return i;
-};
-export const findPosition = (d: StoreData, id: string): Position | undefined => d.positions.find((p) => p.id === id);
+// ---- ledger helpers ------------------------------------------------------------------------
 
 export function legPatch(leg: IntentLeg, p: Placed | undefined): void {
   if (!p) return;
@@ -109,19 +101,12 @@ export function fillRow(ctx: ExecutorContext, intent: Intent, market: Leg, side:
   };
 }
 
-export function addFill(d: StoreData, row: Fill): void {
-  const at = d.fills.findIndex((x) => x.id === row.id);
-  if (at >= 0) d.fills[at] = row;
-  else d.fills.push(row);
-}
-
 export const complete = async (ctx: ExecutorContext, market: Leg, symbol: string, f: LegFill): Promise<LegFill> =>
   dec(f.executedQty).gt(0) ? ctx.port.completeFill(market, symbol, f) : f;
 
 /** An unresolved intent on this position or symbol: a new order could double it (resolve first). */
 export function checkNoPending(ctx: ExecutorContext, symbol: string, positionId?: string): void {
-  const { store } = ctx;
-  if (store.data.intents.some((i) => i.status === 'pending' && (i.symbol === symbol || (positionId !== undefined && i.positionId === positionId)))) {
+  if (ctx.ledger.hasPending(symbol, positionId)) {
     throw new UserError('trading.error.unresolved', { symbol });
   }
 }
@@ -130,12 +115,13 @@ export function checkNoPending(ctx: ExecutorContext, symbol: string, positionId?
  * The intent write, before any order: if it cannot be saved, it is taken back out of memory and
  * the user is told plainly that nothing was sent.
  */
-export async function writeIntent(ctx: ExecutorContext, change: (d: StoreData) => void, undo: (d: StoreData) => void): Promise<void> {
+export async function writeIntent(ctx: ExecutorContext, intent: Intent, position?: Position): Promise<void> {
+  const before = position ? undefined : ctx.ledger.position(intent.positionId)?.status;
   try {
-    await ctx.store.update(change);
+    await ctx.ledger.recordIntent(intent, position);
   } catch (err) {
     if (!(err instanceof StoreError)) throw err;
-    await ctx.store.update(undo).catch(() => undefined);
+    await ctx.ledger.discardIntent(intent, position !== undefined, before).catch(() => undefined);
     ctx.logger.error({ err: errorMessage(err) }, 'the trade intent could not be saved; nothing was sent');
     throw new UserError('trading.error.notSaved');
   }
@@ -144,13 +130,14 @@ export async function writeIntent(ctx: ExecutorContext, change: (d: StoreData) =
 // ---- events --------------------------------------------------------------------------------
 
 /**
- * Call inside the store change that records the outcome: the message about it is written in the
- * same write (the outbox), so a crash can never keep the outcome and lose the message.
+ * Call inside the ledger change that records the outcome: the message about it is written in
+ * the same write (the outbox), so a crash can never keep the outcome and lose the message.
  */
-export function publish(ctx: ExecutorContext, d: StoreData, intent: Pick<Intent, 'chatId' | 'messageId'>, outcome: Outcome, extra: Partial<TradeEvent> = {}): void {
+export function publish(ctx: ExecutorContext, t: TradeRecord, outcome: Outcome, extra: Partial<TradeEvent> = {}): void {
+  const { intent } = t;
   const recovery = ctx.recovery;
   const event: TradeEvent = { type: 'trade', mode: ctx.mode, outcome, ...(recovery ? { recovery } : {}), ...extra };
   // the preview is edited with the first outcome only; a later report is a message of its own
   const edit = intent.messageId !== undefined && !recovery ? { chatId: intent.chatId, messageId: intent.messageId } : undefined;
-  enqueue(d, event, ctx.audience(intent.chatId), { now: ctx.now(), newId: ctx.newId, ...(edit ? { edit } : {}) });
+  t.publish(event, ctx.audience(intent.chatId), edit);
 }

@@ -1,6 +1,6 @@
 import type { Side } from '../binance/types.js';
-import type { Intent, StoreData } from '../ledger/schema.js';
-import type { Store } from '../ledger/store.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { Intent } from '../ledger/schema.js';
 import type { RecoveryTrigger } from '../events.js';
 import type { Logger } from '../logger.js';
 import type { ExchangePort, Leg, LegFill } from './port.js';
@@ -66,7 +66,7 @@ export interface OpenPlan {
    * Runs inside the lock before anything is written (state checks, the 1 % / funding re-check,
    * token expiry); throws UserError to refuse. Nothing but the intent write follows it.
    */
-  guard?: (data: StoreData) => void | Promise<void>;
+  guard?: () => void | Promise<void>;
 }
 
 export interface ClosePlan {
@@ -82,11 +82,11 @@ export interface ClosePlan {
   userId: number;
   chatId: number;
   messageId?: number;
-  guard?: (data: StoreData) => void | Promise<void>;
+  guard?: () => void | Promise<void>;
 }
 
 export interface ExecutorDeps {
-  store: Store;
+  ledger: Ledger;
   port: ExchangePort;
   logger: Logger;
   now?: () => number;

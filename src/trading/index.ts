@@ -1,6 +1,6 @@
 import type { Binance } from '../binance/index.js';
 import type { Config } from '../config.js';
-import type { Store } from '../ledger/store.js';
+import type { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../logger.js';
 import type { MarketService } from '../market/types.js';
 import { createExecutor, type Executor } from './executor.js';
@@ -19,7 +19,7 @@ export { createTradingService } from './service.js';
 
 export interface TradingDeps {
   config: Config;
-  store: Store;
+  ledger: Ledger;
   market: MarketService;
   binance: Pick<Binance, 'spot' | 'futures'>;
   logger: Logger;
@@ -42,7 +42,7 @@ export interface Trading extends TradingService {
  * only, so a paper bot cannot place a signed request even with keys configured.
  */
 export function createTrading(deps: TradingDeps): Trading {
-  const { config, store, binance, logger } = deps;
+  const { config, ledger, binance, logger } = deps;
   const port =
     config.mode === 'live'
       ? createLivePort({ spot: binance.spot, futures: binance.futures, config, logger, now: deps.now })
@@ -57,7 +57,7 @@ export function createTrading(deps: TradingDeps): Trading {
           now: deps.now,
         });
   const executor = createExecutor({
-    store,
+    ledger,
     port,
     logger: logger.child({ module: 'trading' }),
     // every allowlisted user hears about every trade, and so does the chat it came from (a group)
@@ -68,6 +68,6 @@ export function createTrading(deps: TradingDeps): Trading {
     queryDelaysMs: deps.queryDelaysMs,
     sellRetryDelaysMs: deps.sellRetryDelaysMs,
   });
-  const service = createTradingService({ config, store, market: deps.market, port, executor, logger, now: deps.now, ...(deps.recoveryRetryMs ? { recoveryRetryMs: deps.recoveryRetryMs } : {}) });
+  const service = createTradingService({ config, ledger, market: deps.market, port, executor, logger, now: deps.now, ...(deps.recoveryRetryMs ? { recoveryRetryMs: deps.recoveryRetryMs } : {}) });
   return { ...service, port, executor };
 }

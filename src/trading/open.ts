@@ -1,7 +1,7 @@
 import type { Side } from '../binance/types.js';
 import type { Intent, IntentLeg, Position } from '../ledger/schema.js';
 import { Decimal, dec, floorToStep, toPlain } from '../money.js';
-import { addFill, checkNoPending, clientOrderId, complete, fillRow, findIntent, findPosition, legPatch, publish, writeIntent, type ExecutorContext, type Placed } from './executorContext.js';
+import { checkNoPending, clientOrderId, complete, fillRow, legPatch, publish, writeIntent, type ExecutorContext, type Placed } from './executorContext.js';
 import type { ErrorInfo, OpenOutcome, OpenPlan } from './executorTypes.js';
 import { executedOf, place, undetermined } from './orders.js';
 import type { Leg, LegFill } from './port.js';
@@ -19,14 +19,14 @@ export async function finishOpen(ctx: ExecutorContext, intent: Intent, futures: 
 
   if (spotPlaced && !spotPlaced.ok && spotPlaced.kind === 'unknown') {
     const futuresFill = await complete(ctx, 'futures', intent.symbol, futures);
-    return undetermined(ctx, intent, 'spot', intent.legs.spot?.clientOrderId ?? '', spotPlaced, (d) => {
-      const i = findIntent(d, intent.id);
+    return undetermined(ctx, intent, 'spot', intent.legs.spot?.clientOrderId ?? '', spotPlaced, (t) => {
+      const i = t.intent;
       i.legs.futures.state = 'filled';
       i.legs.futures.orderId = futures.orderId;
       i.legs.futures.executedQty = toPlain(shorted);
       if (i.legs.spot) legPatch(i.legs.spot, spotPlaced);
-      addFill(d, fillRow(ctx, i, 'futures', 'SELL', 'open', futuresFill, false));
-      const pos = findPosition(d, i.positionId);
+      t.recordFill(fillRow(ctx, i, 'futures', 'SELL', 'open', futuresFill, false));
+      const pos = t.position;
       if (pos) {
         pos.futuresQty = toPlain(shorted);
         pos.futuresEntryPrice = toPlain(futuresFill.avgPrice);
@@ -49,16 +49,16 @@ export async function finishOpen(ctx: ExecutorContext, intent: Intent, futures: 
     const known = unwind.fills.reduce((a, f) => a.plus(f.executedQty), dec(0));
     const unwindFills = await Promise.all(unwind.fills.map((f) => complete(ctx, 'futures', intent.symbol, f)));
     const cid = unwind.clientOrderId;
-    return undetermined(ctx, intent, 'futures', cid, { ok: false, kind: 'unknown', error: unwind.error }, (d) => {
-      const i = findIntent(d, intent.id);
+    return undetermined(ctx, intent, 'futures', cid, { ok: false, kind: 'unknown', error: unwind.error }, (t) => {
+      const i = t.intent;
       i.legs.futures.state = 'filled';
       i.legs.futures.orderId = futures.orderId;
       i.legs.futures.executedQty = toPlain(shorted);
       if (i.legs.spot && spotPlaced) legPatch(i.legs.spot, spotPlaced);
-      addFill(d, fillRow(ctx, i, 'futures', 'SELL', 'open', futuresFill, false));
-      if (spotFill) addFill(d, fillRow(ctx, i, 'spot', 'BUY', 'open', spotFill, false));
-      for (const f of unwindFills) addFill(d, fillRow(ctx, i, 'futures', 'BUY', 'unwind', f, true));
-      const pos = findPosition(d, i.positionId);
+      t.recordFill(fillRow(ctx, i, 'futures', 'SELL', 'open', futuresFill, false));
+      if (spotFill) t.recordFill(fillRow(ctx, i, 'spot', 'BUY', 'open', spotFill, false));
+      for (const f of unwindFills) t.recordFill(fillRow(ctx, i, 'futures', 'BUY', 'unwind', f, true));
+      const pos = t.position;
       if (pos) {
         pos.futuresQty = toPlain(shorted.minus(known));
         pos.spotQty = toPlain(bought.minus(spotFill?.baseCommission ?? '0'));
@@ -80,8 +80,8 @@ export async function finishOpen(ctx: ExecutorContext, intent: Intent, futures: 
   const unwindFills = unwind ? await Promise.all(unwind.fills.map((f) => complete(ctx, 'futures', intent.symbol, f))) : [];
 
   const outcome = openOutcome(intent, status, futuresFill, spotFill, unwindFills, spotError, unwind && !unwind.ok ? unwind.error : undefined, futuresHeld, spotHeld);
-  await ctx.record((d) => {
-    const i = findIntent(d, intent.id);
+  await ctx.record(intent.id, (t) => {
+    const i = t.intent;
     i.legs.futures.state = 'filled';
     i.legs.futures.orderId = futures.orderId;
     i.legs.futures.executedQty = toPlain(shorted);
@@ -90,11 +90,11 @@ export async function finishOpen(ctx: ExecutorContext, intent: Intent, futures: 
     i.status = status;
     i.updatedAt = now();
     if (status !== 'done') i.error = spotError.code !== undefined ? `${spotError.code} ${spotError.message}` : spotError.message;
-    addFill(d, fillRow(ctx, i, 'futures', 'SELL', 'open', futuresFill, false));
-    if (spotFill) addFill(d, fillRow(ctx, i, 'spot', 'BUY', 'open', spotFill, false));
-    for (const f of unwindFills) addFill(d, fillRow(ctx, i, 'futures', 'BUY', 'unwind', f, true));
-    publish(ctx, d, i, outcome);
-    const pos = findPosition(d, i.positionId);
+    t.recordFill(fillRow(ctx, i, 'futures', 'SELL', 'open', futuresFill, false));
+    if (spotFill) t.recordFill(fillRow(ctx, i, 'spot', 'BUY', 'open', spotFill, false));
+    for (const f of unwindFills) t.recordFill(fillRow(ctx, i, 'futures', 'BUY', 'unwind', f, true));
+    publish(ctx, t, outcome);
+    const pos = t.position;
     if (pos) {
       pos.futuresQty = toPlain(futuresHeld);
       pos.spotQty = toPlain(spotHeld);
@@ -103,8 +103,7 @@ export async function finishOpen(ctx: ExecutorContext, intent: Intent, futures: 
       if (status === 'broken') {
         pos.status = 'broken';
         pos.note = `unwind failed: ${futuresHeld.toFixed()} ${i.symbol} short is unhedged`;
-        d.paused = true;
-        d.pausedReason = `${i.symbol}: naked futures short after a failed unwind`;
+        t.pause(`${i.symbol}: naked futures short after a failed unwind`);
       } else if (spotFill) {
         pos.status = 'open';
       } else {
@@ -144,9 +143,9 @@ function openOutcome(intent: Intent, status: Intent['status'], futuresFill: LegF
 }
 
 export async function openLocked(ctx: ExecutorContext, plan: OpenPlan): Promise<OpenOutcome> {
-  const { store, newId, now, mode } = ctx;
+  const { newId, now, mode } = ctx;
   checkNoPending(ctx, plan.symbol);
-  await plan.guard?.(store.data);
+  await plan.guard?.();
   const id = newId();
   const t = now();
   const qty = toPlain(plan.qty);
@@ -179,21 +178,11 @@ export async function openLocked(ctx: ExecutorContext, plan: OpenPlan): Promise<
     futuresEntryPrice: '0',
     openedBy: plan.userId,
   };
-  await writeIntent(
-    ctx,
-    (d) => {
-      d.intents.push(structuredClone(intent));
-      d.positions.push(position);
-    },
-    (d) => {
-      d.intents = d.intents.filter((i) => i.id !== id);
-      d.positions = d.positions.filter((p) => p.id !== position.id);
-    },
-  );
+  await writeIntent(ctx, intent, position);
 
   const fut = await place(ctx, 'futures', { symbol: plan.symbol, side: 'SELL', qty, clientOrderId: intent.legs.futures.clientOrderId, baseAsset: plan.baseAsset });
   if (!fut.ok && fut.kind === 'unknown') {
-    return undetermined(ctx, intent, 'futures', intent.legs.futures.clientOrderId, fut, (d) => legPatch(findIntent(d, id).legs.futures, fut));
+    return undetermined(ctx, intent, 'futures', intent.legs.futures.clientOrderId, fut, (t) => legPatch(t.intent.legs.futures, fut));
   }
   if (!fut.ok || executedOf(fut).lte(0)) {
     const error = fut.ok ? { message: `status ${fut.fill.status}` } : fut.error;
@@ -212,15 +201,15 @@ export async function openLocked(ctx: ExecutorContext, plan: OpenPlan): Promise<
 export async function abandonOpen(ctx: ExecutorContext, intent: Intent, fut: Placed | undefined, error: ErrorInfo): Promise<OpenOutcome> {
   const { now } = ctx;
   const outcome: OpenOutcome = { kind: 'not_placed', action: 'open', symbol: intent.symbol, error };
-  await ctx.record((d) => {
-    publish(ctx, d, intent, outcome);
-    const i = findIntent(d, intent.id);
+  await ctx.record(intent.id, (t) => {
+    const i = t.intent;
+    publish(ctx, t, outcome);
     legPatch(i.legs.futures, fut);
     if (i.legs.spot) i.legs.spot.state = 'skipped';
     i.status = 'failed';
     i.error = i.legs.futures.error;
     i.updatedAt = now();
-    d.positions = d.positions.filter((p) => p.id !== i.positionId);
+    t.discardPosition();
   });
   return outcome;
 }

@@ -1,7 +1,8 @@
 import { RateLimitError, RejectedError, RetryableError, errorMessage } from '../errors.js';
-import type { Intent, StoreData } from '../ledger/schema.js';
+import type { TradeRecord } from '../ledger/ledger.js';
+import type { Intent } from '../ledger/schema.js';
 import { Decimal, dec } from '../money.js';
-import { findIntent, publish, type ExecutorContext, type Placed } from './executorContext.js';
+import { publish, type ExecutorContext, type Placed } from './executorContext.js';
 import type { ErrorInfo } from './executorTypes.js';
 import { isFinalStatus, type Leg, type LegFill, type OrderRequest } from './port.js';
 
@@ -96,19 +97,17 @@ export const executedOf = (p: Placed): Decimal => (p.ok ? dec(p.fill.executedQty
  * Could not tell whether an order exists: stop new opens, keep the intent for recovery (the bot
  * retries it on its own), tell everyone — once: a recovery retry that still cannot tell is quiet.
  */
-export async function undetermined(ctx: ExecutorContext, intent: Intent, market: Leg, cid: string, p: Placed, extra: (d: StoreData) => void): Promise<{ kind: 'unknown'; symbol: string; market: Leg; clientOrderId: string; error: ErrorInfo }> {
+export async function undetermined(ctx: ExecutorContext, intent: Intent, market: Leg, cid: string, p: Placed, extra: (t: TradeRecord) => void): Promise<{ kind: 'unknown'; symbol: string; market: Leg; clientOrderId: string; error: ErrorInfo }> {
   const { now } = ctx;
   const error = p.ok ? { message: 'unknown' } : p.error;
   const outcome = { kind: 'unknown' as const, symbol: intent.symbol, market, clientOrderId: cid, error };
   const retry = ctx.recovery?.trigger === 'auto';
-  await ctx.record((d) => {
-    extra(d);
-    if (!d.paused) d.autoPaused = true;
-    d.paused = true;
-    d.pausedReason = `${intent.symbol}: ${market} order ${cid} outcome unknown`;
+  await ctx.record(intent.id, (t) => {
+    extra(t);
+    t.pause(`${intent.symbol}: ${market} order ${cid} outcome unknown`, { auto: true });
     // recovery only queries: the intent's "could it still arrive" window does not move
-    if (!ctx.recovery) findIntent(d, intent.id).updatedAt = now();
-    if (!retry) publish(ctx, d, intent, outcome);
+    if (!ctx.recovery) t.intent.updatedAt = now();
+    if (!retry) publish(ctx, t, outcome);
   });
   return outcome;
 }

@@ -2,7 +2,7 @@ import { errorMessage } from '../errors.js';
 import type { RecoveryTrigger } from '../events.js';
 import type { Intent, IntentLeg } from '../ledger/schema.js';
 import { Decimal, dec } from '../money.js';
-import { findIntent, findPosition, legPatch, publish, type ExecutorContext, type Placed } from './executorContext.js';
+import { legPatch, publish, type ExecutorContext, type Placed } from './executorContext.js';
 import type { Outcome, RecoveryReport } from './executorTypes.js';
 import { finishClose } from './close.js';
 import { abandonOpen, finishOpen } from './open.js';
@@ -35,8 +35,8 @@ export async function lookup(ctx: ExecutorContext, intent: Intent, leg: IntentLe
 }
 
 export function recordedFill(ctx: ExecutorContext, intent: Intent, leg: IntentLeg): LegFill {
-  const { store, now } = ctx;
-  const f = store.data.fills.find((x) => x.intentId === intent.id && x.clientOrderId === leg.clientOrderId);
+  const { ledger, now } = ctx;
+  const f = ledger.fillOf(intent.id, leg.clientOrderId);
   return {
     orderId: leg.orderId ?? 0,
     clientOrderId: leg.clientOrderId,
@@ -109,14 +109,13 @@ export async function recoverOne(ctx: ExecutorContext, intent: Intent, trigger: 
   found(intent.legs.futures.state === 'skipped' ? 'not_sent' : describe(fut), spotStateOf(intent));
   if (!futFilled && intent.legs.futures.state !== 'skipped') {
     const outcome: Outcome = { kind: 'not_placed', action: 'close', symbol: intent.symbol, error: { message: 'interrupted before any order executed' } };
-    await ctx.record((d) => {
-      const i = findIntent(d, intent.id);
-      publish(ctx, d, i, outcome);
+    await ctx.record(intent.id, (t) => {
+      const { intent: i, position: p } = t;
+      publish(ctx, t, outcome);
       legPatch(i.legs.futures, fut);
       if (i.legs.spot) i.legs.spot.state = 'skipped';
       i.status = 'failed';
       i.updatedAt = now();
-      const p = findPosition(d, i.positionId);
       if (p && p.status === 'closing' && dec(p.futuresQty).gt(0)) p.status = 'open';
     });
     return report({ futures: describe(fut), spot: 'not_sent' }, outcome);
@@ -137,7 +136,7 @@ export async function recoverOne(ctx: ExecutorContext, intent: Intent, trigger: 
  * found" means "never placed" only once that request can no longer be accepted. 0: none pending.
  */
 export function latestSentAt(ctx: ExecutorContext): number {
-  const pending = ctx.store.data.intents.filter((i) => i.status === 'pending');
+  const pending = ctx.ledger.pendingIntents();
   if (!pending.length) return 0;
   return Math.max(ctx.startedAt, ctx.lastSentAt, ...pending.map((i) => i.updatedAt));
 }
@@ -147,9 +146,9 @@ export function latestSentAt(ctx: ExecutorContext): number {
  * takes it): executor.recover() is `exclusive(() => recoverPending(ctx, trigger))`.
  */
 export async function recoverPending(ctx: ExecutorContext, trigger: RecoveryTrigger): Promise<RecoveryReport[]> {
-  const { store, mode, sleep, absentAfterMs, now, haltedSignal, logger } = ctx;
+  const { ledger, mode, sleep, absentAfterMs, now, haltedSignal, logger } = ctx;
   const reports: RecoveryReport[] = [];
-  const pending = store.data.intents.filter((i) => i.status === 'pending').map((i) => structuredClone(i));
+  const pending = ledger.pendingIntents();
   ctx.recoverySentAt = latestSentAt(ctx);
   if (pending.length && mode === 'live' && !expiredSince(ctx, ctx.recoverySentAt)) {
     await Promise.race([sleep(ctx.recoverySentAt + absentAfterMs + 1 - now()), haltedSignal]);
@@ -167,18 +166,7 @@ export async function recoverPending(ctx: ExecutorContext, trigger: RecoveryTrig
       ctx.recovery = undefined;
     }
   }
-  await liftAutoPause(ctx);
+  // the pause an unresolved trade set is lifted once nothing is pending or broken any more
+  await ledger.liftAutoPause().catch((err: unknown) => logger.error({ err: errorMessage(err) }, 'could not lift the automatic pause'));
   return reports;
-}
-
-/** The pause an unresolved trade set is lifted once nothing is pending or broken any more. */
-async function liftAutoPause(ctx: ExecutorContext): Promise<void> {
-  const d = ctx.store.data;
-  if (!d.autoPaused || !d.paused) return;
-  if (d.intents.some((i) => i.status === 'pending') || d.positions.some((p) => p.status === 'broken')) return;
-  await ctx.record((x) => {
-    x.paused = false;
-    x.autoPaused = false;
-    delete x.pausedReason;
-  });
 }

@@ -2,7 +2,8 @@ import { roundHedgeQuantity } from '../binance/filters.js';
 import type { SymbolRules } from '../binance/types.js';
 import type { Config } from '../config.js';
 import { UserError } from '../errors.js';
-import type { Position, StoreData } from '../ledger/schema.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { Position } from '../ledger/schema.js';
 import { Decimal, dec, sum } from '../money.js';
 import type { AccountState, Books } from './port.js';
 
@@ -24,17 +25,11 @@ export function parseSymbol(text: string | undefined, usageKey: string): string 
   return symbol;
 }
 
-/** Positions that still hold (or may hold) exchange exposure. */
-export const isLive = (p: Position): boolean => p.status === 'opening' || p.status === 'open' || p.status === 'closing' || p.status === 'broken';
-
-/** The position in `symbol` that is not closed, if any. */
-export const livePosition = (data: StoreData, symbol: string): Position | undefined =>
-  data.positions.find((p) => p.symbol === symbol && isLive(p));
-
-/** Paused, or a position already in that symbol: both refuse a new open. */
-export function checkCanOpen(data: StoreData, symbol: string): void {
-  if (data.paused) throw new UserError('trading.error.paused', { reason: data.pausedReason ?? '—' });
-  const existing = livePosition(data, symbol);
+/** Paused, or a position already held in that symbol: both refuse a new open. */
+export function checkCanOpen(ledger: Ledger, symbol: string): void {
+  const pause = ledger.pauseState();
+  if (pause.paused) throw new UserError('trading.error.paused', { reason: pause.reason ?? '—' });
+  const existing = ledger.positionFor(symbol);
   if (existing) throw new UserError('trading.error.already_open', { symbol, status: existing.status });
 }
 
@@ -59,12 +54,12 @@ const positionNotional = (p: Position): Decimal =>
   Decimal.max(dec(p.spotQty).mul(p.spotEntryPrice), dec(p.futuresQty).mul(p.futuresEntryPrice));
 
 /** MAX_POSITION_USDT on this position, MAX_TOTAL_USDT on every live position plus this one. */
-export function checkCaps(data: StoreData, sized: SizedOpen, config: RiskConfig): void {
+export function checkCaps(ledger: Ledger, sized: SizedOpen, config: RiskConfig): void {
   const notional = Decimal.max(sized.spotNotional, sized.futuresNotional);
   if (notional.gt(config.maxPositionUsdt)) {
     throw new UserError('trading.error.max_position', { notional: notional.toFixed(2), max: config.maxPositionUsdt });
   }
-  const total = sum(data.positions.filter(isLive).map(positionNotional)).plus(notional);
+  const total = sum(ledger.openPositions().map(positionNotional)).plus(notional);
   if (total.gt(config.maxTotalUsdt)) {
     throw new UserError('trading.error.max_total', { total: total.toFixed(2), max: config.maxTotalUsdt });
   }

@@ -3,15 +3,15 @@ import { lcmStep } from '../binance/filters.js';
 import type { SymbolRules } from '../binance/types.js';
 import type { Config, TradingMode } from '../config.js';
 import { ExchangeError, UserError, errorMessage } from '../errors.js';
+import type { Ledger } from '../ledger/ledger.js';
 import type { Position } from '../ledger/schema.js';
-import type { Store } from '../ledger/store.js';
 import type { Logger } from '../logger.js';
 import type { MarketService, SignalWarning, SymbolSignal } from '../market/types.js';
 import { Decimal, dec, floorToStep, toPlain } from '../money.js';
 import type { RecoveryTrigger } from '../events.js';
 import type { CloseOutcome, Executor, OpenOutcome, RecoveryReport } from './executor.js';
 import type { ExchangePort } from './port.js';
-import { checkAccount, checkCanOpen, checkCaps, fundingFlipped, livePosition, movedMoreThan, parseSymbol, sizeOpen, type SizedOpen } from './risk.js';
+import { checkAccount, checkCanOpen, checkCaps, fundingFlipped, movedMoreThan, parseSymbol, sizeOpen, type SizedOpen } from './risk.js';
 
 /**
  * The transport-neutral trading service the bot calls (after freqtrade's rpc.py): it returns
@@ -91,7 +91,7 @@ export type CancelResult = 'cancelled' | 'expired' | 'not_yours';
 
 export interface TradingServiceDeps {
   config: Pick<Config, 'mode' | 'maxPositionUsdt' | 'maxTotalUsdt' | 'spotTakerFee' | 'futuresTakerFee' | 'leverage' | 'confirmTtlSeconds'>;
-  store: Store;
+  ledger: Ledger;
   market: Pick<MarketService, 'symbol'>;
   port: ExchangePort;
   executor: Executor;
@@ -152,7 +152,7 @@ function asUserError(err: unknown): never {
 }
 
 export function createTradingService(deps: TradingServiceDeps): TradingService {
-  const { config, store, market, port, executor, logger } = deps;
+  const { config, ledger, market, port, executor, logger } = deps;
   const now = deps.now ?? Date.now;
   const pending = new Map<string, Pending>();
   const ttlMs = config.confirmTtlSeconds * 1000;
@@ -191,7 +191,7 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
     // "0,01" is how a decimal is written in many locales (ru): accept a single comma as the point
     if (/^\s*\d+,\d+\s*$/.test(qtyText)) qtyText = qtyText.replace(',', '.');
     checkSaved();
-    checkCanOpen(store.data, symbol);
+    checkCanOpen(ledger, symbol);
     checkNoPending(symbol);
     try {
       const rules = await port.rules(symbol);
@@ -199,14 +199,12 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
       const signal = await market.symbol(symbol);
       const books = { spotBid: signal.spotBid, spotAsk: signal.spotAsk, futuresBid: signal.futuresBid, futuresAsk: signal.futuresAsk, fundingRate: String(signal.rate) };
       const sized: SizedOpen = sizeOpen(symbol, qtyText, rules, books);
-      checkCaps(store.data, sized, config);
+      checkCaps(ledger, sized, config);
       const account = await port.account();
       if (account) checkAccount(account, sized, config);
-      if (port.mode === 'live' && store.data.leverageSet[symbol] !== config.leverage) {
+      if (port.mode === 'live' && ledger.leverageOf(symbol) !== config.leverage) {
         await port.setLeverage(symbol, config.leverage);
-        await store.update((d) => {
-          d.leverageSet[symbol] = config.leverage;
-        });
+        await ledger.recordLeverage(symbol, config.leverage);
       }
       const preview: OpenPreview = {
         action: 'open',
@@ -235,13 +233,13 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
 
   /** An unresolved trade (outcome unknown) on this symbol/position: /resume runs recovery first. */
   function checkNoPending(symbol: string, positionId?: string): void {
-    if (store.data.intents.some((i) => i.status === 'pending' && (i.symbol === symbol || (positionId !== undefined && i.positionId === positionId)))) {
+    if (ledger.hasPending(symbol, positionId)) {
       throw new UserError('trading.error.unresolved', { symbol });
     }
   }
 
-  const closable = (): Position[] =>
-    store.data.positions.filter((p) => p.status === 'open' || p.status === 'closing' || p.status === 'broken');
+  /** held positions past 'opening' (one mid-open has nothing /close could act on yet) */
+  const closable = (): Position[] => ledger.openPositions().filter((p) => p.status !== 'opening');
 
   async function previewClose(userId: number, chatId: number, symbolText?: string): Promise<ClosePreviewResult> {
     let position: Position | undefined;
@@ -254,7 +252,7 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
       const symbol = parseSymbol(symbolText, 'trading.error.usage_close');
       position = closable().find((p) => p.symbol === symbol);
       if (!position) {
-        const other = livePosition(store.data, symbol);
+        const other = ledger.positionFor(symbol);
         if (other) throw new UserError('trading.error.busy', { symbol, status: other.status });
         throw new UserError('trading.error.no_position', { symbol });
       }
@@ -375,10 +373,10 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
           chatId: p.chatId,
           ...msg,
           // state may have changed since the preview (another open, a pause): checked under the lock
-          guard: async (d) => {
+          guard: async () => {
             checkSaved();
-            checkCanOpen(d, preview.symbol);
-            checkCaps(d, sized, config);
+            checkCanOpen(ledger, preview.symbol);
+            checkCaps(ledger, sized, config);
             await fresh();
           },
         });
@@ -392,8 +390,8 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
         userId,
         chatId: p.chatId,
         ...msg,
-        guard: async (d) => {
-          const pos = d.positions.find((x) => x.id === preview.positionId);
+        guard: async () => {
+          const pos = ledger.position(preview.positionId);
           if (!pos || !['open', 'closing', 'broken'].includes(pos.status)) throw new UserError('trading.error.no_position', { symbol: preview.symbol });
           if (!dec(pos.futuresQty).eq(preview.futuresQty) || !dec(pos.spotQty).minus(preview.dustQty).eq(preview.spotQty)) {
             throw new UserError('trading.error.changed', { symbol: preview.symbol });
@@ -454,11 +452,11 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
     recoveryTimer.unref();
   }
   // a full disk kept a trade in memory: once it is written, settle whatever is still open
-  store.onSaved(() => scheduleRecovery());
+  ledger.onSaved(() => scheduleRecovery());
 
   /** memory is ahead of the file (a failed write): no new opens until it is saved */
   function checkSaved(): void {
-    if (store.unsaved) throw new UserError('trading.error.notSavedYet');
+    if (ledger.unsaved) throw new UserError('trading.error.notSavedYet');
   }
 
   function shutdown(): void {

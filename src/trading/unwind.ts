@@ -1,6 +1,6 @@
 import type { Intent } from '../ledger/schema.js';
 import { Decimal, dec, toPlain } from '../money.js';
-import { clientOrderId, findIntent, legPatch, type ExecutorContext, type Placed } from './executorContext.js';
+import { clientOrderId, legPatch, type ExecutorContext, type Placed } from './executorContext.js';
 import type { ErrorInfo } from './executorTypes.js';
 import { expiredSince, place, resolveByQuery } from './orders.js';
 import { isFinalStatus, type LegFill } from './port.js';
@@ -14,7 +14,7 @@ const UNWIND_MAX_WAIT_MS = 10_000;
  * looked up before anything is sent, so a crash mid-unwind never doubles it.
  */
 export async function unwindFutures(ctx: ExecutorContext, intent: Intent, qty: Decimal, queryFirst: boolean): Promise<{ ok: true; fills: LegFill[] } | { ok: false; fills: LegFill[]; error: ErrorInfo; unknown: boolean; clientOrderId: string }> {
-  const { port, store, now, sleep } = ctx;
+  const { port, ledger, now, sleep } = ctx;
   let remaining = qty;
   const fills: LegFill[] = [];
   let lastError: ErrorInfo = { message: 'unwind not attempted' };
@@ -29,8 +29,7 @@ export async function unwindFutures(ctx: ExecutorContext, intent: Intent, qty: D
       else if (!expiredSince(ctx, ctx.recoverySentAt)) return { ok: false, fills, error: { message: `order ${cid} not found yet (it may still arrive)` }, unknown: true, clientOrderId: cid };
     }
     p ??= await place(ctx, 'futures', { symbol: intent.symbol, side: 'BUY', qty: toPlain(remaining), clientOrderId: cid, reduceOnly: true });
-    await store.update((d) => {
-      const i = findIntent(d, intent.id);
+    await ledger.updateTrade(intent.id, ({ intent: i }) => {
       i.legs.unwind ??= { market: 'futures', side: 'BUY', clientOrderId: cid, qty: toPlain(qty), reduceOnly: true, state: 'pending', attempts: 0 };
       const leg = i.legs.unwind;
       legPatch(leg, p);

@@ -16,8 +16,10 @@ import {
   type FakeSymbol,
   type FakeSymbolInit,
 } from './binanceMarket.js';
+import { FakeKlines, fakeKlineWeight } from './binanceKlines.js';
 
 export * from './binanceMarket.js';
+export * from './binanceKlines.js';
 
 /**
  * A loopback fake of Binance spot (/api/v3/*) and USDⓈ-M futures (/fapi/*) on one node:http
@@ -157,7 +159,7 @@ export const FAKE_API_SECRET = 'fakeApiSecret0123456789abcdefABCDEF0123456789abc
 
 // ---------- internals ----------
 
-class Reject extends Error {
+export class Reject extends Error {
   constructor(
     readonly status: number,
     readonly code: number,
@@ -252,6 +254,8 @@ export class FakeBinance extends EventEmitter {
   private nextTradeId = 1;
   private nextTranId = 9_689_322_392;
   private routes = new Map<string, Route>();
+  /** hourly klines of both markets (fake.klines.hourly(...)); cleared by reset() */
+  readonly klines = new FakeKlines();
 
   constructor(opts: FakeBinanceOptions = {}) {
     super();
@@ -302,6 +306,7 @@ export class FakeBinance extends EventEmitter {
     this.clockOffsetMs = 0;
     this.usedWeight = { spot: 0, futures: 0 };
     this.totalWeight = { spot: 0, futures: 0 };
+    this.klines.clear();
     this.restoreState();
   }
 
@@ -734,6 +739,11 @@ export class FakeBinance extends EventEmitter {
     r('GET', '/api/v3/order', true, 4, (q) => this.spotOrderView(this.findOrder('spot', q.params)));
     r('GET', '/api/v3/myTrades', true, (p) => (p.orderId ? 5 : 20), (q) => this.spotTrades(q.params));
     r('POST', '/api/v3/order', true, 1, (q) => this.spotNewOrder(q.params));
+
+    // klines (hourly history for the backtest)
+    const rejectKline = (status: number, code: number, msg: string) => new Reject(status, code, msg);
+    r('GET', '/api/v3/klines', false, fakeKlineWeight.spot, (q) => this.klines.answer('spot', q.params, (s) => !!this.symbols.get(s)?.spot, rejectKline));
+    r('GET', '/fapi/v1/klines', false, fakeKlineWeight.futures, (q) => this.klines.answer('futures', q.params, (s) => !!this.symbols.get(s)?.futures, rejectKline));
 
     // futures
     r('GET', '/fapi/v1/time', false, 1, () => ({ serverTime: this.now() }));

@@ -21,6 +21,8 @@ import type { AddressInfo } from 'node:net';
  * - `waitFor` matches calls already recorded AND later ones; `nextCall` only later ones.
  * - `inject` makes the next matching call(s) fail: any status with description and
  *   `retry_after`, or `reset: true` to destroy the connection without an answer.
+ * - sendPhoto takes multipart uploads: the bytes land in `call.files.photo.bytes`; like the real API it
+ *   answers 400 to a file that is not an image and to a caption over 1024 characters of text.
  * - sendMessage / editMessageText return real-looking Message objects with increasing ids;
  *   setMyCommands is stored per language_code and returned by getMyCommands.
  * - A wrong token gets 401 Unauthorized, like the real API.
@@ -36,6 +38,14 @@ export interface RecordedCall {
   /** error_code when the fake answered an error (injected); 0 for a reset connection */
   error?: number;
   at: number;
+  /** uploaded files of a multipart request (sendPhoto…), by field name, bytes exactly as sent */
+  files?: Record<string, UploadedFile>;
+}
+
+export interface UploadedFile {
+  filename?: string;
+  contentType?: string;
+  bytes: Buffer;
 }
 
 export interface Injection {
@@ -126,28 +136,34 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     res.end(JSON.stringify(payload));
   };
 
-  const readBody = async (req: IncomingMessage): Promise<Record<string, Json>> => {
+  const readBody = async (req: IncomingMessage): Promise<{ body: Record<string, Json>; files?: Record<string, UploadedFile> }> => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const buf = Buffer.concat(chunks);
+    const raw = buf.toString('utf8');
     const url = new URL(req.url ?? '/', 'http://x');
     const out: Record<string, Json> = Object.fromEntries(url.searchParams);
     const type = req.headers['content-type'] ?? '';
-    if (!raw) return out;
-    if (type.includes('application/json')) return { ...out, ...JSON.parse(raw) };
-    if (type.includes('application/x-www-form-urlencoded')) return { ...out, ...Object.fromEntries(new URLSearchParams(raw)) };
+    if (!raw) return { body: out };
+    if (type.includes('application/json')) return { body: { ...out, ...JSON.parse(raw) } };
+    if (type.includes('application/x-www-form-urlencoded')) return { body: { ...out, ...Object.fromEntries(new URLSearchParams(raw)) } };
     if (type.includes('multipart/form-data')) {
-      // enough for text fields: name="x"\r\n\r\nvalue
-      for (const m of raw.matchAll(/name="([^"]+)"\r\n(?:[^\r\n]+\r\n)*\r\n([\s\S]*?)\r\n--/g)) {
-        const v = m[2]!;
+      const files: Record<string, UploadedFile> = {};
+      for (const part of multipartParts(buf, type)) {
+        if (part.filename !== undefined) {
+          files[part.name] = { filename: part.filename, contentType: part.contentType, bytes: part.bytes };
+          continue;
+        }
+        const v = part.bytes.toString('utf8');
         try {
-          out[m[1]!] = JSON.parse(v);
+          out[part.name] = JSON.parse(v);
         } catch {
-          out[m[1]!] = v;
+          out[part.name] = v;
         }
       }
+      return { body: out, files };
     }
-    return out;
+    return { body: out };
   };
 
   const message = (chatId: number, text: string, extra: Record<string, Json> = {}) => ({
@@ -169,6 +185,11 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     editMessageReplyMarkup: (b) => message(Number(b.chat_id), '', { message_id: Number(b.message_id), reply_markup: b.reply_markup }),
     answerCallbackQuery: () => true,
     sendChatAction: () => true,
+    sendPhoto: (b) => ({
+      ...message(Number(b.chat_id), '', b.caption !== undefined ? { caption: String(b.caption) } : {}),
+      text: undefined,
+      photo: [{ file_id: `photo${nextMessageId}`, file_unique_id: `u${nextMessageId}`, width: 1200, height: 700 }],
+    }),
     deleteMessage: () => true,
     setMyCommands: (b) => {
       commands.set(String(b.language_code ?? ''), b.commands);
@@ -224,12 +245,13 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
       if (!m) return send(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
       const [, reqToken, method] = m as unknown as [string, string, string];
       let body: Record<string, Json>;
+      let files: Record<string, UploadedFile> | undefined;
       try {
-        body = await readBody(req);
+        ({ body, files } = await readBody(req));
       } catch {
         return send(res, 400, { ok: false, error_code: 400, description: 'Bad Request: invalid body' });
       }
-      const call: RecordedCall = { method, body, at: Date.now() };
+      const call: RecordedCall = { method, body, at: Date.now(), ...(files ? { files } : {}) };
       if (reqToken !== token) {
         call.error = 401;
         record(call);
@@ -252,6 +274,12 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
           description: inj.description ?? (status === 429 ? `Too Many Requests: retry after ${inj.retryAfter ?? 1}` : status === 409 ? 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running' : 'Internal Server Error'),
           ...(inj.retryAfter !== undefined ? { parameters: { retry_after: inj.retryAfter } } : {}),
         });
+      }
+      const invalid = method === 'sendPhoto' ? photoProblem(body, files) : undefined;
+      if (invalid) {
+        call.error = 400;
+        record(call);
+        return send(res, 400, { ok: false, error_code: 400, description: `Bad Request: ${invalid}` });
       }
       record(call);
       if (method === 'getUpdates') return handleGetUpdates(res, req, body, call);
@@ -369,4 +397,48 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
       });
     },
   };
+}
+
+/** Parts of a multipart/form-data body, read as bytes (a PNG survives; a utf8 round trip would not). */
+function multipartParts(buf: Buffer, contentType: string): Array<{ name: string; filename?: string; contentType?: string; bytes: Buffer }> {
+  const m = /boundary=(?:"([^"]+)"|([^;\s]+))/.exec(contentType);
+  if (!m) throw new Error('multipart without boundary');
+  const delimiter = Buffer.from(`--${m[1] ?? m[2]}`);
+  const parts: Array<{ name: string; filename?: string; contentType?: string; bytes: Buffer }> = [];
+  let at = buf.indexOf(delimiter);
+  while (at >= 0) {
+    const start = at + delimiter.length;
+    if (buf.subarray(start, start + 2).toString() === '--') break; // closing delimiter
+    const next = buf.indexOf(delimiter, start);
+    if (next < 0) throw new Error('multipart without closing delimiter');
+    const part = buf.subarray(start + 2, next - 2); // skip the CRLF after the delimiter and before the next
+    const headEnd = part.indexOf('\r\n\r\n');
+    const head = part.subarray(0, headEnd).toString('utf8');
+    const name = /name="([^"]*)"/.exec(head)?.[1];
+    if (name === undefined) throw new Error('multipart part without a name');
+    const filename = /filename="([^"]*)"/.exec(head)?.[1];
+    const type = /content-type:\s*([^\r\n]+)/i.exec(head)?.[1];
+    parts.push({ name, ...(filename !== undefined ? { filename } : {}), ...(type ? { contentType: type } : {}), bytes: part.subarray(headEnd + 4) });
+    at = next;
+  }
+  return parts;
+}
+
+/** sendPhoto checks the real API makes: a chat, an image that decodes, a caption within 1024 characters of text. */
+function photoProblem(body: Record<string, Json>, files: Record<string, UploadedFile> | undefined): string | undefined {
+  if (body.chat_id === undefined) return 'chat_id is empty';
+  const photo = files?.photo?.bytes;
+  if (!photo && typeof body.photo !== 'string') return 'there is no photo in the request';
+  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const jpeg = Buffer.from([0xff, 0xd8, 0xff]);
+  if (photo && !photo.subarray(0, 8).equals(png) && !photo.subarray(0, 3).equals(jpeg)) return 'IMAGE_PROCESS_FAILED';
+  if (body.caption !== undefined && visibleLength(String(body.caption), body.parse_mode) > 1024) return 'message caption is too long';
+  return undefined;
+}
+
+/** characters Telegram counts: the text after HTML tags are removed and entities decoded */
+function visibleLength(text: string, parseMode: unknown): number {
+  if (parseMode !== 'HTML') return [...text].length;
+  const plain = text.replace(/<[^>]+>/g, '').replace(/&(lt|gt|amp|quot|#\d+|#x[0-9a-f]+);/gi, 'x');
+  return [...plain].length;
 }

@@ -69,7 +69,7 @@ describe('faults: 50 concurrent /open confirms', () => {
     const pairSymbols = new Set(posts.map((p) => p.params.symbol));
     assert.equal(pairSymbols.size, ALLOWED, 'no symbol opened twice');
 
-    const live = rig.store.data.positions.filter((p) => p.status !== 'closed');
+    const live = rig.ledger.snapshot().positions.filter((p) => p.status !== 'closed');
     assert.equal(live.length, ALLOWED);
     assert.ok(live.every((p) => p.status === 'open'));
     assert.equal(fake.orders.length, 2 * ALLOWED);

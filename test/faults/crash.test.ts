@@ -15,7 +15,7 @@ import { baseEnv, isOutcomeEdit, waitUntil } from '../telegram/harness.js';
  * process (`node --import tsx src/main.ts`, live mode) is SIGKILLed at each step of an open and of
  * a close — after the intent write (the first order hangs before executing), after the futures
  * fill (it executes, its answer hangs), after the spot fill (same on spot) — while that order
- * hangs at the fake. On restart the store is consistent: no position half-open or 'opening',
+ * hangs at the fake. On restart the ledger is consistent: no position half-open or 'opening',
  * the store's legs equal the fake's futures position and spot coins, and the user was told.
  */
 
@@ -86,10 +86,10 @@ describe('faults: SIGKILL at each step of open and close, recovered on restart',
     assert.ok(data.intents.every((i) => i.status !== 'pending'), `no intent left pending: ${data.intents.map((i) => i.status).join(',')}`);
     const short = fake.positions.get('BTCUSDT')?.amt ?? dec(0);
     const storeShort = live.reduce((a, p) => a.plus(p.futuresQty), dec(0));
-    assert.equal(short.neg().toFixed(), storeShort.toFixed(), 'fake futures short = store futures leg');
+    assert.equal(short.neg().toFixed(), storeShort.toFixed(), 'fake futures short = ledger futures leg');
     const coins = fake.spotBalances.get('BTC')?.free ?? dec(0);
     const storeSpot = live.reduce((a, p) => a.plus(p.spotQty), dec(0));
-    assert.equal(coins.toFixed(), storeSpot.toFixed(), 'fake spot BTC = store spot leg');
+    assert.equal(coins.toFixed(), storeSpot.toFixed(), 'fake spot BTC = ledger spot leg');
     if (live.length) assert.ok(dec(live[0]!.futuresQty).gt(0) && dec(live[0]!.spotQty).gt(0), 'an open position holds both legs');
   }
 
@@ -104,7 +104,7 @@ describe('faults: SIGKILL at each step of open and close, recovered on restart',
       it(`${action}: killed ${step} → consistent after restart, user told`, async () => {
         fake.reset();
         tg.clearCalls();
-        const dataFile = join(dir, `store-${++n}.json`);
+        const dataFile = join(dir, `ledger-${++n}.json`);
         const a = await start(dataFile);
         try {
           if (action === 'close') await openFully(a);

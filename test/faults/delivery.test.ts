@@ -41,16 +41,16 @@ describe('faults: Telegram refuses, the outcome still arrives, once', () => {
     // from now on Telegram takes no message at all (polling still works: the tap comes in)
     h.tg.inject({ method: /^(sendMessage|editMessageText|answerCallbackQuery)$/, status: 502, description: 'Bad Gateway', times: Infinity });
     h.tg.sendCallback(OWNER, okData(p), { messageId: p.result.message_id, chatId: OWNER });
-    const store = h.running.deps.store;
-    await waitUntil(() => store.data.intents.some((i) => i.status === 'done'), 'the trade to finish', 10_000);
+    const { ledger } = h.running.deps;
+    await waitUntil(() => ledger.snapshot().intents.some((i) => i.status === 'done'), 'the trade to finish', 10_000);
     // long past any reply retry: every attempt at the outcome was refused
     await waitUntil(() => h!.tg.calls.filter((c) => c.error === 502 && /Opened/.test(String(c.body.text))).length >= 8, 'refused attempts', 15_000);
     assert.equal(delivered(h, /Opened BTCUSDT/, PARTNER).length, 0);
     h.tg.clearInjections();
     await waitUntil(() => delivered(h!, /Opened BTCUSDT/, OWNER).length > 0 && delivered(h!, /Opened BTCUSDT/, PARTNER).length > 0, 'the outcome after Telegram is back', 10_000);
-    await waitUntil(() => store.data.outbox.every((e) => e.sentAt !== undefined), 'the outbox marked sent');
+    await waitUntil(() => ledger.snapshot().outbox.every((e) => e.sentAt !== undefined), 'the outbox marked sent');
     // one more poll round: nothing is sent again
-    await h.running.deps.store.flush();
+    await h.running.deps.ledger.flush();
     await new Promise((r) => setTimeout(r, 700));
     assert.equal(delivered(h, /Opened BTCUSDT/, OWNER).length, 1, 'the initiator: once (its preview edited)');
     assert.equal(delivered(h, /Opened BTCUSDT/, PARTNER).length, 1, 'the other user: once');

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBinance, type Binance } from '../../src/binance/index.js';
 import { createConfig, type Config } from '../../src/config.js';
-import { openStore, type OpenStoreOptions, type Store } from '../../src/ledger/store.js';
+import { openLedger, type Ledger } from '../../src/ledger/ledger.js';
+import type { OpenStoreOptions } from '../../src/ledger/store.js';
 import { createLogger } from '../../src/logger.js';
 import { createMarketService } from '../../src/market/service.js';
 import { createTrading, type Trading } from '../../src/trading/index.js';
@@ -15,7 +16,7 @@ export const silent = createLogger({ level: 'silent' });
 export interface Rig {
   dir: string;
   file: string;
-  store: Store;
+  ledger: Ledger;
   config: Config;
   binance: Binance;
   trading: Trading;
@@ -40,20 +41,20 @@ export async function tradingRig(fake: FakeBinance, opts: { env?: Record<string,
     http.setWeightLimit(1e12);
     http.setWeightLimit = () => undefined;
   }
-  const store = await openStore(file, { logger: silent, ...(opts.writeText ? { writeText: opts.writeText(file) } : {}), ...(opts.storeRetryMs ? { retryDelaysMs: opts.storeRetryMs } : {}) });
+  const ledger = await openLedger(file, { logger: silent, ...(opts.writeText ? { writeText: opts.writeText(file) } : {}), ...(opts.storeRetryMs ? { retryDelaysMs: opts.storeRetryMs } : {}) });
   const market = createMarketService({ spot: binance.spot, futures: binance.futures, config, logger: silent });
-  const trading = createTrading({ config, store, market, binance, logger: silent, sleep: async () => undefined, queryDelaysMs: [0, 0, 0], sellRetryDelaysMs: [0, 0] });
+  const trading = createTrading({ config, ledger, market, binance, logger: silent, sleep: async () => undefined, queryDelaysMs: [0, 0, 0], sellRetryDelaysMs: [0, 0] });
   return {
     dir,
     file,
-    store,
+    ledger,
     config,
     binance,
     trading,
     async close() {
       trading.shutdown();
-      await store.flush().catch(() => undefined);
-      store.close();
+      await ledger.flush().catch(() => undefined);
+      ledger.close();
       await binance.close();
       await rm(dir, { recursive: true, force: true });
     },

@@ -34,18 +34,18 @@ describe('faults: the bot settles what it could not tell, and nobody waits for a
   it('spot 503 after the futures fill: flat or hedged without any command, and everyone told', async () => {
     h = await startHarness({ allowed: [OWNER, PARTNER], env: live });
     await h.running.launched;
-    const { store } = h.running.deps;
+    const { ledger } = h.running.deps;
     // the spot BUY does not execute and its answer says nothing; its queries fail for a while too
     h.binance.inject({ path: '/api/v3/order', method: 'POST' }, { status: 503, unknown: true });
     h.binance.inject({ path: '/api/v3/order', method: 'GET' }, { status: 503, unknown: true }, { times: 4 });
     await tapOpen(h, '/open BTCUSDT 0.01');
-    await waitUntil(() => store.data.intents.some((i) => i.status === 'pending' && i.legs.futures.state === 'filled'), 'the trade to be left unknown', 15_000);
+    await waitUntil(() => ledger.snapshot().intents.some((i) => i.status === 'pending' && i.legs.futures.state === 'filled'), 'the trade to be left unknown', 15_000);
     // nobody sends anything from here on
     const short = () => h!.binance.positions.get('BTCUSDT')?.amt ?? dec(0);
     const coins = () => h!.binance.spotBalances.get('BTC')?.free ?? dec(0);
-    await waitUntil(() => store.data.intents.every((i) => i.status !== 'pending'), 'the bot to settle the trade by itself', 20_000);
+    await waitUntil(() => ledger.snapshot().intents.every((i) => i.status !== 'pending'), 'the bot to settle the trade by itself', 20_000);
     assert.ok(short().isZero() || short().neg().eq(coins()), `flat or hedged: short ${short().toFixed()}, spot ${coins().toFixed()}`);
-    assert.equal(store.data.paused, false, 'the pause the unknown trade set is lifted');
+    assert.equal(ledger.snapshot().paused, false, 'the pause the unknown trade set is lifted');
     for (const chat of [OWNER, PARTNER]) {
       await waitUntil(() => h!.tg.sentTexts(chat).some((t) => /settled by the bot/.test(t)), `user ${chat} told`, 5000);
     }
@@ -54,7 +54,7 @@ describe('faults: the bot settles what it could not tell, and nobody waits for a
   it('while a futures order hangs on Binance, another user\'s /help is answered before the trade ends', async () => {
     h = await startHarness({ allowed: [OWNER, PARTNER], env: live });
     await h.running.launched;
-    const { store } = h.running.deps;
+    const { ledger } = h.running.deps;
     h.binance.inject({ path: '/fapi/v1/order', method: 'POST' }, 'hang');
     await tapOpen(h, '/open BTCUSDT 0.01');
     await waitUntil(() => h!.binance.requestsTo('/fapi/v1/order', 'POST').length > 0, 'the futures order on the wire', 8000);
@@ -62,8 +62,8 @@ describe('faults: the bot settles what it could not tell, and nobody waits for a
     let toldWhenAnswered = -1;
     const help = h.tg.nextCall('sendMessage', (c) => {
       if (c.body.chat_id !== PARTNER) return false;
-      tradeWhenAnswered = store.data.intents[0]?.status;
-      toldWhenAnswered = store.data.outbox.length;
+      tradeWhenAnswered = ledger.snapshot().intents[0]?.status;
+      toldWhenAnswered = ledger.snapshot().outbox.length;
       return true;
     }, 15_000);
     h.tg.sendText(PARTNER, '/help');

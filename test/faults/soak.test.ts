@@ -50,8 +50,8 @@ describe('faults: soak, one simulated day of ticks', () => {
   });
 
   it('pushes only on change, no unhandled rejection, stable memory', async () => {
-    const store = running.deps.store;
-    const signalSet = () => Object.keys(store.data.activeSignals).sort().join(',');
+    const ledger = running.deps.ledger;
+    const signalSet = () => Object.keys(ledger.snapshot().activeSignals).sort().join(',');
     const pushes = () => tg.calls.filter((c) => c.method === 'sendMessage' && c.body.chat_id === USER).length;
     const heap: number[] = [];
     let changes = 0;
@@ -75,7 +75,7 @@ describe('faults: soak, one simulated day of ticks', () => {
       }
 
       if (i === 90 && !flipped) {
-        flipped = Object.keys(store.data.activeSignals)[0];
+        flipped = Object.keys(ledger.snapshot().activeSignals)[0];
         if (flipped) {
           flippedRate = fake.symbols.get(flipped)!.futures!.lastFundingRate;
           fake.setFunding(flipped, { lastFundingRate: '-0.0002' });

@@ -84,19 +84,19 @@ describe('faults: store write failure', () => {
     });
     try {
       const { token } = await rig.trading.previewOpen(1001, 1001, 'BTCUSDT', '0.01');
-      await rig.store.flush();
+      await rig.ledger.flush();
       armed = true;
       const res = await rig.trading.confirm(token, 1001);
       assert.equal(res.kind === 'open' && res.outcome.kind, 'opened', 'both legs went out and the bot knows it');
       assert.deepEqual(fake.orders.map((o) => `${o.market}:${o.side}`), ['futures:SELL', 'spot:BUY']);
-      assert.equal(rig.store.unsaved, true);
+      assert.equal(rig.ledger.unsaved, true);
       const onDisk = JSON.parse(await readFile(rig.file, 'utf8')) as StoreData;
       assert.equal(onDisk.intents[0]?.status, 'pending', 'the disk still has only the intent');
-      assert.equal(rig.store.data.positions[0]?.status, 'open', 'memory has the truth');
+      assert.equal(rig.ledger.snapshot().positions[0]?.status, 'open', 'memory has the truth');
       await assert.rejects(rig.trading.previewOpen(1001, 1001, 'ETHUSDT', '0.1'), (e: unknown) => e instanceof UserError && e.key === 'trading.error.notSavedYet');
 
       full = false;
-      await waitUntil(() => !rig.store.unsaved, 'the store saved again', 5000);
+      await waitUntil(() => !rig.ledger.unsaved, 'the store saved again', 5000);
       const saved = JSON.parse(await readFile(rig.file, 'utf8')) as StoreData;
       assert.equal(saved.intents[0]?.status, 'done');
       assert.equal(saved.positions[0]?.status, 'open');
@@ -119,7 +119,7 @@ describe('faults: store write failure', () => {
     });
     try {
       const { token } = await rig.trading.previewOpen(1001, 1001, 'BTCUSDT', '0.01');
-      await rig.store.flush();
+      await rig.ledger.flush();
       const before = await readFile(rig.file, 'utf8');
       fake.clearRequests();
 
@@ -130,8 +130,8 @@ describe('faults: store write failure', () => {
       assert.deepEqual(fake.requests.filter(isOrderPost).map((r) => r.path), [], 'no order reached the exchange');
       assert.equal(fake.orders.length, 0);
       assert.equal(await readFile(rig.file, 'utf8'), before, 'previous file intact');
-      assert.equal(rig.store.data.intents.length, 0, 'no intent in memory either');
-      assert.equal(rig.store.data.positions.length, 0);
+      assert.equal(rig.ledger.snapshot().intents.length, 0, 'no intent in memory either');
+      assert.equal(rig.ledger.snapshot().positions.length, 0);
     } finally {
       full = false;
       await rig.close();

@@ -59,7 +59,7 @@ describe('faults: Telegram failing while a leg fails', () => {
     );
     assert.ok(attempts.every((c) => c.body.text === alert.body.text), 'the same alert each time');
     assert.equal(binance.orders.filter((o) => o.market === 'futures').length, 1, 'the short is there (the alert is about it)');
-    assert.equal(h.running.deps.store.data.positions[0]?.status, 'broken');
+    assert.equal(h.running.deps.ledger.snapshot().positions[0]?.status, 'broken');
 
     // still alive and answering
     const reply = tg.nextCall('sendMessage', (c) => c.body.chat_id === USER && c.error === undefined, 10_000);

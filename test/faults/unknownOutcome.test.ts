@@ -66,12 +66,12 @@ describe('faults: unknown order outcome is queried, never resent', () => {
           assert.ok(queried.length >= 1, 'the lost order was looked up');
           assert.equal(queried[0]!.params.origClientOrderId, fake.orders.find((o) => o.market === leg)!.clientOrderId, 'by its client order id');
 
-          const pos = h.store.data.positions.find((p) => p.symbol === 'BTCUSDT');
+          const pos = h.ledger.snapshot().positions.find((p) => p.symbol === 'BTCUSDT');
           assert.equal(pos?.status, 'open');
           assert.equal(dec(pos!.futuresQty).toFixed(), '0.01');
           assert.equal(fake.positions.get('BTCUSDT')?.amt.toFixed(), '-0.01', 'the fake holds the one short');
-          assert.equal(h.store.data.fills.length, 2);
-          assert.equal(h.store.data.intents[0]?.status, 'done');
+          assert.equal(h.ledger.snapshot().fills.length, 2);
+          assert.equal(h.ledger.snapshot().intents[0]?.status, 'done');
         } finally {
           await h.close();
         }
@@ -86,11 +86,11 @@ describe('faults: unknown order outcome is queried, never resent', () => {
       assert.equal(fake.requestsTo(FUT, 'POST').length, 1, 'the futures order was not resent');
       assert.equal(fake.requestsTo(SPOT, 'POST').length, 0, 'no spot order without a short');
       assert.equal(fake.orders.length, 0);
-      assert.equal(h.store.data.intents[0]?.status, 'pending');
+      assert.equal(h.ledger.snapshot().intents[0]?.status, 'pending');
       const reports = await h.trading.recover();
       assert.equal(reports[0]?.outcome.kind, 'not_placed');
       assert.equal(fake.requestsTo(FUT, 'POST').length, 1, 'still not resent');
-      assert.equal(h.store.data.positions.length, 0);
+      assert.equal(h.ledger.snapshot().positions.length, 0);
     } finally {
       await h.close();
     }

@@ -12,7 +12,7 @@ describe('signal push job (real bot, fake Telegram + fake Binance)', () => {
   it('pushes entering signals once, to users with alerts on, in their language; survives a restart', async () => {
     const h = await startHarness({ allowed: [OWNER, OTHER] });
     const job = h.running.jobs.find((j) => j.name === 'signals')!;
-    await h.running.deps.store.update((d) => {
+    await h.running.deps.ledger.rewrite((d) => {
       d.users[String(OTHER)] = { alerts: true, lang: 'ru' };
     });
     try {
@@ -23,8 +23,8 @@ describe('signal push job (real bot, fake Telegram + fake Binance)', () => {
       assert.ok(!owner[0]!.includes('BTCUSDT'));
       assert.match(owner[0]!, /3 new signals/);
       assert.equal(pushes(h.tg.sentTexts(OTHER), /3 новых сигнала/).length, 1, 'Russian push for the ru user');
-      assert.deepEqual(Object.keys(h.running.deps.store.data.activeSignals).sort(), ['LPTUSDT', 'SOLUSDT', 'TRBUSDT']);
-      assert.ok(h.running.deps.store.data.health.lastScanAt, 'health.lastScanAt written');
+      assert.deepEqual(Object.keys(h.running.deps.ledger.snapshot().activeSignals).sort(), ['LPTUSDT', 'SOLUSDT', 'TRBUSDT']);
+      assert.ok(h.running.deps.ledger.snapshot().health.lastScanAt, 'health.lastScanAt written');
 
       // unchanged: nothing new
       const sent = h.tg.callsOf('sendMessage').length;
@@ -32,7 +32,7 @@ describe('signal push job (real bot, fake Telegram + fake Binance)', () => {
       assert.equal(h.tg.callsOf('sendMessage').length, sent);
 
       // alerts off for OTHER; SOL leaves (funding turned negative, 7-day history present)
-      await h.running.deps.store.update((d) => {
+      await h.running.deps.ledger.rewrite((d) => {
         d.users[String(OTHER)]!.alerts = false;
       });
       h.binance.setFunding('SOLUSDT', { lastFundingRate: '-0.00010000' });
@@ -42,14 +42,14 @@ describe('signal push job (real bot, fake Telegram + fake Binance)', () => {
       assert.match(left[0]!, /SOLUSDT: net APR now/);
       assert.ok(!left[0]!.includes('LPTUSDT'));
       assert.equal(pushes(h.tg.sentTexts(OTHER), /сигнал завершился/).length, 0, 'alerts off → no push');
-      assert.deepEqual(Object.keys(h.running.deps.store.data.activeSignals).sort(), ['LPTUSDT', 'TRBUSDT']);
+      assert.deepEqual(Object.keys(h.running.deps.ledger.snapshot().activeSignals).sort(), ['LPTUSDT', 'TRBUSDT']);
     } finally {
       await h.running.stop('restart');
       await h.tg.close();
       await h.binance.close();
     }
 
-    // a new process on the same store: the same signals are not pushed again
+    // a new process on the same ledger: the same signals are not pushed again
     const h2 = await startHarness({ allowed: [OWNER], dataFile: h.dataFile, beforeStart: (_tg, b) => b.setFunding('SOLUSDT', { lastFundingRate: '-0.00010000' }) });
     try {
       await h2.running.jobs.find((j) => j.name === 'signals')!.runNow();
@@ -76,7 +76,7 @@ describe('signal push job (real bot, fake Telegram + fake Binance)', () => {
       await h.tg.waitFor('sendMessage', (c) => /new signals/.test(String(c.body.text)), 5000);
       await waitUntil(() => scans.length >= 3, 'three scan ticks', 8000);
       assert.equal(pushes(h.tg.sentTexts(OWNER), /new signal/).length, 1);
-      assert.ok(h.running.deps.store.data.health.lastScanAt! >= scans[2]!);
+      assert.ok(h.running.deps.ledger.snapshot().health.lastScanAt! >= scans[2]!);
     } finally {
       await h.close();
     }
@@ -94,11 +94,11 @@ describe('signal push job (real bot, fake Telegram + fake Binance)', () => {
       const fault = h.binance.inject({ path: '/fapi/v1/premiumIndex' }, { status: 400, code: -1121, msg: 'Invalid symbol.' }, { times: 5 });
       await job.runNow();
       assert.ok(h.logs.some((l) => l.job === 'signals' && l.level === 50), 'tick error logged');
-      assert.equal(h.running.deps.store.data.health.lastScanAt, undefined);
+      assert.equal(h.running.deps.ledger.snapshot().health.lastScanAt, undefined);
       assert.ok(fault.hits >= 1);
       fault.remove();
       await job.runNow();
-      assert.ok(h.running.deps.store.data.health.lastScanAt, 'next tick scanned');
+      assert.ok(h.running.deps.ledger.snapshot().health.lastScanAt, 'next tick scanned');
       assert.equal(hookRuns, 1);
       assert.ok(h.logs.some((l) => l.msg === 'post-scan hook failed'));
     } finally {

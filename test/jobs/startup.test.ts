@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { WARMUP_HISTORY_BUDGET, createSignalTick } from '../../src/jobs/signals.js';
 import { createLogger } from '../../src/logger.js';
 import type { MarketService, ScanOptions, ScanResult } from '../../src/market/types.js';
-import type { Store } from '../../src/ledger/store.js';
+import type { Ledger } from '../../src/ledger/ledger.js';
 import type { BotNotifier } from '../../src/telegram/notifier.js';
 import { startHarness } from '../telegram/harness.js';
 
@@ -11,10 +11,9 @@ test('the first tick after start may fetch more funding history than later ticks
   const seen: Array<ScanOptions | undefined> = [];
   const scan: ScanResult = { at: 0, rows: [], signals: [], requests: 3, weight: 19, universeSize: 0 };
   const market = { scan: async (o?: ScanOptions) => (seen.push(o), scan) } as unknown as MarketService;
-  const data = { activeSignals: {}, positions: [], health: {} };
-  const store = { data, update: async (f: (d: typeof data) => void) => f(data) } as unknown as Store;
+  const ledger = { activeSignals: () => [], openPositions: () => [], recordScan: async () => undefined } as unknown as Ledger;
   const notifier = { alert: async () => undefined } as unknown as BotNotifier;
-  const tick = createSignalTick({ market, store, notifier, logger: createLogger({ level: 'silent' }), now: Date.now, onScan: [] });
+  const tick = createSignalTick({ market, ledger, notifier, logger: createLogger({ level: 'silent' }), now: Date.now, onScan: [] });
   await tick();
   await tick();
   assert.equal(seen[0]?.historyBudget, WARMUP_HISTORY_BUDGET);
@@ -27,7 +26,7 @@ test('the bot scans once at start: signals are pushed without waiting for SIGNAL
   try {
     const push = await h2.tg.waitFor('sendMessage', (c) => /new signals/.test(String(c.body.text)), 10_000);
     assert.match(String(push.body.text), /TRBUSDT/);
-    assert.ok(h2.running.deps.store.data.health.lastScanAt, 'the start-up scan is recorded');
+    assert.ok(h2.running.deps.ledger.snapshot().health.lastScanAt, 'the start-up scan is recorded');
   } finally {
     await h2.close();
   }

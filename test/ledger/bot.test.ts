@@ -113,7 +113,7 @@ test('paper: two settlements accrue exactly twice, never again after a restart; 
     const income = bot.job(INCOME_JOB);
     await income.runNow();
     await income.runNow();
-    const funding = () => bot.running.deps.store.data.funding.map((r) => r.amount);
+    const funding = () => bot.running.deps.ledger.snapshot().funding.map((r) => r.amount);
     assert.deepEqual(funding(), ['0.9021', '-0.1808']);
     const pnl = await bot.ask('/pnl all', /PnL/);
     assert.match(pnl, /PAPER/);
@@ -192,10 +192,10 @@ test('paper, through /open and /close: closing moves unrealized into realized ba
       await edit;
     };
     await tapFirstButton('/open ETHUSDT 0.1', /Opened ETHUSDT/);
-    const pos = bot.running.deps.store.data.positions.find((p) => p.symbol === 'ETHUSDT')!;
+    const pos = bot.running.deps.ledger.snapshot().positions.find((p) => p.symbol === 'ETHUSDT')!;
     assert.equal(pos.status, 'open');
     // one settlement right after the open: 0.0002 × 0.1 × 4500 = 0.09
-    const shortFilledAt = Math.max(...bot.running.deps.store.data.fills.filter((f) => f.positionId === pos.id).map((f) => f.time));
+    const shortFilledAt = Math.max(...bot.running.deps.ledger.snapshot().fills.filter((f) => f.positionId === pos.id).map((f) => f.time));
     bot.binance.symbols.get('ETHUSDT')!.fundingHistory.push({ fundingTime: shortFilledAt + 1, fundingRate: '0.00020000', markPrice: '4500' });
     await new Promise((r) => setTimeout(r, 5));
     await bot.job(INCOME_JOB).runNow();

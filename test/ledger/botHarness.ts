@@ -9,7 +9,7 @@ import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram.js';
 import { baseEnv } from '../telegram/harness.js';
 
 /**
- * The real bot (src/main.ts startBot) over the loopback fakes, with a store file seeded BEFORE
+ * The real bot (src/main.ts startBot) over the loopback fakes, with a ledger file seeded BEFORE
  * start and the fake exchange configured before the on-start jobs run; restart() stops the bot
  * and starts a fresh one on the same file and fakes.
  */

@@ -31,7 +31,7 @@ function digits(r: () => number, n: number): string {
   return s;
 }
 
-/** A decimal string as the store holds it: optional '-', integer part (leading zeros allowed), optional fraction. */
+/** A decimal string as the ledger holds it: optional '-', integer part (leading zeros allowed), optional fraction. */
 function randomDecimal(r: () => number, maxDecimals: number, maxIntDigits: number): string {
   const intPart = digits(r, 1 + Math.floor(r() * maxIntDigits));
   const decimals = Math.floor(r() * (maxDecimals + 1));

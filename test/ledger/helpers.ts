@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Fill, Position, StoreData } from '../../src/ledger/schema.js';
-import { openStore, type Store } from '../../src/ledger/store.js';
+import { openLedger, type Ledger } from '../../src/ledger/ledger.js';
 import type { Notifier, Render, Translator } from '../../src/notify.js';
 import type { SymbolSignal } from '../../src/market/types.js';
 
@@ -19,23 +19,23 @@ export const T0 = Date.UTC(2025, 0, 1);
 export interface TempStore {
   dir: string;
   file: string;
-  store: Store;
-  reopen(): Promise<Store>;
+  ledger: Ledger;
+  reopen(): Promise<Ledger>;
   cleanup(): Promise<void>;
 }
 
 export async function tempStore(now = () => T0): Promise<TempStore> {
   const dir = await mkdtemp(join(tmpdir(), 'carrybot-ledger-'));
   const file = join(dir, 'store.json');
-  const store = await openStore(file, { logger: silent, now });
+  const ledger = await openLedger(file, { logger: silent, now });
   const ts: TempStore = {
     dir,
     file,
-    store,
+    ledger,
     async reopen() {
-      await ts.store.flush();
-      ts.store = await openStore(file, { logger: silent, now });
-      return ts.store;
+      await ts.ledger.flush();
+      ts.ledger = await openLedger(file, { logger: silent, now });
+      return ts.ledger;
     },
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
@@ -75,8 +75,8 @@ export function fill(p: Pick<Position, 'id' | 'symbol' | 'mode'>, over: Partial<
   };
 }
 
-export async function seed(store: Store, change: (d: StoreData) => void): Promise<void> {
-  await store.update(change);
+export async function seed(ledger: Ledger, change: (d: StoreData) => void): Promise<void> {
+  await ledger.rewrite(change);
 }
 
 /** A notifier that records what would have been pushed, rendered in a fixed translator. */

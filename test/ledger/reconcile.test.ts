@@ -26,7 +26,7 @@ function exchange(short: Record<string, string>, spot: Record<string, string>) {
 
 test('an injected drift is reported once with both sides, not repeated, and re-armed when it changes', async () => {
   ts = await tempStore();
-  await seed(ts.store, (d) => {
+  await seed(ts.ledger, (d) => {
     d.positions.push(position({ id: 'b', symbol: 'BTCUSDT', spotQty: '0.5', futuresQty: '0.5' }));
     d.positions.push(position({ id: 'e', symbol: 'ETHUSDT', spotQty: '2', futuresQty: '2' }));
     d.positions.push(position({ id: 'x', symbol: 'XRPUSDT', mode: 'paper', spotQty: '100', futuresQty: '100' }));
@@ -34,13 +34,13 @@ test('an injected drift is reported once with both sides, not repeated, and re-a
   // dust on ETH spot (0.001 < 0.5 % of 2) and extra BTC on spot (the trader's own) are not drift
   const ex = exchange({ BTCUSDT: '0.5', ETHUSDT: '2' }, { BTC: '0.75', ETH: '1.999' });
   const notifier = recordingNotifier();
-  const deps = { store: ts.store, futures: ex.futures, spot: ex.spot, notifier, logger: silent, now: () => T0 + 5, lotStep: () => '0.001' };
+  const deps = { ledger: ts.ledger, futures: ex.futures, spot: ex.spot, notifier, logger: silent, now: () => T0 + 5, lotStep: () => '0.001' };
 
   let r = await reconcile(deps);
   assert.deepEqual(r.checked, ['BTCUSDT', 'ETHUSDT'], 'live positions only');
   assert.equal(r.drifts.length, 0);
   assert.equal(notifier.sent.length, 0);
-  assert.equal(ts.store.data.health.lastReconcileAt, T0 + 5);
+  assert.equal(ts.ledger.snapshot().health.lastReconcileAt, T0 + 5);
 
   ex.state.short.BTCUSDT = '0.3'; // someone bought back part of the short
   r = await reconcile(deps);
@@ -54,7 +54,7 @@ test('an injected drift is reported once with both sides, not repeated, and re-a
   assert.match(msg.text, /0\.5\s+0\.3\s+-0\.2/);
 
   await reconcile(deps);
-  deps.store = await ts.reopen();
+  deps.ledger = await ts.reopen();
   await reconcile(deps);
   assert.equal(notifier.sent.length, 1, 'same drift: not repeated, also after a restart');
 
@@ -66,7 +66,7 @@ test('an injected drift is reported once with both sides, not repeated, and re-a
   ex.state.short.BTCUSDT = '0.5';
   ex.state.spot.BTC = '0.5';
   await reconcile(deps);
-  assert.deepEqual(ts.store.data.reconcileAlerts, {}, 'fixed: fingerprint cleared');
+  assert.deepEqual(ts.ledger.snapshot().reconcileAlerts, {}, 'fixed: fingerprint cleared');
   ex.state.short.BTCUSDT = '0.3';
   await reconcile(deps);
   assert.equal(notifier.sent.length, 3, 'the same drift coming back is reported again');
@@ -80,7 +80,7 @@ test('without live positions nothing is asked of the exchange', async () => {
   };
   let risk = 0;
   // the futures side is still read (a short the ledger does not know about is drift); balances are not
-  const r = await reconcile({ store: ts.store, futures: { positionRisk: async () => (risk++, []) }, spot: { balances: boom }, notifier });
+  const r = await reconcile({ ledger: ts.ledger, futures: { positionRisk: async () => (risk++, []) }, spot: { balances: boom }, notifier });
   assert.deepEqual(r.checked, []);
   assert.equal(risk, 1);
   assert.equal(notifier.sent.length, 0);
@@ -88,14 +88,14 @@ test('without live positions nothing is asked of the exchange', async () => {
 
 test('a futures short on a symbol with NO ledger position is flagged once per change', async () => {
   ts = await tempStore();
-  await seed(ts.store, (d) => {
+  await seed(ts.ledger, (d) => {
     d.positions.push(position({ id: 'b', symbol: 'BTCUSDT', spotQty: '0.5', futuresQty: '0.5' }));
     d.positions.push(position({ id: 'o', symbol: 'SOLUSDT', status: 'opening', spotQty: '0', futuresQty: '0' }));
   });
   // ETH: naked short unknown to the ledger; SOL: mid-open (its position exists), not flagged
   const ex = exchange({ BTCUSDT: '0.5', ETHUSDT: '3', SOLUSDT: '1' }, { BTC: '0.5' });
   const notifier = recordingNotifier();
-  const deps = { store: ts.store, futures: ex.futures, spot: ex.spot, notifier, logger: silent, now: () => T0 + 5, lotStep: () => '0.001' };
+  const deps = { ledger: ts.ledger, futures: ex.futures, spot: ex.spot, notifier, logger: silent, now: () => T0 + 5, lotStep: () => '0.001' };
   let r = await reconcile(deps);
   assert.deepEqual(r.drifts.map((d) => [d.symbol, d.exchangeFutures, d.ledgerFutures]), [['ETHUSDT', '3', '0']]);
   assert.equal(notifier.sent.length, 1);
@@ -109,12 +109,12 @@ test('a futures short on a symbol with NO ledger position is flagged once per ch
   ex.state.short.ETHUSDT = '0';
   r = await reconcile(deps);
   assert.equal(r.drifts.length, 0);
-  assert.deepEqual(ts.store.data.reconcileAlerts, {}, 'gone: fingerprint cleared');
+  assert.deepEqual(ts.ledger.snapshot().reconcileAlerts, {}, 'gone: fingerprint cleared');
 });
 
 test('a symbol mid-/close (pending intent) is not drift: skipped, its state kept, checked again after', async () => {
   ts = await tempStore();
-  await seed(ts.store, (d) => {
+  await seed(ts.ledger, (d) => {
     d.positions.push(position({ id: 'b', symbol: 'BTCUSDT', status: 'closing', spotQty: '0.5', futuresQty: '0.5' }));
     d.positions.push(position({ id: 'e', symbol: 'ETHUSDT', spotQty: '2', futuresQty: '2' }));
     d.intents.push({
@@ -126,7 +126,7 @@ test('a symbol mid-/close (pending intent) is not drift: skipped, its state kept
   // the short is bought back, the spot not sold yet, the ledger not updated yet; ETH really drifts
   const ex = exchange({ BTCUSDT: '0', ETHUSDT: '1' }, { BTC: '0.5', ETH: '2' });
   const notifier = recordingNotifier();
-  const deps = { store: ts.store, futures: ex.futures, spot: ex.spot, notifier, logger: silent, now: () => T0 + 5, lotStep: () => '0.001' };
+  const deps = { ledger: ts.ledger, futures: ex.futures, spot: ex.spot, notifier, logger: silent, now: () => T0 + 5, lotStep: () => '0.001' };
 
   const r = await reconcile(deps);
   assert.deepEqual(r.busy, ['BTCUSDT']);
@@ -135,7 +135,7 @@ test('a symbol mid-/close (pending intent) is not drift: skipped, its state kept
   assert.equal(notifier.sent.length, 1);
 
   // the close finishes (before this pass): BTC is checked again, and consistent
-  await ts.store.update((d) => {
+  await ts.ledger.rewrite((d) => {
     d.intents[0]!.status = 'done';
     d.positions[0]!.status = 'closed';
     d.positions[0]!.spotQty = '0';
@@ -150,15 +150,15 @@ test('a symbol mid-/close (pending intent) is not drift: skipped, its state kept
 
 test('a trade that starts while the exchange is being read makes the symbol busy too', async () => {
   ts = await tempStore();
-  await seed(ts.store, (d) => {
+  await seed(ts.ledger, (d) => {
     d.positions.push(position({ id: 'b', symbol: 'BTCUSDT', spotQty: '0.5', futuresQty: '0.5' }));
   });
   const ex = exchange({ BTCUSDT: '0' }, { BTC: '0.5' });
-  const store = ts.store;
+  const ledger = ts.ledger;
   const futures: typeof ex.futures = {
     positionRisk: async () => {
       // /close starts and buys the short back while this request is in flight
-      await store.update((d) => {
+      await ledger.rewrite((d) => {
         d.intents.push({
           id: 'c1', kind: 'close', positionId: 'b', symbol: 'BTCUSDT', mode: 'live', qty: '0.5', userId: 1, chatId: 1,
           createdAt: T0 + 5, updatedAt: T0 + 5, status: 'pending',
@@ -169,7 +169,7 @@ test('a trade that starts while the exchange is being read makes the symbol busy
     },
   };
   const notifier = recordingNotifier();
-  const r = await reconcile({ store, futures, spot: ex.spot, notifier, logger: silent, now: () => T0 + 5, lotStep: () => '0.001' });
+  const r = await reconcile({ ledger, futures, spot: ex.spot, notifier, logger: silent, now: () => T0 + 5, lotStep: () => '0.001' });
   assert.deepEqual(r.busy, ['BTCUSDT']);
   assert.equal(r.drifts.length, 0);
   assert.equal(notifier.sent.length, 0);

@@ -58,8 +58,8 @@ test('migration from version 0 upgrades the data and keeps a .bak copy of the or
 
 test('a failed write (disk full) leaves the previous file whole, keeps the change in memory, and the next write saves both', async () => {
   ts = await tempStore();
-  await ts.store.update((d) => void d.positions.push(position({ id: 'kept', symbol: 'BTCUSDT' })));
-  await ts.store.flush();
+  await ts.ledger.rewrite((d) => void d.positions.push(position({ id: 'kept', symbol: 'BTCUSDT' })));
+  await ts.ledger.flush();
   const before = await readFile(ts.file, 'utf8');
   let fail = true;
   const store = await openStore(ts.file, {

@@ -51,11 +51,11 @@ describe('bot in-process against fake Telegram + fake Binance', () => {
 
   it('a stranger gets their id once per window and nothing executes', async () => {
     // everything but the last handled update_id (bookkeeping of what was received)
-    const state = () => JSON.stringify({ ...h.running.deps.store.data, lastUpdateId: undefined });
+    const state = () => JSON.stringify({ ...h.running.deps.ledger.snapshot(), lastUpdateId: undefined });
     const before = state();
     const first = await ask('/pause', STRANGER);
     assert.match(first, /999/);
-    assert.equal(h.running.deps.store.data.paused, false);
+    assert.equal(h.running.deps.ledger.snapshot().paused, false);
     // second attempt inside the window: no reply at all; prove it by a later owner reply
     h.tg.sendText(STRANGER, '/pause');
     h.tg.sendText(STRANGER, '/signals');
@@ -80,7 +80,7 @@ describe('bot in-process against fake Telegram + fake Binance', () => {
     const reply = h.tg.nextCall('sendMessage', (c) => c.body.chat_id === OWNER);
     h.tg.sendText(555, '/pause', { chatId: OWNER, chatType: 'private' });
     assert.match(String((await reply).body.text), /555/);
-    assert.equal(h.running.deps.store.data.paused, false);
+    assert.equal(h.running.deps.ledger.snapshot().paused, false);
   });
 
   it('/funding escapes hostile input and refuses it', async () => {
@@ -112,6 +112,12 @@ describe('core commands: numbers, language, pause', () => {
     const reply = h.tg.nextCall('sendMessage', (c) => c.body.chat_id === from);
     h.tg.sendText(from, text);
     return String((await reply).body.text);
+  };
+  /** /funding answers with a chart: its caption (and any message after it) is the text */
+  const askChart = async (text: string, from = OWNER) => {
+    const photo = h.tg.nextCall('sendPhoto', (c) => c.body.chat_id === from);
+    h.tg.sendText(from, text);
+    return String((await photo).body.caption);
   };
 
   /** the 7-day mean funding APR % straight from the fake's settled history */
@@ -158,7 +164,7 @@ describe('core commands: numbers, language, pause', () => {
     // pin the settlement 2 h ahead: the fake's default is the next boundary after it started,
     // which reads "(now)" when the test happens to run exactly at a settlement time
     h.binance.setFunding('LPTUSDT', { nextFundingTime: Date.now() + 2 * 3_600_000 + 60_000 });
-    const text = await ask('/funding lptusdt');
+    const text = await askChart('/funding lptusdt');
     assert.match(text, /<b>LPTUSDT<\/b>/);
     assert.match(text, /Rate: +\+0\.0250% \/ 4h/);
     assert.match(text, /APR now: +\+54\.75%/);
@@ -173,23 +179,23 @@ describe('core commands: numbers, language, pause', () => {
   it('/lang ru switches later replies (and only for that user); bad code lists languages', async () => {
     assert.match(await ask('/lang xx'), /Unknown language “xx”. Available: en, ru/);
     assert.equal(await ask('/lang ru'), 'Язык: русский.');
-    assert.equal(h.running.deps.store.data.users[String(OWNER)]?.lang, 'ru');
+    assert.equal(h.running.deps.ledger.snapshot().users[String(OWNER)]?.lang, 'ru');
     assert.match(await ask('/help'), /<b>Команды<\/b>/);
-    assert.match(await ask('/funding SOLUSDT'), /Ставка: +\+0,0120\u00a0% \/ 4ч/);
+    assert.match(await askChart('/funding SOLUSDT'), /Ставка: +\+0,0120\u00a0% \/ 4ч/);
     assert.match(await ask('/help', 222), /<b>Commands<\/b>/);
     assert.equal(await ask('/lang en'), 'Language set to English.');
   });
 
   it('/pause records who and when; /resume clears it', async () => {
     assert.match(await ask('/pause'), /Paused/);
-    assert.equal(h.running.deps.store.data.paused, true);
-    assert.match(h.running.deps.store.data.pausedReason ?? '', /User111 \(111\), \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    assert.equal(h.running.deps.ledger.snapshot().paused, true);
+    assert.match(h.running.deps.ledger.snapshot().pausedReason ?? '', /User111 \(111\), \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     assert.match(await ask('/pause'), /Already paused/);
     const start = await ask('/start');
     assert.match(start, /paused/);
     assert.ok(!/core\.\w/.test(start), 'no untranslated keys');
     assert.match(await ask('/resume'), /Resumed/);
-    assert.equal(h.running.deps.store.data.paused, false);
+    assert.equal(h.running.deps.ledger.snapshot().paused, false);
     assert.match(await ask('/resume'), /not paused/);
   });
 

@@ -77,12 +77,12 @@ describe('confirm outcome (paper, two allowlisted users)', () => {
 
   it('once shutdown began, a confirm sends nothing and says so', async () => {
     const p = await preview(h, '/open SOLUSDT 1');
-    const positions = h.running.deps.store.data.positions.length;
+    const positions = h.running.deps.ledger.snapshot().positions.length;
     h.running.deps.trading.shutdown();
     const answer = h.tg.nextCall('answerCallbackQuery');
     h.tg.sendCallback(OWNER, okData(p), { messageId: p.result.message_id, chatId: OWNER });
     assert.match(String((await answer).body.text), /shutting down/);
-    assert.equal(h.running.deps.store.data.positions.length, positions);
+    assert.equal(h.running.deps.ledger.snapshot().positions.length, positions);
   });
 });
 
@@ -125,7 +125,7 @@ describe('notifier retry budget', () => {
     const notifier = createNotifier({
       telegram: new Telegram(tg.token, { apiRoot: tg.url }),
       config: { telegram: { allowedUsers: [1], apiRoot: tg.url }, locale: 'en' } as never,
-      store: { data: { users: {} } as never },
+      ledger: { userSettings: () => undefined },
       i18n: createI18n(),
       logger: createLogger({ level: 'info', destination }),
       sleep: async (ms) => void sleeps.push(ms),
@@ -153,7 +153,7 @@ describe('notifier retry budget', () => {
     const notifier = createNotifier({
       telegram: new Telegram(tg.token, { apiRoot: tg.url }),
       config: { telegram: { allowedUsers: [1, 2, 3], apiRoot: tg.url }, locale: 'en' } as never,
-      store: { data: { users: {} } as never },
+      ledger: { userSettings: () => undefined },
       i18n: createI18n(),
       logger: createLogger({ level: 'silent' }),
     });

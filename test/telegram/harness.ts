@@ -41,6 +41,8 @@ export interface HarnessOptions {
   scanOnStart?: boolean;
   /** shorter waits (recvWindow window, retries) */
   timings?: StartOptions['timings'];
+  /** the bot's clock (default the wall clock) */
+  now?: () => number;
 }
 
 export function baseEnv(tg: FakeTelegram, binance: FakeBinance, dataFile: string, allowed: number[]): Record<string, string> {
@@ -73,7 +75,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
   });
   const env = { ...baseEnv(tg, binance, dataFile, opts.allowed ?? [111]), ...opts.env };
-  const running = await startBot(env, { logDestination: destination, pollRetryMs: 50, scanOnStart: opts.scanOnStart ?? false, ...(opts.timings ? { timings: opts.timings } : {}) });
+  const running = await startBot(env, { logDestination: destination, pollRetryMs: 50, scanOnStart: opts.scanOnStart ?? false, ...(opts.now ? { now: opts.now } : {}), ...(opts.timings ? { timings: opts.timings } : {}) });
   return {
     tg,
     binance,

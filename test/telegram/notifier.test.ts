@@ -19,7 +19,7 @@ describe('notifier over the fake Bot API', () => {
     notifier = createNotifier({
       telegram: new Telegram(tg.token, { apiRoot: tg.url }),
       config: { telegram: { allowedUsers: [1, 2, 3], apiRoot: tg.url }, locale: 'en' },
-      store: { data: { users } as never },
+      ledger: { userSettings: (id) => users[String(id)] },
       i18n,
       logger,
       baseDelayMs: 10,

@@ -99,7 +99,7 @@ describe('polling conflicts', () => {
       const reply = h.tg.nextCall('sendMessage', (c) => c.body.chat_id === 42);
       h.tg.sendText(42, '/pause');
       assert.match(String((await reply).body.text), /<code>42<\/code>/);
-      assert.equal(h.running.deps.store.data.paused, false);
+      assert.equal(h.running.deps.ledger.snapshot().paused, false);
       await h.running.jobs[0]!.runNow();
       assert.equal(h.tg.sentTexts().length, 1, 'no pushes to anyone');
     } finally {

@@ -21,19 +21,19 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'carrybot-resume-'));
   const dataFile = join(dir, 'store.json');
   const now = Date.now();
-  const store = emptyStore(now);
-  store.paused = true;
-  store.pausedReason = 'an order outcome is unknown';
-  store.positions.push({
+  const ledger = emptyStore(now);
+  ledger.paused = true;
+  ledger.pausedReason = 'an order outcome is unknown';
+  ledger.positions.push({
     id: 'p1', symbol: 'BTCUSDT', baseAsset: 'BTC', mode: 'live', status: 'opening', openedAt: now,
     spotQty: '0', futuresQty: '0', spotEntryPrice: '0', futuresEntryPrice: '0', openedBy: USER,
   });
-  store.intents.push({
+  ledger.intents.push({
     id: 'i1', kind: 'open', positionId: 'p1', symbol: 'BTCUSDT', mode: 'live', qty: '0.01', userId: USER, chatId: USER,
     createdAt: now, updatedAt: now, status: 'pending',
     legs: { futures: { market: 'futures', side: 'SELL', clientOrderId: 'cbi1F', qty: '0.01', reduceOnly: false, state: 'sent', attempts: 1 } },
   });
-  await writeFile(dataFile, JSON.stringify(store));
+  await writeFile(dataFile, JSON.stringify(ledger));
   h = await startHarness({
     allowed: [USER],
     dataFile,
@@ -49,11 +49,11 @@ after(async () => {
 });
 
 test('/resume stays paused while an unfinished trade cannot be checked', async () => {
-  assert.equal(h.running.deps.store.data.intents[0]!.status, 'pending');
+  assert.equal(h.running.deps.ledger.snapshot().intents[0]!.status, 'pending');
   h.tg.sendText(USER, '/resume');
   const reply = await h.tg.waitFor('sendMessage', (c) => String(c.body.text).includes('Still paused'), 15_000);
   assert.match(String(reply.body.text), /1 unfinished trade/);
-  assert.equal(h.running.deps.store.data.paused, true);
+  assert.equal(h.running.deps.ledger.snapshot().paused, true);
   assert.ok(h.binance.requestsTo('/fapi/v1/order', 'GET').length > 0, 'recovery queried the order by client id');
   assert.equal(h.binance.requestsTo('/fapi/v1/order', 'POST').length, 0, 'nothing was resent');
 });
@@ -62,8 +62,8 @@ test('/resume resolves the trade once Binance answers, then lifts the pause', as
   h.binance.clearFaults();
   h.tg.sendText(USER, '/resume');
   await h.tg.waitFor('sendMessage', (c) => String(c.body.text).includes('Resumed'), 15_000);
-  await waitUntil(() => h.running.deps.store.data.paused === false, 'the pause to lift');
+  await waitUntil(() => h.running.deps.ledger.snapshot().paused === false, 'the pause to lift');
   // The order never reached Binance: the intent is closed as not placed and nothing is sent.
-  assert.notEqual(h.running.deps.store.data.intents[0]!.status, 'pending');
+  assert.notEqual(h.running.deps.ledger.snapshot().intents[0]!.status, 'pending');
   assert.equal(h.binance.requestsTo('/fapi/v1/order', 'POST').length, 0);
 });

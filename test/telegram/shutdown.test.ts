@@ -68,8 +68,8 @@ describe('shutdown with a trade in flight (real process)', () => {
       assert.match(p.stdout(), /a trade is still running; exiting without waiting for it/);
       assert.match(p.stdout(), /"msg":"stopped"/);
       assert.equal(binance.requests.filter(isOrderPost).length, ordersBefore, 'no order after stop began');
-      const store = JSON.parse(await readFile(dataFile, 'utf8')) as { intents: Array<{ status: string; symbol: string }> };
-      assert.deepEqual(store.intents.filter((i) => i.status === 'pending').map((i) => i.symbol), ['BTCUSDT'], 'the intent is on disk for recovery');
+      const ledger = JSON.parse(await readFile(dataFile, 'utf8')) as { intents: Array<{ status: string; symbol: string }> };
+      assert.deepEqual(ledger.intents.filter((i) => i.status === 'pending').map((i) => i.symbol), ['BTCUSDT'], 'the intent is on disk for recovery');
     } finally {
       p.kill('SIGKILL');
       binance.clearFaults();
@@ -90,8 +90,8 @@ describe('shutdown with a trade in flight (real process)', () => {
       assert.doesNotMatch(p.stderr(), /shutdown took longer/);
       assert.match(p.stdout(), /"msg":"stopped"/, 'the graceful stop ran');
       assert.equal(binance.requests.filter(isOrderPost).length, 0, 'no order sent');
-      const store = JSON.parse(await readFile(dataFile, 'utf8')) as { intents: Array<{ status: string }> };
-      assert.equal(store.intents.filter((i) => i.status === 'pending').length, 1, 'still pending');
+      const ledger = JSON.parse(await readFile(dataFile, 'utf8')) as { intents: Array<{ status: string }> };
+      assert.equal(ledger.intents.filter((i) => i.status === 'pending').length, 1, 'still pending');
     } finally {
       p.kill('SIGKILL');
     }
@@ -104,7 +104,7 @@ describe('shutdown with a trade in flight (real process)', () => {
     const logs = new Writable({ write: (_c, _e, cb) => cb() });
     const running = await startBot(env, { logDestination: logs, pollRetryMs: 50, scanOnStart: false });
     try {
-      const after = running.deps.store.data.intents.find((i) => i.id === intent.id)!;
+      const after = running.deps.ledger.snapshot().intents.find((i) => i.id === intent.id)!;
       assert.notEqual(after.status, 'pending', 'resolved by recovery');
       for (const o of binance.requests.filter(isOrderPost)) {
         assert.ok(String(o.params.newClientOrderId).startsWith(`cb${intent.id}`), `order ${o.params.newClientOrderId} belongs to the intent`);

@@ -109,14 +109,14 @@ describe('paper mode through the bot', () => {
 
     assert.deepEqual(h.binance.requests.filter(isSigned).map((r) => r.path), [], 'no signed request in paper mode');
     assert.equal(h.binance.orders.length, 0);
-    const store = h.running.deps.store.data;
-    assert.equal(store.positions.filter((p) => p.status === 'open').length, 1);
-    assert.equal(store.fills.length, 2);
-    assert.ok(store.fills.every((f) => f.mode === 'paper'));
+    const ledger = h.running.deps.ledger.snapshot();
+    assert.equal(ledger.positions.filter((p) => p.status === 'open').length, 1);
+    assert.equal(ledger.fills.length, 2);
+    assert.ok(ledger.fills.every((f) => f.mode === 'paper'));
     // paper fills at the book: open = spot ask / futures bid
     const sym = h.binance.symbols.get('BTCUSDT')!;
-    assert.ok(dec(store.fills.find((f) => f.market === 'spot')!.price).eq(sym.spot!.ask));
-    assert.ok(dec(store.fills.find((f) => f.market === 'futures')!.price).eq(sym.futures!.bid));
+    assert.ok(dec(ledger.fills.find((f) => f.market === 'spot')!.price).eq(sym.spot!.ask));
+    assert.ok(dec(ledger.fills.find((f) => f.market === 'futures')!.price).eq(sym.futures!.bid));
   });
 
   test('/close previews the one open position; confirmed, both legs close at the book (paper)', async () => {
@@ -127,10 +127,10 @@ describe('paper mode through the bot', () => {
     assert.match(no!.callback_data, /^trade:no:/);
     const done = await tap(h, ok!.callback_data, OWNER, Number(preview.result.message_id));
     assert.match(String(done.edit?.body.text), /Closed BTCUSDT/);
-    const store = h.running.deps.store.data;
-    assert.equal(store.positions.find((p) => p.symbol === 'BTCUSDT')?.status, 'closed');
+    const ledger = h.running.deps.ledger.snapshot();
+    assert.equal(ledger.positions.find((p) => p.symbol === 'BTCUSDT')?.status, 'closed');
     const sym = h.binance.symbols.get('BTCUSDT')!;
-    const closeFills = store.fills.filter((f) => f.role === 'close');
+    const closeFills = ledger.fills.filter((f) => f.role === 'close');
     assert.ok(dec(closeFills.find((f) => f.market === 'futures')!.price).eq(sym.futures!.ask));
     assert.ok(dec(closeFills.find((f) => f.market === 'spot')!.price).eq(sym.spot!.bid));
     assert.equal(h.binance.requests.filter(isSigned).length, 0);
@@ -190,7 +190,7 @@ describe('live mode through the bot', () => {
     assert.match(String(done.edit?.body.text), /On Binance Futures, BUY 0\.1 ETHUSDT reduce-only MARKET to close the naked short/);
     // the initiator reads it in the preview, once: no second copy as a message of its own
     assert.deepEqual(h.tg.sentTexts(OWNER).filter((t) => /NAKED SHORT/.test(t)), []);
-    assert.equal(h.running.deps.store.data.paused, true);
+    assert.equal(h.running.deps.ledger.snapshot().paused, true);
     const refused = await say(h, '/open SOLUSDT 1');
     assert.match(String(refused.body.text), /paused/);
   });

@@ -61,7 +61,7 @@ test('killed between the legs: the restart finds the short, unwinds it and tells
     first.kill('SIGKILL');
   }
 
-  // the naked short is real, and the store says an open is unfinished
+  // the naked short is real, and the ledger says an open is unfinished
   assert.ok(dec(binance.positions.get('BTCUSDT')!.amt.toFixed()).eq('-0.01'));
   const crashed = JSON.parse(await readFile(dataFile, 'utf8')) as StoreData;
   assert.equal(crashed.intents.length, 1);

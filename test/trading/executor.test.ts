@@ -6,7 +6,7 @@ import { CHAT, OTHER, USER, harness, type Harness } from './helpers.js';
 
 /**
  * The executor and service against the fake Binance in LIVE mode: what crossed the wire, in
- * which order, with what quantities, and what the store says afterwards.
+ * which order, with what quantities, and what the ledger says afterwards.
  */
 
 let fake: FakeBinance;
@@ -62,16 +62,16 @@ describe('open', () => {
     assert.match(f!.params.newClientOrderId!, /^cb[A-Za-z0-9]+F$/);
     assert.ok(f!.params.newClientOrderId!.length <= 36);
 
-    const pos = h.store.data.positions.find((p) => p.symbol === 'BTCUSDT');
+    const pos = h.ledger.snapshot().positions.find((p) => p.symbol === 'BTCUSDT');
     assert.equal(pos?.status, 'open');
     assert.equal(pos?.futuresQty, '0.01');
     // the fake charges the spot BUY commission in BTC: that much less is held (drift visible)
     assert.ok(dec(pos!.spotQty).lt('0.01'));
-    assert.equal(h.store.data.fills.length, 2);
-    const spotFill = h.store.data.fills.find((x) => x.market === 'spot')!;
+    assert.equal(h.ledger.snapshot().fills.length, 2);
+    const spotFill = h.ledger.snapshot().fills.find((x) => x.market === 'spot')!;
     assert.equal(spotFill.commissionAsset, 'BTC');
     assert.ok(dec(spotFill.feeUsdt).gt(0));
-    const futFill = h.store.data.fills.find((x) => x.market === 'futures')!;
+    const futFill = h.ledger.snapshot().fills.find((x) => x.market === 'futures')!;
     assert.ok(dec(futFill.price).gt(0));
     // the futures commission comes from userTrades (after the spot order went out)
     const trades = fake.requestsTo('/fapi/v1/userTrades', 'GET');
@@ -79,7 +79,7 @@ describe('open', () => {
     assert.ok(trades[0]!.at > s!.at);
     assert.ok(dec(futFill.commission).eq(fake.orders.find((o) => o.market === 'futures')!.commission));
     assert.ok(dec(spotFill.commission).eq(fake.orders.find((o) => o.market === 'spot')!.commission));
-    assert.equal(h.store.data.intents[0]?.status, 'done');
+    assert.equal(h.ledger.snapshot().intents[0]?.status, 'done');
   });
 
   test('a second tap of the same token places nothing more', async () => {
@@ -138,8 +138,8 @@ describe('open', () => {
     assert.equal(result.kind === 'open' && result.outcome.kind === 'not_placed' && result.outcome.error.code, -2019);
     assert.equal(spotOrders().length, 0);
     assert.equal(futuresOrders().length, 1);
-    assert.equal(h.store.data.positions.length, 0);
-    assert.equal(h.store.data.intents[0]?.status, 'failed');
+    assert.equal(h.ledger.snapshot().positions.length, 0);
+    assert.equal(h.ledger.snapshot().intents[0]?.status, 'failed');
   });
 
   test('spot rejected (-2010) after the short filled: the short is bought back reduce-only', async () => {
@@ -155,11 +155,11 @@ describe('open', () => {
     assert.equal(f[1]!.params.quantity, f[0]!.params.quantity);
     assert.match(f[1]!.params.newClientOrderId!, /U$/);
     assert.ok(dec(fake.positions.get('BTCUSDT')?.amt ?? 0).eq(0), 'no short left on the exchange');
-    const pos = h.store.data.positions[0];
+    const pos = h.ledger.snapshot().positions[0];
     assert.equal(pos?.status, 'closed');
-    assert.equal(h.store.data.intents[0]?.status, 'unwound');
-    assert.equal(h.store.data.fills.filter((x) => x.role === 'unwind').length, 1);
-    assert.equal(h.store.data.paused, false);
+    assert.equal(h.ledger.snapshot().intents[0]?.status, 'unwound');
+    assert.equal(h.ledger.snapshot().fills.filter((x) => x.role === 'unwind').length, 1);
+    assert.equal(h.ledger.snapshot().paused, false);
   });
 
   test('spot rejected and the unwind rejected too: critical alert with manual steps, broken, paused', async () => {
@@ -176,10 +176,10 @@ describe('open', () => {
       assert.equal(alert.outcome.spotError.code, -2010);
       assert.equal(alert.outcome.unwindError.code, -2022);
     }
-    assert.equal(h.store.data.positions[0]?.status, 'broken');
-    assert.equal(h.store.data.positions[0]?.futuresQty, '0.01');
-    assert.equal(h.store.data.paused, true);
-    assert.ok(h.store.data.pausedReason);
+    assert.equal(h.ledger.snapshot().positions[0]?.status, 'broken');
+    assert.equal(h.ledger.snapshot().positions[0]?.futuresQty, '0.01');
+    assert.equal(h.ledger.snapshot().paused, true);
+    assert.ok(h.ledger.snapshot().pausedReason);
     // and a new open is refused while paused
     await assert.rejects(h.trading.previewOpen(USER, CHAT, 'ETHUSDT', '0.1'), { key: 'trading.error.paused' });
   });
@@ -194,7 +194,7 @@ describe('open', () => {
     assert.ok(q.length >= 1);
     assert.equal(q[0]!.params.origClientOrderId, futuresOrders()[0]!.params.newClientOrderId);
     assert.ok(q[0]!.at < spotOrders()[0]!.at, 'queried before the spot leg');
-    assert.equal(h.store.data.positions[0]?.status, 'open');
+    assert.equal(h.ledger.snapshot().positions[0]?.status, 'open');
   });
 
   test('futures timeout with nothing executed: not found yet is NOT "never placed" (recvWindow still open): unknown, paused; recovery later concludes absent', async () => {
@@ -204,13 +204,13 @@ describe('open', () => {
     assert.equal(futuresOrders().length, 1);
     assert.ok(fake.requestsTo('/fapi/v1/order', 'GET').length >= 1);
     assert.equal(spotOrders().length, 0);
-    assert.equal(h.store.data.paused, true);
-    assert.equal(h.store.data.intents[0]?.status, 'pending');
-    assert.equal(h.store.data.positions[0]?.status, 'opening', 'not abandoned while the order may still arrive');
+    assert.equal(h.ledger.snapshot().paused, true);
+    assert.equal(h.ledger.snapshot().intents[0]?.status, 'pending');
+    assert.equal(h.ledger.snapshot().positions[0]?.status, 'opening', 'not abandoned while the order may still arrive');
     const reports = await h.trading.recover();
     assert.equal(reports[0]?.outcome.kind, 'not_placed');
     assert.equal(futuresOrders().length, 1, 'never resent');
-    assert.equal(h.store.data.positions.length, 0);
+    assert.equal(h.ledger.snapshot().positions.length, 0);
   });
 
   test('futures outcome cannot be learned (timeout, then every query fails): no spot, paused, critical alert, intent kept', async () => {
@@ -222,9 +222,9 @@ describe('open', () => {
     assert.equal(spotOrders().length, 0, 'no spot leg on an unknown short');
     assert.equal(h.critical.length, 1);
     assert.equal(h.critical[0]!.outcome.kind, 'unknown');
-    assert.equal(h.store.data.paused, true);
-    assert.equal(h.store.data.intents[0]?.status, 'pending', 'left for recovery');
-    assert.equal(h.store.data.positions[0]?.status, 'opening');
+    assert.equal(h.ledger.snapshot().paused, true);
+    assert.equal(h.ledger.snapshot().intents[0]?.status, 'pending', 'left for recovery');
+    assert.equal(h.ledger.snapshot().positions[0]?.status, 'opening');
     // once Binance answers again, recovery finds the short and unwinds it
     fake.clearFaults();
     fake.clearRequests();
@@ -265,14 +265,14 @@ describe('open', () => {
     const lev = fake.requestsTo('/fapi/v1/leverage', 'POST');
     assert.equal(lev.length, 1);
     assert.equal(lev[0]!.params.leverage, '1');
-    assert.equal(h.store.data.leverageSet.BTCUSDT, 1);
+    assert.equal(h.ledger.snapshot().leverageSet.BTCUSDT, 1);
   });
 });
 
 describe('close', () => {
   test('futures BUY reduce-only goes out before the spot SELL; dust recorded; position closed', async () => {
     await openBtc();
-    const held = h.store.data.positions[0]!.spotQty;
+    const held = h.ledger.snapshot().positions[0]!.spotQty;
     const r = await h.trading.previewClose(USER, CHAT);
     assert.equal(r.kind, 'preview');
     if (r.kind !== 'preview') return;
@@ -288,7 +288,7 @@ describe('close', () => {
     assert.equal(s!.params.side, 'SELL');
     // spot held 0.00999 BTC (commission in BTC); spot step 0.00001 → all of it sold
     assert.equal(s!.params.quantity, held);
-    const closed = h.store.data.positions[0]!;
+    const closed = h.ledger.snapshot().positions[0]!;
     assert.equal(closed.status, 'closed');
     assert.equal(closed.dustQty, '0');
     assert.ok(closed.spotExitPrice && closed.futuresExitPrice);
@@ -298,15 +298,15 @@ describe('close', () => {
   test('spot below the lot step stays behind as dust', async () => {
     fake.setFilters('BTCUSDT', 'spot', { stepSize: '0.001', minQty: '0.001' });
     await openBtc();
-    const held = h.store.data.positions[0]!.spotQty; // 0.00999
+    const held = h.ledger.snapshot().positions[0]!.spotQty; // 0.00999
     const r = await h.trading.previewClose(USER, CHAT, 'BTCUSDT');
     if (r.kind !== 'preview') return assert.fail('expected a preview');
     assert.equal(r.preview.dustQty, dec(held).minus('0.009').toFixed());
     fake.clearRequests();
     await h.trading.confirm(r.token, USER);
     assert.equal(spotOrders()[0]!.params.quantity, '0.009');
-    assert.equal(h.store.data.positions[0]!.dustQty, dec(held).minus('0.009').toFixed());
-    assert.equal(h.store.data.positions[0]!.status, 'closed');
+    assert.equal(h.ledger.snapshot().positions[0]!.dustQty, dec(held).minus('0.009').toFixed());
+    assert.equal(h.ledger.snapshot().positions[0]!.status, 'closed');
   });
 
   test('spot SELL keeps failing: retried, alerted, position stays closing; /close again sells the spot only', async () => {
@@ -320,7 +320,7 @@ describe('close', () => {
     assert.equal(spotOrders().length, 3, 'one try plus two retries');
     assert.equal(new Set(spotOrders().map((o) => o.params.newClientOrderId)).size, 3, 'a new id per attempt');
     assert.equal(h.critical.length, 1);
-    const pos = h.store.data.positions[0]!;
+    const pos = h.ledger.snapshot().positions[0]!;
     assert.equal(pos.status, 'closing');
     assert.equal(pos.futuresQty, '0');
 
@@ -332,7 +332,7 @@ describe('close', () => {
     assert.equal(c2.kind === 'close' && c2.outcome.kind, 'closed');
     assert.equal(futuresOrders().length, 0, 'the futures leg is not touched again');
     assert.equal(spotOrders().length, 1);
-    assert.equal(h.store.data.positions[0]!.status, 'closed');
+    assert.equal(h.ledger.snapshot().positions[0]!.status, 'closed');
   });
 
   test('/close with no position says so; with several offers a choice', async () => {

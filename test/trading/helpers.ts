@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBinance, type Binance } from '../../src/binance/index.js';
 import { createConfig, type Config } from '../../src/config.js';
-import { openStore, type Store } from '../../src/ledger/store.js';
+import { openLedger, type Ledger } from '../../src/ledger/ledger.js';
 import { createLogger } from '../../src/logger.js';
 import { createMarketService } from '../../src/market/service.js';
 import type { TradeEvent } from '../../src/events.js';
@@ -19,7 +19,7 @@ export const silent = createLogger({ level: 'silent' });
 export interface Harness {
   fake: FakeBinance;
   binance: Binance;
-  store: Store;
+  ledger: Ledger;
   config: Config;
   trading: Trading;
   file: string;
@@ -60,11 +60,11 @@ export async function harness(opts: { env?: Record<string, string>; fake?: FakeB
     logger: silent,
     timeoutMs: 400,
   });
-  const store = await openStore(file, { logger: silent });
+  const ledger = await openLedger(file, { logger: silent });
   const market = createMarketService({ spot: binance.spot, futures: binance.futures, config, logger: silent });
   const trading = createTrading({
     config,
-    store,
+    ledger,
     market,
     binance,
     logger: silent,
@@ -78,25 +78,25 @@ export async function harness(opts: { env?: Record<string, string>; fake?: FakeB
   return {
     fake,
     binance,
-    store,
+    ledger,
     config,
     trading,
     file,
     clock,
     // what the trades told people: the outbox (one entry per chat; the chat a trade came from here)
     get critical() {
-      return store.data.outbox
+      return ledger.snapshot().outbox
         .map((e) => ({ chatId: e.chatId, event: e.event as unknown as TradeEvent }))
         .filter(({ event }) => !event.recovery && CRITICAL.has(event.outcome.kind))
         .map(({ chatId, event }) => ({ chatId, outcome: event.outcome }));
     },
     get recovered() {
-      return store.data.outbox.map((e) => e.event as unknown as TradeEvent).filter((e) => e.recovery !== undefined);
+      return ledger.snapshot().outbox.map((e) => e.event as unknown as TradeEvent).filter((e) => e.recovery !== undefined);
     },
     orders: () => fake.requests.filter(isOrder),
     signed: () => fake.requests.filter((r) => 'signature' in r.params || r.headers['x-mbx-apikey'] !== undefined),
     async close() {
-      await store.flush();
+      await ledger.flush();
       await binance.close();
       if (!opts.fakeInstance) await fake.close();
       if (dir) await rm(dir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import type { StoreData } from '../../src/ledger/schema.js';
-import { openStore } from '../../src/ledger/store.js';
+import { openLedger } from '../../src/ledger/ledger.js';
 import { dec } from '../../src/money.js';
 import { createExecutor, type Executor, type RecoveryReport } from '../../src/trading/executor.js';
 import { createLivePort } from '../../src/trading/live.js';
@@ -34,7 +34,7 @@ beforeEach(async () => {
 
 const never = () => new Promise<never>(() => undefined);
 
-/** An executor over the harness store whose port hangs forever on the chosen call. */
+/** An executor over the harness ledger whose port hangs forever on the chosen call. */
 function dying(hang: 'futuresBeforeSend' | 'spotBeforeSend' | 'spotAfterSend'): Executor {
   const live = createLivePort({ spot: h.binance.spot, futures: h.binance.futures, config: h.config, logger: silent });
   const port: ExchangePort = {
@@ -42,27 +42,27 @@ function dying(hang: 'futuresBeforeSend' | 'spotBeforeSend' | 'spotAfterSend'): 
     placeFutures: hang === 'futuresBeforeSend' ? never : live.placeFutures,
     placeSpot: hang === 'spotBeforeSend' ? never : hang === 'spotAfterSend' ? async (o) => (await live.placeSpot(o), never()) : live.placeSpot,
   };
-  return createExecutor({ store: h.store, port, logger: silent, sleep: async () => undefined, queryDelaysMs: [0] });
+  return createExecutor({ ledger: h.ledger, port, logger: silent, sleep: async () => undefined, queryDelaysMs: [0] });
 }
 
-/** The restarted process: a fresh store read from the file and a fresh executor. */
+/** The restarted process: a fresh ledger read from the file and a fresh executor. */
 async function restart(): Promise<{ reports: RecoveryReport[]; data: StoreData }> {
-  await h.store.flush();
-  const store = await openStore(h.file, { logger: silent });
+  await h.ledger.flush();
+  const ledger = await openLedger(h.file, { logger: silent });
   const port = createLivePort({ spot: h.binance.spot, futures: h.binance.futures, config: h.config, logger: silent });
   // a sleep moves this clock on: recovery waits until an in-flight order could no longer arrive
   let offset = 0;
-  const executor = createExecutor({ store, port, logger: silent, now: () => Date.now() + offset, sleep: async (ms) => void (offset += Math.max(0, ms)), queryDelaysMs: [0, 0] });
+  const executor = createExecutor({ ledger, port, logger: silent, now: () => Date.now() + offset, sleep: async (ms) => void (offset += Math.max(0, ms)), queryDelaysMs: [0, 0] });
   const reports = await executor.recover();
-  await store.flush();
-  return { reports, data: store.data };
+  await ledger.flush();
+  return { reports, data: ledger.snapshot() };
 }
 
 const open = (e: Executor) => void e.open({ symbol: 'BTCUSDT', baseAsset: 'BTC', qty: '0.01', spotStep: '0.00001', userId: USER, chatId: CHAT });
 
 test('crashed before the futures order left: nothing to undo, the position is dropped, the user is told', async () => {
   open(dying('futuresBeforeSend'));
-  await waitUntil(() => h.store.data.intents.length === 1, 'the intent write');
+  await waitUntil(() => h.ledger.snapshot().intents.length === 1, 'the intent write');
   const { reports, data } = await restart();
   assert.equal(reports.length, 1);
   assert.equal(reports[0]!.chatId, CHAT);
@@ -110,7 +110,7 @@ test('crashed between the legs: the short is bought back reduce-only, once', asy
 test('crashed in a close after the futures buy-back: the spot is sold, the position closed', async () => {
   const { token } = await h.trading.previewOpen(USER, CHAT, 'BTCUSDT', '0.01');
   await h.trading.confirm(token, USER);
-  const pos = h.store.data.positions[0]!;
+  const pos = h.ledger.snapshot().positions[0]!;
   void dying('spotBeforeSend').close({ positionId: pos.id, spotStep: '0.00001', userId: USER, chatId: CHAT });
   await waitUntil(() => fake.orders.filter((o) => o.market === 'futures').length === 2, 'the futures buy-back');
   fake.clearRequests();

@@ -17,14 +17,14 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'carrybot-resume-broken-'));
   const dataFile = join(dir, 'store.json');
   const now = Date.now();
-  const store = emptyStore(now);
-  store.paused = true;
-  store.pausedReason = 'ETHUSDT: naked futures short after a failed unwind';
-  store.positions.push({
+  const ledger = emptyStore(now);
+  ledger.paused = true;
+  ledger.pausedReason = 'ETHUSDT: naked futures short after a failed unwind';
+  ledger.positions.push({
     id: 'p1', symbol: 'ETHUSDT', baseAsset: 'ETH', mode: 'live', status: 'broken', openedAt: now,
     spotQty: '0', futuresQty: '1', spotEntryPrice: '0', futuresEntryPrice: '3000', openedBy: USER,
   });
-  await writeFile(dataFile, JSON.stringify(store));
+  await writeFile(dataFile, JSON.stringify(ledger));
   h = await startHarness({ allowed: [USER], dataFile, env: { TRADING_MODE: 'live', BINANCE_API_KEY: FAKE_API_KEY, BINANCE_API_SECRET: FAKE_API_SECRET } });
 });
 
@@ -38,5 +38,5 @@ test('/resume stays paused while a position is broken', async () => {
   const reply = await h.tg.waitFor('sendMessage', (c) => String(c.body.text).includes('Still paused'), 15_000);
   assert.match(String(reply.body.text), /ETHUSDT/);
   assert.match(String(reply.body.text), /unhedged/);
-  assert.equal(h.running.deps.store.data.paused, true);
+  assert.equal(h.running.deps.ledger.snapshot().paused, true);
 });

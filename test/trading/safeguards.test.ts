@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import type { FuturesApi, SpotApi } from '../../src/binance/types.js';
 import { ExchangeError, RejectedError, UnknownOutcomeError, UserError } from '../../src/errors.js';
-import { openStore, type Store } from '../../src/ledger/store.js';
 import type { TradeEvent } from '../../src/events.js';
+import { openLedger, type Ledger } from '../../src/ledger/ledger.js';
 import { dec } from '../../src/money.js';
 import { createExecutor, type Outcome } from '../../src/trading/executor.js';
 import { createLivePort } from '../../src/trading/live.js';
@@ -72,13 +72,13 @@ function scripted(over: Partial<ExchangePort> = {}) {
 }
 
 let dir: string;
-let store: Store;
+let ledger: Ledger;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'carrybot-review-'));
-  store = await openStore(join(dir, 's.json'), { logger: silent });
+  ledger = await openLedger(join(dir, 's.json'), { logger: silent });
 });
 afterEach(async () => {
-  await store.flush();
+  await ledger.flush();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -86,7 +86,7 @@ afterEach(async () => {
 function executorOn(port: ExchangePort) {
   const clock = { t: 1_700_000_000_000 };
   const ex = createExecutor({
-    store,
+    ledger,
     port,
     logger: silent,
     now: () => clock.t,
@@ -95,7 +95,7 @@ function executorOn(port: ExchangePort) {
     sellRetryDelaysMs: [0],
   });
   // what it told people (the outbox)
-  const told = (): Outcome[] => store.data.outbox.map((e) => (e.event as unknown as TradeEvent).outcome).filter((o) => ['broken', 'unknown', 'spot_failed'].includes(o.kind));
+  const told = (): Outcome[] => ledger.snapshot().outbox.map((e) => (e.event as unknown as TradeEvent).outcome).filter((o) => ['broken', 'unknown', 'spot_failed'].includes(o.kind));
   return { ex, clock, told };
 }
 
@@ -106,7 +106,7 @@ describe('no second order on a position while an earlier one is unresolved', () 
     const s = scripted();
     const { ex } = executorOn(s.port);
     assert.equal((await ex.open(openPlan)).kind, 'opened');
-    const pos = store.data.positions[0]!;
+    const pos = ledger.snapshot().positions[0]!;
     let n = 0;
     s.set({ placeSpot: async (o) => (++n === 1 ? Promise.reject(new UnknownOutcomeError('timeout')) : fillOf(o)), queryOrder: async () => Promise.reject(new ExchangeError('net down')) });
     s.sent.length = 0;
@@ -134,12 +134,12 @@ describe('"not found" right after an unknown send is not "never placed"', () => 
     let n = 0;
     s.set({ placeSpot: async (o) => (++n === 1 ? Promise.reject(new UnknownOutcomeError('timeout')) : fillOf(o)), queryOrder: async () => null });
     s.sent.length = 0;
-    const c = await ex.close({ positionId: store.data.positions[0]!.id, spotStep: '0.001', userId: 1, chatId: 1 });
+    const c = await ex.close({ positionId: ledger.snapshot().positions[0]!.id, spotStep: '0.001', userId: 1, chatId: 1 });
     assert.equal(c.kind, 'unknown');
     const sells = s.sent.filter((x) => x.market === 'spot');
     assert.equal(sells.length, 1, 'no second SELL under a new id');
-    assert.equal(store.data.paused, true);
-    assert.equal(store.data.intents.at(-1)!.status, 'pending');
+    assert.equal(ledger.snapshot().paused, true);
+    assert.equal(ledger.snapshot().intents.at(-1)!.status, 'pending');
     assert.equal(told().length, 1);
   });
 
@@ -148,12 +148,12 @@ describe('"not found" right after an unknown send is not "never placed"', () => 
     const { ex } = executorOn(s.port);
     const r = await ex.open(openPlan);
     assert.equal(r.kind, 'unknown');
-    assert.equal(store.data.positions.length, 1, 'position kept');
-    assert.equal(store.data.intents[0]!.status, 'pending');
-    assert.equal(store.data.paused, true);
+    assert.equal(ledger.snapshot().positions.length, 1, 'position kept');
+    assert.equal(ledger.snapshot().intents[0]!.status, 'pending');
+    assert.equal(ledger.snapshot().paused, true);
     const reports = await ex.recover();
     assert.equal(reports[0]!.outcome.kind, 'not_placed');
-    assert.equal(store.data.positions.length, 0);
+    assert.equal(ledger.snapshot().positions.length, 0);
     assert.equal(s.sent.length, 1, 'nothing resent');
   });
   test('the window starts when the answer failed, not when place() was called (the client may sign later)', async () => {
@@ -168,8 +168,8 @@ describe('"not found" right after an unknown send is not "never placed"', () => 
     });
     const r = await ex.open(openPlan);
     assert.equal(r.kind, 'unknown', 'not concluded absent: the order was signed just now and may still arrive');
-    assert.equal(store.data.intents[0]!.status, 'pending');
-    assert.equal(store.data.positions.length, 1);
+    assert.equal(ledger.snapshot().intents[0]!.status, 'pending');
+    assert.equal(ledger.snapshot().positions.length, 1);
   });
 });
 
@@ -178,7 +178,7 @@ describe('nothing but the spot order between the futures fill and the spot order
     const s = scripted();
     const { ex } = executorOn(s.port);
     await ex.open(openPlan);
-    await ex.close({ positionId: store.data.positions[0]!.id, spotStep: '0.001', userId: 1, chatId: 1 });
+    await ex.close({ positionId: ledger.snapshot().positions[0]!.id, spotStep: '0.001', userId: 1, chatId: 1 });
     for (const x of s.sent.filter((y) => y.market === 'spot')) assert.equal(x.o.baseAsset, 'BTC', `${x.o.side} carries the base asset`);
 
     const calls: string[] = [];
@@ -214,10 +214,10 @@ describe('an unwind whose outcome is unknown stays pending for recovery', () => 
     const { ex, told } = executorOn(s.port);
     const r = await ex.open(openPlan);
     assert.equal(r.kind, 'unknown');
-    const intent = store.data.intents[0]!;
+    const intent = ledger.snapshot().intents[0]!;
     assert.equal(intent.status, 'pending', 'not final: recovery must query the U order');
-    assert.notEqual(store.data.positions[0]!.status, 'broken');
-    assert.equal(store.data.paused, true);
+    assert.notEqual(ledger.snapshot().positions[0]!.status, 'broken');
+    assert.equal(ledger.snapshot().paused, true);
     assert.equal(told().length, 1);
 
     s.set({ queryOrder: async (_m, _s, cid) => (cid.endsWith('F') ? fillOf({ symbol: 'BTCUSDT', side: 'SELL', qty: '1', clientOrderId: cid }) : cid === uFill?.clientOrderId ? uFill : null) });
@@ -225,7 +225,7 @@ describe('an unwind whose outcome is unknown stays pending for recovery', () => 
     const reports = await ex.recover();
     assert.equal(reports[0]!.outcome.kind, 'unwound', JSON.stringify(reports[0]));
     assert.equal(s.sent.length, 0, 'the found unwind is not sent again');
-    assert.equal(store.data.intents[0]!.status, 'unwound');
+    assert.equal(ledger.snapshot().intents[0]!.status, 'unwound');
   });
 });
 
@@ -238,18 +238,18 @@ describe('an unwind after a partial spot fill is rounded down to the futures ste
     assert.equal(unwind.length, 1);
     assert.equal(unwind[0]!.o.qty, '0.987');
     assert.equal(r.kind, 'opened');
-    assert.equal(store.data.positions[0]!.futuresQty, '0.013');
+    assert.equal(ledger.snapshot().positions[0]!.futuresQty, '0.013');
   });
 });
 
 describe('the total cap counts a naked short', () => {
   test('a broken position (short, no spot) counts its futures notional toward MAX_TOTAL_USDT', async () => {
-    await store.update((d) => {
+    await ledger.rewrite((d) => {
       d.positions.push({ id: 'p1', symbol: 'ETHUSDT', baseAsset: 'ETH', mode: 'live', status: 'broken', openedAt: 1, spotQty: '0', futuresQty: '1', spotEntryPrice: '0', futuresEntryPrice: '900' });
     });
     const config = { maxPositionUsdt: '500', maxTotalUsdt: '1000', spotTakerFee: '0.001', futuresTakerFee: '0.0005', leverage: 1 };
     assert.throws(
-      () => checkCaps(store.data, { qty: dec(1), spotNotional: dec(200), futuresNotional: dec(200) }, config as never),
+      () => checkCaps(ledger, { qty: dec(1), spotNotional: dec(200), futuresNotional: dec(200) }, config as never),
       (e: unknown) => e instanceof UserError && e.key === 'trading.error.max_total',
     );
   });
@@ -274,7 +274,7 @@ describe('against the fake Binance', () => {
   test('/close preview is refused while an earlier close of the position is pending', async () => {
     const { token } = await h.trading.previewOpen(USER, CHAT, 'BTCUSDT', '0.01');
     await h.trading.confirm(token, USER);
-    await h.store.update((d) => {
+    await h.ledger.rewrite((d) => {
       d.intents.push({ ...structuredClone(d.intents[0]!), id: 'x1', kind: 'close', status: 'pending' });
     });
     await assert.rejects(() => h.trading.previewClose(USER, CHAT, 'BTCUSDT'), (e: unknown) => e instanceof UserError && e.key === 'trading.error.unresolved');
@@ -283,9 +283,9 @@ describe('against the fake Binance', () => {
   test('ledger spot above the balance (lost base commission): the SELL asks for what is held; the rest is dust', async () => {
     const { token } = await h.trading.previewOpen(USER, CHAT, 'BTCUSDT', '0.01');
     await h.trading.confirm(token, USER);
-    const pos = h.store.data.positions[0]!;
+    const pos = h.ledger.snapshot().positions[0]!;
     // the ledger missed the 0.00001 BTC commission: it says 0.01, the account holds 0.00999
-    await h.store.update((d) => {
+    await h.ledger.rewrite((d) => {
       d.positions[0]!.spotQty = '0.01';
     });
     fake.setSpotBalance('BTC', '0.00999');
@@ -297,7 +297,7 @@ describe('against the fake Binance', () => {
     const sells = fake.requestsTo('/api/v3/order', 'POST');
     assert.equal(sells.length, 1);
     assert.equal(sells[0]!.params.quantity, '0.00999');
-    const closed = h.store.data.positions.find((p) => p.id === pos.id)!;
+    const closed = h.ledger.snapshot().positions.find((p) => p.id === pos.id)!;
     assert.equal(closed.status, 'closed');
     assert.equal(closed.dustQty, '0.00001');
     // the balance was read at preview, not between the legs

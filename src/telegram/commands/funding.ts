@@ -2,14 +2,22 @@ import { UserError } from '../../errors.js';
 import type { Feature } from '../context.js';
 import { commandArgs, parseSymbol } from '../args.js';
 import { pre, type TableRow } from '../render.js';
+import { fundingChart } from '../../charts/funding.js';
+import { replyWithChart } from '../photo.js';
 import { replyHtml } from '../reply.js';
 import { breakEven } from '../signalsView.js';
 import { fundingStats } from '../fundingStats.js';
 
 const HISTORY_ROWS = 9;
 
-/** /funding SYMBOL: current rate and interval, next settlement, APR now / 7d / 30d, last settlements. */
-export const fundingCommand: Feature = (bot, { market, config, now }) => {
+const CHART_DAYS = 30;
+
+/**
+ * /funding SYMBOL: a chart of the last 30 days of settlements with, as its caption, the current
+ * rate and interval, next settlement, APR now / 7d / 30d and the last settlements.
+ */
+export const fundingCommand: Feature = (bot, deps) => {
+  const { market, config, now } = deps;
   bot.command('funding', async (ctx) => {
     const { t } = ctx;
     const [raw, extra] = commandArgs(ctx);
@@ -25,7 +33,7 @@ export const fundingCommand: Feature = (bot, { market, config, now }) => {
       if (err instanceof UserError) return void (await replyHtml(ctx, t.t('core.funding.unknownSymbol', { symbol })));
       throw err;
     }
-    const history = await market.history(symbol, 30);
+    const history = await market.history(symbol, CHART_DAYS);
     const nowMs = now();
     const stats = fundingStats(history.rows, s.periodsPerDay, nowMs);
     const apr = (v: number | null) => (v === null ? t.t('core.funding.na') : t.pct(v, 2, { sign: true }));
@@ -53,6 +61,7 @@ export const fundingCommand: Feature = (bot, { market, config, now }) => {
     } else {
       parts.push('', t.t('core.funding.noHistory'));
     }
-    await replyHtml(ctx, parts.join('\n'));
+    const chart = { symbol, rows: history.rows, intervalHours: s.intervalHours, nextFundingTime: s.nextFundingTime, days: CHART_DAYS };
+    await replyWithChart(ctx, deps, parts.join('\n'), () => fundingChart(chart, t, nowMs));
   });
 };

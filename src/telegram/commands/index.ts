@@ -1,4 +1,5 @@
 import type { Feature } from '../context.js';
+import { backtestCommand } from './backtest.js';
 import { fundingCommand } from './funding.js';
 import { helpCommand } from './help.js';
 import { langCommand } from './lang.js';
@@ -6,5 +7,5 @@ import { pauseCommands } from './pause.js';
 import { signalsCommand } from './signals.js';
 import { startCommand } from './start.js';
 
-/** The core commands (issue 3): /start /help /signals /funding /lang /pause /resume. */
-export const coreFeatures: Feature[] = [startCommand, helpCommand, signalsCommand, fundingCommand, langCommand, pauseCommands];
+/** The core commands (issue 3): /start /help /signals /funding /backtest /lang /pause /resume. */
+export const coreFeatures: Feature[] = [startCommand, helpCommand, signalsCommand, fundingCommand, backtestCommand, langCommand, pauseCommands];

@@ -3,7 +3,7 @@ import { commandArgs } from '../args.js';
 import { replyHtml } from '../reply.js';
 
 /** /lang CODE: stores the user's language; later replies and pushes use it. */
-export const langCommand: Feature = (bot, { i18n, store }) => {
+export const langCommand: Feature = (bot, { i18n, ledger }) => {
   bot.command('lang', async (ctx) => {
     const [raw] = commandArgs(ctx);
     const languages = i18n.languages.join(', ');
@@ -16,10 +16,7 @@ export const langCommand: Feature = (bot, { i18n, store }) => {
       await replyHtml(ctx, ctx.t.t('core.lang.bad', { code: raw.slice(0, 20), languages }));
       return;
     }
-    const id = String(ctx.from.id);
-    await store.update((d) => {
-      d.users[id] = { ...(d.users[id] ?? { alerts: true }), lang: code };
-    });
+    await ledger.setLanguage(ctx.from.id, code);
     await replyHtml(ctx, i18n.translator(code).t('core.lang.set'));
   });
 };

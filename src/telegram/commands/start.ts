@@ -2,7 +2,7 @@ import type { Feature } from '../context.js';
 import { replyHtml } from '../reply.js';
 
 /** /start: what the bot does, the mode, how alerts work. */
-export const startCommand: Feature = (bot, { config, store }) => {
+export const startCommand: Feature = (bot, { config, ledger }) => {
   bot.start(async (ctx) => {
     const { t } = ctx;
     const mode = t.t(`core.mode.${config.mode}`);
@@ -16,7 +16,8 @@ export const startCommand: Feature = (bot, { config, store }) => {
       '',
       t.t('core.start.alerts', { schedule: config.signalCron, minApr: t.pct(config.minApr, 0) }),
     ];
-    if (store.data.paused) lines.push('', t.t('core.start.paused', { reason: store.data.pausedReason ?? '' }));
+    const pause = ledger.pauseState();
+    if (pause.paused) lines.push('', t.t('core.start.paused', { reason: pause.reason ?? '' }));
     lines.push('', t.t('core.start.next'));
     await replyHtml(ctx, lines.join('\n'));
   });

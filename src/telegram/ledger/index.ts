@@ -1,6 +1,5 @@
 import { checkExitAlerts } from '../../ledger/exitAlerts.js';
 import { PERIODS, type Period } from '../../ledger/pnl.js';
-import { latestFills } from '../../ledger/queries.js';
 import { commandArgs, parseSymbol } from '../args.js';
 import type { Feature } from '../context.js';
 import { replyHtml } from '../reply.js';
@@ -19,14 +18,14 @@ export const FILLS_LIMIT = 10;
 export const closeButtonData = (symbol: string): string => `${TRADING_CALLBACKS.close}${symbol}`;
 
 export const ledgerFeature: Feature = (bot, deps) => {
-  const { store, config, logger } = deps;
-  const { ledger } = deps;
+  const { config, logger } = deps;
+  const { reports, ledger } = deps;
 
   bot.command('status', async (ctx) => {
     if (commandArgs(ctx).length) return void (await replyHtml(ctx, ctx.t.t('core.errors.usage', { usageHtml: '/status' })));
     await ctx.sendChatAction('typing').catch(() => undefined);
-    const unresolved = new Set(store.data.intents.filter((i) => i.status === 'pending').map((i) => i.positionId));
-    await replyHtml(ctx, renderStatus(ctx.t, await ledger.status(), { unresolved, unsaved: store.unsaved }));
+    const unresolved = new Set(ledger.pendingIntents().map((i) => i.positionId));
+    await replyHtml(ctx, renderStatus(ctx.t, await reports.status(), { unresolved, unsaved: ledger.unsaved }));
   });
 
   bot.command('pnl', async (ctx) => {
@@ -36,7 +35,7 @@ export const ledgerFeature: Feature = (bot, deps) => {
       return void (await replyHtml(ctx, ctx.t.t('core.errors.usage', { usageHtml: ctx.t.t('ledger.pnl.usage') })));
     }
     await ctx.sendChatAction('typing').catch(() => undefined);
-    await replyHtml(ctx, renderPnl(ctx.t, await ledger.pnl(period)));
+    await replyHtml(ctx, renderPnl(ctx.t, await reports.pnl(period)));
   });
 
   bot.command('fills', async (ctx) => {
@@ -45,14 +44,14 @@ export const ledgerFeature: Feature = (bot, deps) => {
     if (args.length > 1 || (args[0] !== undefined && !symbol)) {
       return void (await replyHtml(ctx, ctx.t.t('core.errors.usage', { usageHtml: ctx.t.t('ledger.fills.usage') })));
     }
-    const fills = latestFills(store.data, { symbol, mode: config.mode, limit: FILLS_LIMIT });
+    const fills = deps.ledger.latestFills({ symbol, mode: config.mode, limit: FILLS_LIMIT });
     await replyHtml(ctx, renderFills(ctx.t, fills, symbol));
   });
 
   deps.onScan.push(async (scan) => {
     await checkExitAlerts(
       {
-        store,
+        ledger: deps.ledger,
         notifier: deps.notifier,
         mode: config.mode,
         exitApr: config.exitApr,

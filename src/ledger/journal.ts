@@ -1,0 +1,169 @@
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import type { Logger } from '../logger.js';
+
+/**
+ * An append-only JSON Lines file: one record per line, each append written and fsync'd before it
+ * resolves. A crash mid-append leaves at most one torn last line (no newline, or not JSON): on
+ * open it is reported, copied aside (`<file>.torn-<time>`) and cut off, so the next append starts
+ * on a clean line. It was never acknowledged: the write that made it had not returned.
+ */
+export interface Journal {
+  readonly file: string;
+  /** bytes of whole lines in the file */
+  readonly size: number;
+  /** appends the records as lines and fsyncs; resolves once they are durable */
+  append(records: readonly unknown[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface JournalOptions {
+  logger?: Logger;
+  now?: () => number;
+}
+
+const NL = 0x0a;
+const CHUNK = 1 << 20;
+
+/** Reads lines from `from` to the end, one callback per parsed record (a bad line is reported and skipped). */
+export function readLines(file: string, from: number, onRecord: (record: unknown, end: number) => void, logger?: Logger): void {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.allocUnsafe(CHUNK);
+    let pos = from;
+    /** file offset where `carry` starts */
+    let lineStart = from;
+    let carry = '';
+    while (pos < size) {
+      const n = readSync(fd, buf, 0, Math.min(CHUNK, size - pos), pos);
+      if (n <= 0) break;
+      pos += n;
+      const lines = (carry + buf.toString('utf8', 0, n)).split('\n');
+      carry = lines.pop()!;
+      for (const line of lines) {
+        const end = lineStart + Buffer.byteLength(line) + 1;
+        if (line !== '') {
+          try {
+            onRecord(JSON.parse(line), end);
+          } catch {
+            logger?.error({ file, offset: lineStart }, 'journal: a line that is not JSON was skipped');
+          }
+        }
+        lineStart = end;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Reads the journal backwards from its end, a chunk at a time, until `stop` says the records are
+ * old enough; calls onRecord newest first. For the recent tail of a long history.
+ */
+export function readTail(file: string, onRecord: (record: unknown) => void, stop: () => boolean): void {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  try {
+    let pos = fstatSync(fd).size;
+    const buf = Buffer.allocUnsafe(CHUNK);
+    let carry = Buffer.alloc(0);
+    while (pos > 0 && !stop()) {
+      const n = Math.min(CHUNK, pos);
+      pos -= n;
+      readSync(fd, buf, 0, n, pos);
+      const block = Buffer.concat([buf.subarray(0, n), carry]);
+      const first = pos > 0 ? block.indexOf(NL) : -1;
+      carry = first >= 0 ? Buffer.from(block.subarray(0, first)) : Buffer.alloc(0);
+      const lines = block.toString('utf8', first + 1).split('\n');
+      for (let i = lines.length - 1; i >= 0; i--) {
+        const line = lines[i]!;
+        if (line === '') continue;
+        try {
+          onRecord(JSON.parse(line));
+        } catch {
+          // a torn line was cut off when the journal was opened; anything else was reported by readLines
+        }
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The length of the file up to its last whole, parseable line; copies a torn tail aside and cuts it. */
+function repairTail(file: string, opts: JournalOptions): number {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r+');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return 0;
+    // the last line, and the one before it if the file ends in a newline
+    const look = Math.min(size, CHUNK);
+    const buf = Buffer.allocUnsafe(look);
+    readSync(fd, buf, 0, look, size - look);
+    const endsClean = buf[look - 1] === NL;
+    const lastNl = buf.lastIndexOf(NL, endsClean ? look - 2 : look - 1);
+    if (lastNl < 0 && look < size) return size; // a line longer than a chunk: leave it to readLines
+    const tail = buf.subarray(lastNl + 1, endsClean ? look - 1 : look);
+    let whole = endsClean;
+    if (whole) {
+      try {
+        JSON.parse(tail.toString('utf8'));
+      } catch {
+        whole = false;
+      }
+    }
+    if (whole) return size;
+    const cut = size - look + lastNl + 1;
+    const aside = `${file}.torn-${(opts.now ?? Date.now)()}`;
+    writeFileSync(aside, tail);
+    ftruncateSync(fd, cut);
+    opts.logger?.error({ file, bytes: tail.length, keptAt: aside }, 'journal: torn last line (a crash mid-append) skipped and cut off; copy kept');
+    return cut;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export async function openJournal(file: string, opts: JournalOptions = {}): Promise<Journal> {
+  let size = repairTail(file, opts);
+  let handle: FileHandle | undefined;
+  const handleOf = async () => (handle ??= await open(file, 'a'));
+  return {
+    file,
+    get size() {
+      return size;
+    },
+    async append(records) {
+      if (!records.length) return;
+      const text = records.map((r) => `${JSON.stringify(r)}\n`).join('');
+      const h = await handleOf();
+      await h.write(text);
+      await h.datasync();
+      size += Buffer.byteLength(text);
+    },
+    async close() {
+      const h = handle;
+      handle = undefined;
+      await h?.close();
+    },
+  };
+}
