@@ -144,6 +144,10 @@ const envSchema = z.object({
   LEVERAGE: num(1, (n) => Number.isInteger(n) && n >= 1 && n <= 20, 'a whole number from 1 to 20'),
   MAX_POSITION_USDT: decimalString('10000', 'a positive USDT amount'),
   MAX_TOTAL_USDT: decimalString('50000', 'a positive USDT amount'),
+  MARGIN_ALERT_PCT: num(30, (n) => n > 0 && n < 100, 'a percent above 0 and below 100'),
+  AUTO_TOPUP_USDT: decimalString('0', 'a USDT amount, 0 or more (0 = off)'),
+  AUTO_EXIT_MINUTES: num(0, (n) => Number.isInteger(n) && n >= 0 && n <= 1440, 'a whole number of minutes from 0 (off) to 1440'),
+  PAPER_FUTURES_USDT: decimalString('0', 'a USDT amount, 0 or more'),
   CONFIRM_TTL_SECONDS: num(60, (n) => Number.isInteger(n) && n >= 5 && n <= 3600, 'a whole number of seconds from 5 to 3600'),
   LOCALE: z.preprocess(
     (v) => (typeof v === 'string' ? emptyToUndefined(v.trim().toLowerCase()) : v),
@@ -182,6 +186,14 @@ export interface Config {
   maxPositionUsdt: string;
   maxTotalUsdt: string;
   confirmTtlSeconds: number;
+  /** push a margin alert when a short's distance to liquidation falls below this % */
+  marginAlertPct: number;
+  /** USDT the bot may move spot → futures by itself per 24 h (decimal string; '0' = off) */
+  autoTopupUsdt: string;
+  /** minutes after an exit alert before the position is closed automatically (0 = off) */
+  autoExitMinutes: number;
+  /** paper: extra USDT in the simulated futures wallet beyond notional / LEVERAGE */
+  paperFuturesUsdt: string;
   locale: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -247,6 +259,10 @@ export function createConfig(env: Record<string, string | undefined>, opts: Crea
     maxPositionUsdt: e.MAX_POSITION_USDT,
     maxTotalUsdt: e.MAX_TOTAL_USDT,
     confirmTtlSeconds: e.CONFIRM_TTL_SECONDS,
+    marginAlertPct: e.MARGIN_ALERT_PCT,
+    autoTopupUsdt: e.AUTO_TOPUP_USDT,
+    autoExitMinutes: e.AUTO_EXIT_MINUTES,
+    paperFuturesUsdt: e.PAPER_FUTURES_USDT,
     locale: e.LOCALE,
     logLevel: e.LOG_LEVEL,
   };

@@ -29,6 +29,9 @@ import { setMenu } from './telegram/menu.js';
 import { createNotifier } from './telegram/notifier.js';
 import { tradingFeature } from './telegram/trading/index.js';
 import { createTrading } from './trading/index.js';
+import { createCloser } from './trading/closeNow.js';
+import { createRisk } from './risk/index.js';
+import { createRiskPushes, riskFeature } from './telegram/risk/index.js';
 
 /**
  * Composition root: config → logger → ledger → Binance → market → i18n → notifier → bot and
@@ -108,15 +111,32 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
   const editsInFlight = new Map<string, Promise<unknown>>();
   const outbox = createOutboxSender({ telegram: pushTelegram, ledger, i18n, config, logger, now, editsInFlight, retryMs: timings.outboxRetryMs });
 
-  const deps: BotDeps = { config, logger, ledger, market, binance, i18n, notifier, now, onScan: [], onStop: [], trading, reports, charts: renderChart, scrub, updates: createUpdateLog(ledger), editsInFlight };
+  /** set by the first close hook: automatic actions (exits, top-ups) start nothing new */
+  let stopping = false;
+  const risk = createRisk({
+    config,
+    ledger,
+    market,
+    binance,
+    closer: createCloser({ ledger, port: trading.port, executor: trading.executor }),
+    logger: logger.child({ module: 'risk' }),
+    now,
+    isStopping: () => stopping,
+  });
+  const riskPushes = createRiskPushes({ risk, notifier, mode: config.mode, logger });
+
+  const deps: BotDeps = { config, logger, ledger, market, binance, i18n, notifier, now, onScan: [], onStop: [], trading, risk, riskPushes, reports, charts: renderChart, scrub, updates: createUpdateLog(ledger), editsInFlight };
 
   // ── features: ONE line per module, in order (allowlist and ctx.t/ctx.log run before all) ──
   const features: Feature[] = [
     ...coreFeatures, // /start /help /signals /funding /lang /pause /resume
+    riskFeature, // /margin /topup, /close all (before trading's /close), margin watch (callback prefix "risk:")
     tradingFeature, // /open /close, confirm buttons (callback prefix "trade:")
     ledgerFeature, // /status /pnl /fills, exit alerts (deps.onScan)
   ];
   const bot = createBot(deps, features);
+  // last post-scan hook: automatic exits scheduled by this scan's exit alerts run once due
+  deps.onScan.push(() => riskPushes.runDue());
   // unfinished trades from a previous run are resolved (and their users told) before any command is taken
   const unfinished = ledger.pendingIntents().length;
   if (unfinished) logger.info({ intents: unfinished }, 'resolving unfinished trades before taking commands');
@@ -125,7 +145,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
 
   const jobs: Job[] = [
     startSignalJob({ market, ledger, notifier, logger, now, onScan: deps.onScan, cron: config.signalCron }),
-    startIncomeJob({ config, ledger, binance, logger, now, notifier }),
+    startIncomeJob({ config, ledger, binance, logger, now, notifier, after: riskPushes.watch }), // then the margin watch
     ...[startReconcileJob({ config, ledger, binance, notifier, logger, now })].filter((j) => j !== undefined),
   ];
   // The first cron tick may be minutes away; scan once now so /signals and pushes start warm.
@@ -136,7 +156,13 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
   let drained = false;
   const hooks: CloseHook[] = [
     // no new trade starts (a confirm answers "shutting down", also one waiting for the lock)
-    { name: 'trading', run: () => trading.shutdown() },
+    {
+      name: 'trading',
+      run: () => {
+        stopping = true;
+        trading.shutdown();
+      },
+    },
     // a tick can be inside a notifier retry (minutes): wait for it only within the trade window
     { name: 'jobs', run: async (left) => void (await Promise.allSettled(jobs.map((j) => j.stop(Math.min(left, TRADE_DRAIN_MS))))) },
     { name: 'features', run: async () => void (await Promise.allSettled(deps.onStop.map(async (h) => h()))) },

@@ -34,6 +34,10 @@ describe('createConfig', () => {
     assert.equal(c.maxPositionUsdt, '10000');
     assert.equal(c.maxTotalUsdt, '50000');
     assert.equal(c.confirmTtlSeconds, 60);
+    assert.equal(c.marginAlertPct, 30);
+    assert.equal(c.autoTopupUsdt, '0');
+    assert.equal(c.autoExitMinutes, 0);
+    assert.equal(c.paperFuturesUsdt, '0');
     assert.equal(c.locale, 'en');
     assert.equal(c.logLevel, 'info');
   });
@@ -51,6 +55,16 @@ describe('createConfig', () => {
     assert.equal(c.binance.spotUrl, 'https://testnet.binance.vision');
     assert.equal(c.binance.futuresUrl, 'http://127.0.0.1:9999');
     assert.equal(c.signalCron, '*/10 * * * * *');
+  });
+
+  test('margin guardrail variables: values kept, bad ones listed', () => {
+    const c = createConfig({ MARGIN_ALERT_PCT: '25', AUTO_TOPUP_USDT: '150.5', AUTO_EXIT_MINUTES: '1', PAPER_FUTURES_USDT: '200' });
+    assert.equal(c.marginAlertPct, 25);
+    assert.equal(c.autoTopupUsdt, '150.5');
+    assert.equal(c.autoExitMinutes, 1);
+    assert.equal(c.paperFuturesUsdt, '200');
+    const p = problems({ MARGIN_ALERT_PCT: '0', AUTO_TOPUP_USDT: '-5', AUTO_EXIT_MINUTES: '1.5', PAPER_FUTURES_USDT: 'lots' });
+    assert.deepEqual(p.map((x) => x.split(' ')[0]).sort(), ['AUTO_EXIT_MINUTES', 'AUTO_TOPUP_USDT', 'MARGIN_ALERT_PCT', 'PAPER_FUTURES_USDT']);
   });
 
   test('npm start without a token is a clear problem', () => {

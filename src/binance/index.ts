@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.js';
 import { createFuturesApi } from './futures.js';
 import { createBinanceHttp, type BinanceHttp } from './http.js';
+import { createMarginApi, type MarginApi } from './margin.js';
 import { createSpotApi } from './spot.js';
 import type { FuturesApi, HttpStats, SpotApi } from './types.js';
 
@@ -8,6 +9,7 @@ export type * from './types.js';
 export type { BinanceHttp, BinanceHttpOptions, Params, HttpMethod } from './http.js';
 export { SPOT_WEIGHTS } from './spot.js';
 export { FUTURES_WEIGHTS } from './futures.js';
+export { MARGIN_WEIGHTS, TransferPermissionError, type AdlRow, type FuturesAccount, type MarginApi } from './margin.js';
 
 export interface BinanceOptions {
   spotUrl: string;
@@ -24,6 +26,8 @@ export interface BinanceOptions {
 export interface Binance {
   spot: SpotApi;
   futures: FuturesApi;
+  /** futures wallet, ADL quantiles, spot → futures transfers */
+  margin: MarginApi;
   spotHttp: BinanceHttp;
   futuresHttp: BinanceHttp;
   stats(): { spot: HttpStats; futures: HttpStats };
@@ -46,6 +50,7 @@ export function createBinance(opts: BinanceOptions): Binance {
   return {
     spot: createSpotApi(spotHttp),
     futures: createFuturesApi(futuresHttp),
+    margin: createMarginApi(spotHttp, futuresHttp),
     spotHttp,
     futuresHttp,
     stats: () => ({ spot: spotHttp.stats(), futures: futuresHttp.stats() }),

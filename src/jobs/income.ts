@@ -19,6 +19,8 @@ export interface IncomeJobDeps {
   now: () => number;
   /** live: told when the income cursor is older than Binance keeps (rows may be lost) */
   notifier?: Pick<Notifier, 'broadcast'>;
+  /** runs after each sync (the margin watch); catches its own errors */
+  after?: () => Promise<void>;
   /** tests: no cron timer, call runNow() */
   manual?: boolean;
 }
@@ -30,6 +32,7 @@ export function startIncomeJob(deps: IncomeJobDeps): Job {
   const run = async () => {
     if (config.mode === 'live') await syncIncome({ ledger, futures: binance.futures, logger, now, notifier: deps.notifier });
     else await accruePaperFunding({ ledger, futures: binance.futures, logger, now });
+    await deps.after?.();
   };
   return scheduleJob(INCOME_JOB, config.incomeCron, run, { logger, manual: deps.manual });
 }

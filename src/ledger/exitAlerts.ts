@@ -25,6 +25,8 @@ export interface ExitAlertDeps {
   exitApr: number;
   /** callback data of the button that starts the /close confirm flow for a symbol */
   closeButtonData: (symbol: string) => string;
+  /** automatic exit: the alert says when the bot closes the position and carries a Keep open button */
+  autoExit?: { minutesFor(positionId: string): number | null; keepOpenData(positionId: string): string };
   /** fresh data for an open symbol the scan did not cover (e.g. outside SYMBOLS) */
   symbol?: (symbol: string) => Promise<SymbolSignal>;
   logger?: Logger;
@@ -35,7 +37,15 @@ export interface ExitAlertResult {
   cleared: string[];
 }
 
-export function renderExitAlert(p: Position, sig: SymbolSignal, conditions: ExitCondition[], funding: string, exitApr: number, closeData: string): Render {
+export function renderExitAlert(
+  p: Position,
+  sig: SymbolSignal,
+  conditions: ExitCondition[],
+  funding: string,
+  exitApr: number,
+  closeData: string,
+  auto?: { minutes: number; keepData: string },
+): Render {
   return (t: Translator): OutgoingMessage => {
     const lines = [t.t('ledger.exit.title', { symbol: p.symbol })];
     if (conditions.includes('negative')) lines.push(t.t('ledger.exit.negative', { rate: t.pct(sig.rate * 100, 4, { sign: true }), apr: t.pct(sig.apr, 1, { sign: true }) }));
@@ -45,7 +55,10 @@ export function renderExitAlert(p: Position, sig: SymbolSignal, conditions: Exit
       t.t('ledger.exit.next', { when: t.countdown(sig.nextFundingTime) }),
       t.t('ledger.exit.hint'),
     );
-    return { text: lines.join('\n'), buttons: [[{ text: t.t('ledger.exit.closeButton', { symbol: p.symbol }), data: closeData }]] };
+    const close = { text: t.t('ledger.exit.closeButton', { symbol: p.symbol }), data: closeData };
+    if (!auto) return { text: lines.join('\n'), buttons: [[close]] };
+    lines.push(t.t('risk.exit.auto', { minutes: auto.minutes }));
+    return { text: lines.join('\n'), buttons: [[close, { text: t.t('risk.exit.keepButton'), data: auto.keepData }]] };
   };
 }
 
@@ -89,7 +102,9 @@ export async function checkExitAlerts(deps: ExitAlertDeps, scan: Pick<ScanResult
       continue;
     }
     const funding = ledger.fundingTotal(p.id).toFixed();
-    const render = renderExitAlert(p, sig, conditions, funding, deps.exitApr, deps.closeButtonData(p.symbol));
+    const minutes = deps.autoExit?.minutesFor(p.id) ?? null;
+    const auto = minutes !== null ? { minutes, keepData: deps.autoExit!.keepOpenData(p.id) } : undefined;
+    const render = renderExitAlert(p, sig, conditions, funding, deps.exitApr, deps.closeButtonData(p.symbol), auto);
     // push first, record after: a crash between the two repeats the alert rather than losing it
     await (deps.notifier.alert ?? deps.notifier.broadcast).call(deps.notifier, render);
     keys[p.id] = key;

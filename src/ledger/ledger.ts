@@ -3,6 +3,7 @@ import { exactSum, pnlReport, positionPnl, type LegPrices, type PnlOptions, type
 import { isHeld, latestFills, positionAt, type FillQuery } from './queries.js';
 import { enqueue, nextPerChat, pruneSent } from './outbox.js';
 import type { Fill, FundingRow, Intent, OutboxEntry, Position, StoreData, UserSettings } from './schema.js';
+import { riskRecords, type RiskRecords } from './risk.js';
 import { openStore, type OpenStoreOptions, type Store } from './store.js';
 
 /**
@@ -50,7 +51,8 @@ export interface Health {
   lastReconcileAt?: number;
 }
 
-export interface Ledger {
+/** `RiskRecords`: transfers, margin alert state and automatic exits (src/ledger/risk.ts) */
+export interface Ledger extends RiskRecords {
   readonly file: string;
   readonly createdAt: number;
 
@@ -168,6 +170,7 @@ export function createLedger(store: Store, opts: { now?: () => number; newId?: (
   const newId = opts.newId ?? (() => `m${now().toString(36)}${(seq++).toString(36)}`);
 
   return {
+    ...riskRecords(store),
     file: store.file,
     get createdAt() {
       return data().createdAt;

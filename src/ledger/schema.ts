@@ -120,6 +120,33 @@ export const fundingRowSchema = z.object({
   markPrice: decimalString.optional(),
 });
 
+/** A spot → USDⓈ-M futures move (live: Binance's tranId; paper: simulated, it feeds the paper wallet). */
+export const transferSchema = z.object({
+  id: z.string(),
+  time: z.number(),
+  mode,
+  amount: decimalString,
+  /** true: moved by the bot itself within AUTO_TOPUP_USDT; false: confirmed by `userId` */
+  auto: z.boolean(),
+  userId: z.number().optional(),
+  symbol: z.string().optional(),
+  tranId: z.string().optional(),
+});
+
+/** What was last pushed about a position's margin, so a push goes out once per crossing. */
+export const marginAlertSchema = z.object({
+  /** alert level last pushed (0 below MARGIN_ALERT_PCT, +1 per further 10 points) */
+  level: z.number().optional(),
+  /** ADL quantile last pushed (4 and up) */
+  adl: z.number().optional(),
+});
+
+/** Automatic exit of a position: due at `dueAt`, or held open by a Keep open tap until the exit condition clears. */
+export const autoExitSchema = z.object({
+  dueAt: z.number().optional(),
+  keptBy: z.number().optional(),
+});
+
 export const activeSignalSchema = z.object({
   since: z.number(),
   netApr: z.number(),
@@ -154,6 +181,11 @@ export const storeSchema = z.object({
   exitAlerts: z.record(z.string(), z.string()).default({}),
   /** last reconciliation drift fingerprint per symbol (alert once per change) */
   reconcileAlerts: z.record(z.string(), z.string()).default({}),
+  /** margin alert state per position id */
+  marginAlerts: z.record(z.string(), marginAlertSchema).default({}),
+  /** automatic exits scheduled or held, per position id */
+  autoExits: z.record(z.string(), autoExitSchema).default({}),
+  transfers: z.array(transferSchema).default([]),
   /** symbols whose leverage has been set (live) */
   leverageSet: z.record(z.string(), z.number()).default({}),
   positions: z.array(positionSchema).default([]),
@@ -190,6 +222,8 @@ export type IntentLeg = z.infer<typeof intentLegSchema>;
 export type Fill = z.infer<typeof fillSchema>;
 export type FundingRow = z.infer<typeof fundingRowSchema>;
 export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
+export type Transfer = z.infer<typeof transferSchema>;
+export type AutoExit = z.infer<typeof autoExitSchema>;
 export type UserSettings = z.infer<typeof userSettingsSchema>;
 
 export function emptyStore(now: number): StoreData {

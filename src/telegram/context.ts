@@ -6,7 +6,9 @@ import type { Ledger } from '../ledger/ledger.js';
 import type { LedgerService } from '../ledger/service.js';
 import type { UpdateLog } from '../ledger/updates.js';
 import type { Logger, Scrubber } from '../logger.js';
+import type { Risk } from '../risk/index.js';
 import type { Trading } from '../trading/index.js';
+import type { RiskPushes } from './risk/push.js';
 import type { MarketService, ScanResult } from '../market/types.js';
 import type { Translator } from '../notify.js';
 import type { I18n } from './i18n.js';
@@ -47,6 +49,9 @@ export interface BotDeps {
   /** shutdown hooks (stop your own cron jobs, finish in-flight work) */
   onStop: StopHook[];
   trading: Trading;
+  /** margin, top-ups, automatic exit, the kill switch */
+  risk: Risk;
+  riskPushes: RiskPushes;
   /** turns a chart spec into a PNG (ECharts + resvg; tests swap in one that fails) */
   charts: ChartRenderer;
   /** /status, /pnl: the ledger's figures with market prices */

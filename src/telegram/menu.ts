@@ -13,6 +13,8 @@ export const MENU_COMMANDS = [
   'backtest',
   'open',
   'close',
+  'margin',
+  'topup',
   'status',
   'pnl',
   'fills',

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { lcmStep } from '../binance/filters.js';
 import type { SymbolRules } from '../binance/types.js';
 import type { Config, TradingMode } from '../config.js';
@@ -11,6 +10,7 @@ import { Decimal, dec, floorToStep, toPlain } from '../money.js';
 import type { RecoveryTrigger } from '../events.js';
 import type { CloseOutcome, Executor, OpenOutcome, RecoveryReport } from './executor.js';
 import type { ExchangePort } from './port.js';
+import { createConfirmTokens } from './tokens.js';
 import { checkAccount, checkCanOpen, checkCaps, fundingFlipped, movedMoreThan, parseSymbol, sizeOpen, type SizedOpen } from './risk.js';
 
 /**
@@ -137,11 +137,8 @@ class TokenExpired extends Error {}
 /** thrown by the confirm guard when shutdown began while waiting for the trading lock */
 class ShuttingDown extends Error {}
 
-/** url-safe, 16 chars: `trade:ok:<token>` stays far below Telegram's 64-byte callback_data */
-export const newToken = (): string => randomBytes(12).toString('base64url');
-
-const spotStepOf = (r: SymbolRules): string => lcmStep(r.stepSize, r.marketStepSize).toFixed();
-const spotMinOf = (r: SymbolRules): string => Decimal.max(dec(r.minQty), dec(r.marketMinQty)).toFixed();
+export const spotStepOf = (r: SymbolRules): string => lcmStep(r.stepSize, r.marketStepSize).toFixed();
+export const spotMinOf = (r: SymbolRules): string => Decimal.max(dec(r.minQty), dec(r.marketMinQty)).toFixed();
 const usd = (d: Decimal): string => toPlain(d.toDecimalPlaces(8));
 
 /** Network trouble during a preview is the user's answer too: one sentence, try again. */
@@ -154,20 +151,9 @@ function asUserError(err: unknown): never {
 export function createTradingService(deps: TradingServiceDeps): TradingService {
   const { config, ledger, market, port, executor, logger } = deps;
   const now = deps.now ?? Date.now;
-  const pending = new Map<string, Pending>();
+  const tokens = createConfirmTokens<Pending>(now);
+  const remember = tokens.remember;
   const ttlMs = config.confirmTtlSeconds * 1000;
-
-  function sweep(): void {
-    const t = now();
-    for (const [k, p] of pending) if (p.expiresAt < t) pending.delete(k);
-  }
-
-  function remember(p: Pending): string {
-    sweep();
-    const token = newToken();
-    pending.set(token, p);
-    return token;
-  }
 
   const signalPart = (s: SymbolSignal) => ({
     rate: s.rate,
@@ -304,18 +290,7 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
     }
   }
 
-  /** Take the token out (it works once) if it is live and the tapper's own. */
-  function claim(token: string, userId: number): Pending | 'expired' | 'not_yours' {
-    const p = pending.get(token);
-    if (!p) return 'expired';
-    if (p.expiresAt < now()) {
-      pending.delete(token);
-      return 'expired';
-    }
-    if (p.userId !== userId) return 'not_yours';
-    pending.delete(token);
-    return p;
-  }
+  const claim = tokens.claim;
 
   /** The 1 % / funding-sign re-check against fresh books. */
   async function recheck(p: Pending): Promise<void> {

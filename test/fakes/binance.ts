@@ -100,6 +100,14 @@ export interface FakeIncomeRow {
   tradeId: string;
 }
 
+export interface FakeTransfer {
+  tranId: number;
+  type: string;
+  asset: string;
+  amount: string;
+  time: number;
+}
+
 export interface FakePosition {
   amt: Decimal;
   entry: Decimal;
@@ -236,6 +244,10 @@ export class FakeBinance extends EventEmitter {
   leverage = new Map<string, number>();
   dualSidePosition = false;
   income: FakeIncomeRow[] = [];
+  /** margin: ADL quantile per symbol (0–4), the key's universal-transfer permission, transfers done */
+  adl = new Map<string, number>();
+  universalTransfer = true;
+  transfers: FakeTransfer[] = [];
   spotCommissionRate: string;
   futuresCommissionRate: string;
   spotBuyCommissionIn: 'base' | 'quote';
@@ -683,6 +695,9 @@ export class FakeBinance extends EventEmitter {
     this.dualSidePosition = false;
     this.income = [];
     this.orders = [];
+    this.adl.clear();
+    this.universalTransfer = true;
+    this.transfers = [];
   }
 
   private mustSymbol(symbol: string): FakeSymbol {
@@ -777,6 +792,78 @@ export class FakeBinance extends EventEmitter {
       this.leverage.set(symbol, lev);
       return { symbol, leverage: lev, maxNotionalValue: '480000000' };
     });
+    this.registerMarginRoutes(r);
+  }
+
+  // ---------- margin: futures account, ADL quantile, spot → futures transfer ----------
+
+  /** maintenance margin rate the fake's liquidation prices imply */
+  static readonly MMR = '0.004';
+
+  private registerMarginRoutes(r: (method: string, path: string, signed: boolean, weight: number, handler: Handler) => void): void {
+    r('GET', '/fapi/v3/account', true, 5, () => this.futuresAccountV3());
+    r('GET', '/fapi/v1/adlQuantile', true, 5, (q) =>
+      [...this.positions]
+        .filter(([symbol, p]) => !p.amt.eq(0) && (!q.params.symbol || q.params.symbol === symbol))
+        .map(([symbol]) => {
+          const n = this.adl.get(symbol) ?? 1;
+          return { symbol, adlQuantile: { LONG: n, SHORT: n, BOTH: n } };
+        }),
+    );
+    r('POST', '/sapi/v1/asset/transfer', true, 1, (q) => this.assetTransfer(q.params));
+  }
+
+  private futuresAccountV3(): unknown {
+    const { pnl, margin } = this.unrealized();
+    const wallet = this.futuresWallet.get('USDT') ?? ZERO;
+    const positions = [...this.positions].filter(([, p]) => !p.amt.eq(0)).map(([symbol, p]) => {
+      const mark = this.symbols.get(symbol)?.futures?.markPrice ?? '0';
+      const notional = p.amt.mul(mark);
+      return {
+        symbol,
+        positionSide: 'BOTH',
+        positionAmt: p.amt.toFixed(),
+        unrealizedProfit: s8(dec(mark).minus(p.entry).mul(p.amt)),
+        isolatedMargin: '0',
+        notional: s8(notional),
+        isolatedWallet: '0',
+        initialMargin: s8(notional.abs().div(this.lev(symbol))),
+        maintMargin: s8(notional.abs().mul(FakeBinance.MMR)),
+        updateTime: this.now(),
+      };
+    });
+    const maint = positions.reduce((a, p) => a.plus(p.maintMargin), ZERO);
+    return {
+      totalInitialMargin: s8(margin),
+      totalMaintMargin: s8(maint),
+      totalWalletBalance: s8(wallet),
+      totalUnrealizedProfit: s8(pnl),
+      totalMarginBalance: s8(wallet.plus(pnl)),
+      totalPositionInitialMargin: s8(margin),
+      totalOpenOrderInitialMargin: '0.00000000',
+      totalCrossWalletBalance: s8(wallet),
+      totalCrossUnPnl: s8(pnl),
+      availableBalance: s8(this.availableUsdt()),
+      maxWithdrawAmount: s8(this.availableUsdt()),
+      assets: [],
+      positions,
+    };
+  }
+
+  /** Binance: the key needs "Permits Universal Transfer"; the amount must be covered by spot free. */
+  private assetTransfer(p: Record<string, string>): unknown {
+    if (!this.universalTransfer) throw new Reject(401, -1002, 'You are not authorized to execute this request.');
+    if (!p.type || !p.asset || !p.amount) throw new Reject(400, -1102, 'Mandatory parameter was not sent, was empty/null, or malformed.');
+    if (p.type !== 'MAIN_UMFUTURE') throw new Reject(400, -1102, 'Mandatory parameter was not sent, was empty/null, or malformed.');
+    if (!/^\d+(\.\d{1,8})?$/.test(p.amount) || dec(p.amount).lte(0)) throw new Reject(400, -1100, "Illegal characters found in parameter 'amount'.");
+    const amount = dec(p.amount);
+    const bal = this.spotBalances.get(p.asset);
+    if (!bal || bal.free.lt(amount)) throw new Reject(400, -5013, 'Asset transfer failed: insufficient balance');
+    bal.free = bal.free.minus(amount);
+    this.futuresWallet.set(p.asset, (this.futuresWallet.get(p.asset) ?? ZERO).plus(amount));
+    const t: FakeTransfer = { tranId: this.nextTranId++, type: p.type, asset: p.asset, amount: amount.toFixed(), time: this.now() };
+    this.transfers.push(t);
+    return { tranId: t.tranId };
   }
 
   private spotList<T>(symbol: string | undefined, row: (s: FakeSymbol, m: FakeSpotMarket) => T): T | T[] {

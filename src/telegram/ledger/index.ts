@@ -1,8 +1,10 @@
 import { checkExitAlerts } from '../../ledger/exitAlerts.js';
 import { PERIODS, type Period } from '../../ledger/pnl.js';
 import { commandArgs, parseSymbol } from '../args.js';
-import type { Feature } from '../context.js';
+import type { BotDeps, Feature } from '../context.js';
 import { replyHtml } from '../reply.js';
+import type { PositionMargin } from '../../risk/index.js';
+import { keepOpenData } from '../risk/buttons.js';
 import { CB as TRADING_CALLBACKS } from '../trading/buttons.js';
 import { renderFills, renderPnl } from './pnlView.js';
 import { renderStatus } from './status.js';
@@ -17,6 +19,17 @@ export const FILLS_LIMIT = 10;
 /** TRADING's one-tap close button (`trade:cl:SYMBOL`): opens the /close preview with its own confirm step. */
 export const closeButtonData = (symbol: string): string => `${TRADING_CALLBACKS.close}${symbol}`;
 
+/** the risk view's margin per position id; undefined when it cannot be read (the rest of /status still shows) */
+async function marginByPosition(deps: BotDeps): Promise<Map<string, PositionMargin> | undefined> {
+  try {
+    const view = await deps.risk.view();
+    return view && new Map(view.positions.map((p) => [p.positionId, p]));
+  } catch (err) {
+    deps.logger.warn({ err }, '/status: margin not readable');
+    return undefined;
+  }
+}
+
 export const ledgerFeature: Feature = (bot, deps) => {
   const { config, logger } = deps;
   const { reports, ledger } = deps;
@@ -24,8 +37,9 @@ export const ledgerFeature: Feature = (bot, deps) => {
   bot.command('status', async (ctx) => {
     if (commandArgs(ctx).length) return void (await replyHtml(ctx, ctx.t.t('core.errors.usage', { usageHtml: '/status' })));
     await ctx.sendChatAction('typing').catch(() => undefined);
+    const [status, margin] = await Promise.all([reports.status(), marginByPosition(deps)]);
     const unresolved = new Set(ledger.pendingIntents().map((i) => i.positionId));
-    await replyHtml(ctx, renderStatus(ctx.t, await reports.status(), { unresolved, unsaved: ledger.unsaved }));
+    await replyHtml(ctx, renderStatus(ctx.t, status, { ...(margin ? { margin } : {}), unresolved, unsaved: ledger.unsaved }));
   });
 
   bot.command('pnl', async (ctx) => {
@@ -49,17 +63,21 @@ export const ledgerFeature: Feature = (bot, deps) => {
   });
 
   deps.onScan.push(async (scan) => {
-    await checkExitAlerts(
+    const autoExit = deps.risk.autoExit;
+    const result = await checkExitAlerts(
       {
         ledger: deps.ledger,
         notifier: deps.notifier,
         mode: config.mode,
         exitApr: config.exitApr,
         closeButtonData,
+        ...(autoExit ? { autoExit: { minutesFor: autoExit.minutesFor, keepOpenData } } : {}),
         symbol: (s) => deps.market.symbol(s),
         logger,
       },
       scan,
     );
+    // automatic exit: schedule what was just alerted, forget what cleared
+    await autoExit?.alerted(result.sent.map((s) => s.positionId), result.cleared);
   });
 };

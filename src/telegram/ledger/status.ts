@@ -1,5 +1,6 @@
 import type { Translator } from '../../notify.js';
 import type { PositionStatus, StatusView } from '../../ledger/service.js';
+import type { PositionMargin } from '../../risk/index.js';
 import { pre, type TableRow } from '../render.js';
 import { money, price, qty } from './format.js';
 
@@ -9,7 +10,7 @@ import { money, price, qty } from './format.js';
  * (live) liquidation price and distance; then totals and health.
  */
 
-function positionBlock(t: Translator, s: PositionStatus, now: number, unresolved: boolean): string {
+function positionBlock(t: Translator, s: PositionStatus, now: number, margin: PositionMargin | undefined, unresolved: boolean): string {
   const p = s.position;
   const { pnl, market: m } = s;
   const head = t.t('ledger.status.position', { symbol: p.symbol, state: t.t(`ledger.status.state.${p.status}`), since: t.time(p.openedAt, now) });
@@ -36,7 +37,11 @@ function positionBlock(t: Translator, s: PositionStatus, now: number, unresolved
       [t.t('ledger.status.next'), t.countdown(m.nextFundingTime, now)],
     );
   }
-  if (s.liquidation) {
+  if (margin) {
+    // the short's margin from the risk view: the same figures as /margin, in paper too
+    rows.push([t.t('ledger.status.liq'), margin.liqPrice ? price(t, margin.liqPrice) : '—']);
+    if (margin.distancePct !== null) rows.push([t.t('ledger.status.liqDistance'), distanceCell(t, margin)]);
+  } else if (s.liquidation) {
     rows.push([t.t('ledger.status.liq'), Number(s.liquidation.price) > 0 ? price(t, s.liquidation.price) : '—']);
     if (s.liquidation.distancePct !== null) rows.push([t.t('ledger.status.liqDistance'), t.pct(s.liquidation.distancePct, 2, { sign: true })]);
   }
@@ -45,7 +50,12 @@ function positionBlock(t: Translator, s: PositionStatus, now: number, unresolved
   return parts.join('\n');
 }
 
+const distanceCell = (t: Translator, m: PositionMargin): string =>
+  m.adl === null ? t.pct(m.distancePct ?? 0, 1, { sign: true }) : `${t.pct(m.distancePct ?? 0, 1, { sign: true })} · ADL ${m.adl}`;
+
 export interface StatusExtras {
+  /** the risk view per position id, when it could be read */
+  margin?: ReadonlyMap<string, PositionMargin>;
   /** positions with a trade whose outcome is not settled yet: not shown as hedged */
   unresolved?: ReadonlySet<string>;
   /** memory is ahead of the file (a write failed; retried) */
@@ -57,7 +67,7 @@ export function renderStatus(t: Translator, v: StatusView, extras: StatusExtras 
   const out = [t.t('ledger.status.title', { mode })];
   if (extras.unsaved) out.push(t.t('ledger.status.unsaved'));
   if (!v.positions.length) out.push(t.t('ledger.status.none'));
-  for (const s of v.positions) out.push('', positionBlock(t, s, v.now, extras.unresolved?.has(s.position.id) ?? false));
+  for (const s of v.positions) out.push('', positionBlock(t, s, v.now, extras.margin?.get(s.position.id), extras.unresolved?.has(s.position.id) ?? false));
 
   if (v.positions.length) {
     const totals: TableRow[] = [

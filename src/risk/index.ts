@@ -1,0 +1,74 @@
+import type { Binance } from '../binance/index.js';
+import type { Config } from '../config.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { Logger } from '../logger.js';
+import type { MarketService } from '../market/types.js';
+import type { Closer } from '../trading/closeNow.js';
+import { createRiskActions, type RiskActions } from './actions.js';
+import { createAutoExit, type AutoExit, type AutoExitEvent } from './autoExit.js';
+import { createMoveToFutures } from './transfer.js';
+import { marginView, type MarginView } from './view.js';
+import { createMarginWatch, type MarginEvent } from './watch.js';
+
+export type * from './actions.js';
+export type { AutoExitEvent } from './autoExit.js';
+export type { MarginView, PositionMargin } from './view.js';
+export type { MarginEvent } from './watch.js';
+
+export type RiskEvent = MarginEvent | AutoExitEvent;
+
+/**
+ * The risk guardrails as one service for any transport: the margin picture, the confirm-gated
+ * top-up and kill switch, the margin watch (alerts, automatic top-up) and the automatic exit.
+ * Runs that push (`watch`, `runDueExits`) are serialised, so a scan and the income tick never
+ * alert or move money twice for the same crossing.
+ */
+export interface Risk extends RiskActions {
+  view(): Promise<MarginView>;
+  /** margin alerts and automatic top-ups; `push` delivers the events before they are recorded */
+  watch(push: (events: RiskEvent[]) => Promise<void>): Promise<void>;
+  /** closes positions whose automatic exit is due */
+  runDueExits(push: (events: RiskEvent[]) => Promise<void>): Promise<void>;
+  autoExit: Pick<AutoExit, 'minutesFor' | 'alerted' | 'keep'>;
+}
+
+export interface RiskDeps {
+  config: Pick<Config, 'mode' | 'leverage' | 'marginAlertPct' | 'autoTopupUsdt' | 'autoExitMinutes' | 'paperFuturesUsdt' | 'confirmTtlSeconds' | 'telegram'>;
+  ledger: Ledger;
+  market: Pick<MarketService, 'symbol'>;
+  /** live: the futures account, positionRisk, ADL, spot balances and the transfer */
+  binance?: Pick<Binance, 'spot' | 'futures' | 'margin'>;
+  closer: Closer;
+  logger: Logger;
+  now: () => number;
+  isStopping?: () => boolean;
+}
+
+export function createRisk(deps: RiskDeps): Risk {
+  const { config, ledger, logger, now } = deps;
+  const binance = config.mode === 'live' ? deps.binance : undefined;
+  const view = () => marginView({ config, ledger, market: deps.market, binance, logger });
+  const move = createMoveToFutures({ config, ledger, binance, now });
+  const actions = createRiskActions({ config, ledger, view, move, closer: deps.closer, logger, now });
+  const watcher = createMarginWatch({ config, ledger, view, move, logger, now });
+  const autoExit = createAutoExit({ config, ledger, closer: deps.closer, logger, now, isStopping: deps.isStopping });
+
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = chain.then(fn);
+    chain = run.catch(() => undefined);
+    return run;
+  };
+
+  return {
+    ...actions,
+    view,
+    watch: (push) => serial(async () => void (await watcher.check(push))),
+    runDueExits: (push) =>
+      serial(async () => {
+        const events = await autoExit.runDue();
+        if (events.length) await push(events);
+      }),
+    autoExit,
+  };
+}

@@ -1,0 +1,111 @@
+import type { RiskConfirmResult } from '../../risk/index.js';
+import { UserError } from '../../errors.js';
+import { commandArgs } from '../args.js';
+import type { BotContext, Feature } from '../context.js';
+import { HTML_OPTIONS, replyHtml } from '../reply.js';
+import { RISK_CB } from './buttons.js';
+import { renderCloseAllPreview, renderMargin, renderRiskResult, renderTopupPreview } from './render.js';
+
+export { createRiskPushes, type RiskPushes } from './push.js';
+export { keepOpenData } from './buttons.js';
+
+/** how often a due automatic exit is looked for between scans */
+export const AUTO_EXIT_POLL_MS = 15_000;
+
+/**
+ * /margin, /topup N, /close all (the kill switch; it must come before the trading feature,
+ * whose /close handles the rest), the risk: buttons, and the post-scan margin watch.
+ */
+export const riskFeature: Feature = (bot, deps) => {
+  const { risk, riskPushes: pushes } = deps;
+  const { config, notifier } = deps;
+  const ttl = config.confirmTtlSeconds;
+
+  async function userError(ctx: BotContext, err: unknown): Promise<void> {
+    if (!(err instanceof UserError)) throw err;
+    await replyHtml(ctx, ctx.t.t(err.key, err.params));
+  }
+
+  async function topupPreview(ctx: BotContext, amount: string | undefined): Promise<void> {
+    try {
+      const { token, preview } = await risk!.previewTopup(ctx.from!.id, ctx.chat?.id ?? ctx.from!.id, amount);
+      await replyHtml(ctx, renderTopupPreview(ctx.t, preview, token, ttl));
+    } catch (err) {
+      await userError(ctx, err);
+    }
+  }
+
+  bot.command('margin', async (ctx) => {
+    await ctx.sendChatAction('typing').catch(() => undefined);
+    await replyHtml(ctx, renderMargin(ctx.t, await risk.view()));
+  });
+
+  bot.command('topup', async (ctx) => {
+    const args = commandArgs(ctx);
+    if (args.length !== 1) return void (await replyHtml(ctx, ctx.t.t('risk.error.usageTopup')));
+    await topupPreview(ctx, args[0]);
+  });
+
+  bot.command('close', async (ctx, next) => {
+    const args = commandArgs(ctx);
+    if (args[0]?.toLowerCase() !== 'all') return next();
+    if (args.length !== 1) return void (await replyHtml(ctx, ctx.t.t('risk.error.usageClose')));
+    try {
+      const { token, preview } = risk.previewCloseAll(ctx.from.id, ctx.chat.id);
+      await replyHtml(ctx, renderCloseAllPreview(ctx.t, preview, token, ttl));
+    } catch (err) {
+      await userError(ctx, err);
+    }
+  });
+
+  bot.action(new RegExp(`^${RISK_CB.move}(\\d{1,12}(?:\\.\\d{1,8})?)$`), async (ctx) => {
+    await ctx.answerCbQuery().catch(() => undefined);
+    await topupPreview(ctx, ctx.match[1]);
+  });
+
+  bot.action(new RegExp(`^${RISK_CB.ok}([A-Za-z0-9_-]{8,40})$`), async (ctx) => {
+    const { t } = ctx;
+    const r: RiskConfirmResult = await risk.confirm(ctx.match[1]!, ctx.from.id);
+    if (r.kind === 'expired') return void (await ctx.answerCbQuery(t.t('trading.confirm.expired')));
+    if (r.kind === 'not_yours') return void (await ctx.answerCbQuery(t.t('trading.confirm.notYours')));
+    await ctx.answerCbQuery().catch(() => undefined);
+    const text = renderRiskResult(t, r, config.mode);
+    await ctx.editMessageText(text, HTML_OPTIONS).catch(async () => {
+      await notifier.send(ctx.chat?.id ?? ctx.from.id, () => ({ text }), { critical: true });
+    });
+    if (r.kind === 'closed_all') {
+      // fills reach every allowlisted user; the initiator has the summary in the chat
+      const results = r.results;
+      void notifier.broadcast((tr) => ({ text: renderRiskResult(tr, { kind: 'closed_all', results }, config.mode) }), { except: [ctx.from.id] });
+    } else if (r.kind === 'moved') {
+      const amount = r.amount;
+      void notifier.broadcast((tr) => ({ text: renderRiskResult(tr, { kind: 'moved', amount }, config.mode) }), { except: [ctx.from.id] });
+    }
+  });
+
+  bot.action(new RegExp(`^${RISK_CB.no}([A-Za-z0-9_-]{8,40})$`), async (ctx) => {
+    const { t } = ctx;
+    const r = risk.cancel(ctx.match[1]!, ctx.from.id);
+    if (r !== 'cancelled') return void (await ctx.answerCbQuery(t.t(r === 'expired' ? 'trading.confirm.expired' : 'trading.confirm.notYours')));
+    await ctx.answerCbQuery(t.t('trading.confirm.cancelled'));
+    await ctx.editMessageText(t.t('trading.confirm.cancelledText'), HTML_OPTIONS).catch(() => undefined);
+  });
+
+  bot.action(new RegExp(`^${RISK_CB.keep}([A-Za-z0-9]{4,40})$`), async (ctx) => {
+    const positionId = ctx.match[1]!;
+    const r = await risk.autoExit.keep(positionId, ctx.from.id);
+    await ctx.answerCbQuery(ctx.t.t(r === 'kept' ? 'risk.exit.kept' : 'risk.exit.gone'));
+    if (r !== 'kept') return;
+    const symbol = deps.ledger.position(positionId)?.symbol ?? '—';
+    await notifier.broadcast((tr) => ({ text: tr.t('risk.exit.keptText', { symbol }) }));
+  });
+
+  // after the scan's exit alerts (main.ts adds this hook last): margin first, then due exits
+  deps.onScan.push(async () => {
+    await pushes.watch();
+  });
+
+  const timer = setInterval(() => void pushes.runDue(), AUTO_EXIT_POLL_MS);
+  timer.unref();
+  deps.onStop.push(() => clearInterval(timer));
+};
