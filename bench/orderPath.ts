@@ -33,6 +33,7 @@ export async function benchOrderPath(): Promise<Figure[]> {
     BINANCE_SPOT_URL: fake.url,
     BINANCE_FUTURES_URL: fake.url,
     DATA_FILE: join(dir, 'store.json'),
+    VENUES: 'binance',
     MAX_POSITION_USDT: '100000000',
     MAX_TOTAL_USDT: '1000000000',
   });

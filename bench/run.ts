@@ -5,7 +5,7 @@
  * bench reports, `npm test` asserts nothing about timing.
  *
  *   npm run bench                 all sections
- *   npm run bench -- scan store   only the named sections (scan, order, scale, store, backtest)
+ *   npm run bench -- scan store   only the named sections (scan, order, scale, store, venues, backtest)
  */
 import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -16,12 +16,14 @@ import { benchOrderPath } from './orderPath.js';
 import { formatFigure, passes, type Figure, type StoredFigure } from './report.js';
 import { benchScaleTicks, benchStore } from './scale.js';
 import { benchScan } from './scan.js';
+import { benchVenues } from './venues.js';
 
 const SECTIONS: Record<string, () => Promise<Figure[]>> = {
   scan: benchScan,
   order: benchOrderPath,
   scale: benchScaleTicks,
   store: benchStore,
+  venues: benchVenues,
   backtest: benchBacktest,
 };
 

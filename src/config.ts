@@ -113,6 +113,32 @@ const userIds = z.preprocess(
 
 const optionalSecret = z.preprocess(emptyToUndefined, z.string().optional());
 
+const VENUE_NAMES = ['binance', 'bybit', 'okx'] as const;
+const venueList = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .default(VENUE_NAMES.join(','))
+    .transform((s, ctx) => {
+      const list = [...new Set(s.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean))];
+      const bad = list.filter((x) => !(VENUE_NAMES as readonly string[]).includes(x));
+      if (bad.length || !list.includes('binance')) {
+        ctx.addIssue({ code: 'custom', message: `must list venues from ${VENUE_NAMES.join(', ')}, binance included (trading runs there)${bad.length ? ` (bad: ${bad.join(', ')})` : ''}` });
+        return z.NEVER;
+      }
+      return list as Array<(typeof VENUE_NAMES)[number]>;
+    }),
+);
+
+const urlWithDefault = (def: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .default(def)
+      .transform((u) => u.replace(/\/+$/, '')),
+  );
+
 const envSchema = z.object({
   TELEGRAM_BOT_TOKEN: optionalSecret,
   TELEGRAM_ALLOWED_USERS: userIds,
@@ -149,6 +175,14 @@ const envSchema = z.object({
   AUTO_EXIT_MINUTES: num(0, (n) => Number.isInteger(n) && n >= 0 && n <= 1440, 'a whole number of minutes from 0 (off) to 1440'),
   PAPER_FUTURES_USDT: decimalString('0', 'a USDT amount, 0 or more'),
   CONFIRM_TTL_SECONDS: num(60, (n) => Number.isInteger(n) && n >= 5 && n <= 3600, 'a whole number of seconds from 5 to 3600'),
+  VENUES: venueList,
+  BYBIT_URL: urlWithDefault('https://api.bybit.com'),
+  OKX_URL: urlWithDefault('https://www.okx.com'),
+  BYBIT_SPOT_TAKER_FEE: decimalString('0.001', 'a fee rate as a fraction, e.g. 0.001'),
+  BYBIT_FUTURES_TAKER_FEE: decimalString('0.00055', 'a fee rate as a fraction, e.g. 0.00055'),
+  OKX_SPOT_TAKER_FEE: decimalString('0.001', 'a fee rate as a fraction, e.g. 0.001'),
+  OKX_FUTURES_TAKER_FEE: decimalString('0.0005', 'a fee rate as a fraction, e.g. 0.0005'),
+  VENUE_GAP_APR: num(20, (n) => n > 0 && n <= 10000, 'a number of percent per year greater than 0'),
   LOCALE: z.preprocess(
     (v) => (typeof v === 'string' ? emptyToUndefined(v.trim().toLowerCase()) : v),
     z.string().default('en'),
@@ -194,6 +228,13 @@ export interface Config {
   autoExitMinutes: number;
   /** paper: extra USDT in the simulated futures wallet beyond notional / LEVERAGE */
   paperFuturesUsdt: string;
+  /** venues scanned for funding; binance always among them (the only one traded) */
+  venues: Array<'binance' | 'bybit' | 'okx'>;
+  venueUrls: { bybit: string; okx: string };
+  /** taker fee rates per secondary venue, decimal strings */
+  venueFees: { bybit: { spot: string; futures: string }; okx: { spot: string; futures: string } };
+  /** push when another venue's funding APR is this many points above Binance's */
+  venueGapApr: number;
   locale: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -263,6 +304,13 @@ export function createConfig(env: Record<string, string | undefined>, opts: Crea
     autoTopupUsdt: e.AUTO_TOPUP_USDT,
     autoExitMinutes: e.AUTO_EXIT_MINUTES,
     paperFuturesUsdt: e.PAPER_FUTURES_USDT,
+    venues: e.VENUES,
+    venueUrls: { bybit: e.BYBIT_URL, okx: e.OKX_URL },
+    venueFees: {
+      bybit: { spot: e.BYBIT_SPOT_TAKER_FEE, futures: e.BYBIT_FUTURES_TAKER_FEE },
+      okx: { spot: e.OKX_SPOT_TAKER_FEE, futures: e.OKX_FUTURES_TAKER_FEE },
+    },
+    venueGapApr: e.VENUE_GAP_APR,
     locale: e.LOCALE,
     logLevel: e.LOG_LEVEL,
   };

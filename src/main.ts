@@ -20,6 +20,8 @@ import { createUpdateLog } from './ledger/updates.js';
 import { createOutboxSender } from './telegram/outbox.js';
 import { guardTelegram } from './telegram/transport.js';
 import { createMarketService } from './market/service.js';
+import { createVenueScanner } from './market/venueScanner.js';
+import { createVenueClients } from './venues/index.js';
 import { createBot } from './telegram/bot.js';
 import { coreFeatures } from './telegram/commands/index.js';
 import { ledgerFeature } from './telegram/ledger/index.js';
@@ -52,6 +54,8 @@ export interface StartOptions {
   stopSignal?: AbortSignal;
   /** run one signal scan right after start instead of waiting for SIGNAL_CRON (default true; tests drive ticks by hand) */
   scanOnStart?: boolean;
+  /** deadline for each other venue's part of a scan tick (default 4 s) */
+  venueTimeoutMs?: number;
   /** shorter waits for tests (defaults: the real ones) */
   timings?: {
     /** an unknown order counts as never placed this long after it was sent (recvWindow + margin) */
@@ -98,7 +102,9 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
     now,
   });
   const openSymbols = () => ledger.openPositions().map((p) => p.symbol);
-  const market = createMarketService({ spot: binance.spot, futures: binance.futures, config, logger, now, keep: openSymbols });
+  const venueClients = createVenueClients({ venues: config.venues, urls: config.venueUrls, logger, now, timeoutMs: opts.venueTimeoutMs });
+  const venues = venueClients.length ? createVenueScanner({ clients: venueClients, config, logger, now, timeoutMs: opts.venueTimeoutMs }) : undefined;
+  const market = createMarketService({ spot: binance.spot, futures: binance.futures, config, logger, now, keep: openSymbols, venues });
   const i18n = createI18n({ dir: localesDir, defaultLang: config.locale, now });
   const token = config.telegram.token!;
   const pushTelegram = guardTelegram(new Telegram(token, { apiRoot: config.telegram.apiRoot }), { scrub, logger, retryMs: [] });
@@ -144,7 +150,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
   outbox.kick();
 
   const jobs: Job[] = [
-    startSignalJob({ market, ledger, notifier, logger, now, onScan: deps.onScan, cron: config.signalCron }),
+    startSignalJob({ market, ledger, notifier, logger, now, onScan: deps.onScan, cron: config.signalCron, venueGapApr: config.venueGapApr }),
     startIncomeJob({ config, ledger, binance, logger, now, notifier, after: riskPushes.watch }), // then the margin watch
     ...[startReconcileJob({ config, ledger, binance, notifier, logger, now })].filter((j) => j !== undefined),
   ];
@@ -178,6 +184,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
     // what the last trade wrote to the outbox: try to deliver it now (else it goes after restart)
     { name: 'outbox', run: async (left) => { await outbox.drain(Math.max(0, left - 500)); outbox.stop(); } },
     { name: 'ledger', run: async () => { await ledger.flush(); ledger.close(); } },
+    { name: 'venues', run: async (left) => void (await Promise.race([venues?.close().catch(() => undefined), sleep(left, undefined, { ref: false })])) },
     {
       // undici's close() waits for requests in flight; closing the pools under a running trade
       // would fail its next request (its intent is on disk: recovery finishes it on restart)

@@ -14,6 +14,19 @@ function problems(env: Record<string, string>, opts = {}): string[] {
 }
 
 describe('createConfig', () => {
+  test('other venues: defaults, a trimmed list, binance required, bad names and fees listed', () => {
+    const c = createConfig({});
+    assert.deepEqual(c.venues, ['binance', 'bybit', 'okx']);
+    assert.deepEqual(c.venueUrls, { bybit: 'https://api.bybit.com', okx: 'https://www.okx.com' });
+    assert.deepEqual(c.venueFees, { bybit: { spot: '0.001', futures: '0.00055' }, okx: { spot: '0.001', futures: '0.0005' } });
+    assert.equal(c.venueGapApr, 20);
+    assert.deepEqual(createConfig({ VENUES: ' Binance , okx ', OKX_URL: 'http://127.0.0.1:9/' }).venues, ['binance', 'okx']);
+    assert.equal(createConfig({ OKX_URL: 'http://127.0.0.1:9/' }).venueUrls.okx, 'http://127.0.0.1:9');
+    const bad = problems({ VENUES: 'bybit,kraken', BYBIT_FUTURES_TAKER_FEE: 'x', VENUE_GAP_APR: '0' });
+    assert.equal(bad.length, 3, bad.join('\n'));
+    assert.match(bad[0]!, /^VENUES must list venues from binance, bybit, okx, binance included .*\(bad: kraken\)/);
+  });
+
   test('defaults match design.md §1', () => {
     const c = createConfig({});
     assert.equal(c.mode, 'paper');

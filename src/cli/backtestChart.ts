@@ -1,9 +1,17 @@
+import { writeFile } from 'node:fs/promises';
 import type { BacktestReport } from '../backtest/index.js';
+import { backtestChart } from '../charts/backtest.js';
+import { renderChart } from '../charts/render.js';
 
-/**
- * --chart FILE.png: the cumulative net of the rules vs "always in". No chart renderer is part of
- * the code base yet, so this says so and the text report stands alone.
- */
-export async function writeChart(_report: BacktestReport, file: string): Promise<string> {
-  return `--chart ${file}: no chart renderer is available in this build; the text report above is complete`;
+/** --chart FILE.png: the cumulative net of the rules vs "always in", all symbols summed. */
+export async function writeChart(report: BacktestReport, file: string): Promise<string> {
+  const symbols = report.symbols.map((s) => s.symbol);
+  const who = symbols.length <= 3 ? symbols.join(', ') : `${symbols.length} symbols`;
+  const spec = backtestChart(
+    report.curve,
+    { title: `Backtest ${who} · cumulative net, ${report.days} days`, rules: 'rules', always: 'always in', axis: 'USDT' },
+    'en',
+  );
+  await writeFile(file, (await renderChart(spec)).png);
+  return `chart written to ${file}`;
 }

@@ -3,12 +3,17 @@ import { createBinance } from '../binance/index.js';
 import { createConfig, loadDotEnv, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
 import { createMarketService } from '../market/service.js';
+import { createVenueScanner, type VenueScanner } from '../market/venueScanner.js';
+import { createVenueClients } from '../venues/index.js';
 import { SCAN_USAGE, formatScanError, formatScanJson, formatScanTable, formatSummary, parseScanArgs } from './table.js';
+import { VENUE_COLUMNS, venueColumns, venueRows, venueSummary } from './venueTable.js';
 
 /**
  * `npm run scan`: one market scan printed as a ranked table (or JSON). Needs no Telegram token
  * and no exchange keys. A one-shot run has no later ticks to spread history over, so it fetches
  * history for up to HISTORY_LIMIT candidates at once (5 in parallel) instead of the bot's 10.
+ * The other venues are asked only with --venues / --venue (each within its own deadline, so a
+ * venue that is down never holds up the Binance table).
  */
 
 const HISTORY_LIMIT = 30;
@@ -27,6 +32,7 @@ async function main(): Promise<number> {
 
   let config: Config | undefined;
   let binance: ReturnType<typeof createBinance> | undefined;
+  let venues: VenueScanner | undefined;
   try {
     loadDotEnv();
     config = createConfig(process.env);
@@ -38,7 +44,14 @@ async function main(): Promise<number> {
     });
     // Public market data only: no keys, so nothing signed can be sent by accident.
     binance = createBinance({ spotUrl: config.binance.spotUrl, futuresUrl: config.binance.futuresUrl, logger });
+    if (args.venues || args.venue) {
+      // --venue names a venue to rank even when VENUES leaves it out
+      const wanted = args.venue === 'bybit' || args.venue === 'okx' ? [...config.venues, args.venue] : args.venue === 'all' ? ['bybit', 'okx'] : config.venues;
+      const clients = createVenueClients({ venues: wanted, urls: config.venueUrls, logger });
+      if (clients.length) venues = createVenueScanner({ clients, config, logger, historyBudget: HISTORY_LIMIT });
+    }
     const market = createMarketService({
+      venues,
       spot: binance.spot,
       futures: binance.futures,
       config,
@@ -47,12 +60,19 @@ async function main(): Promise<number> {
       historyConcurrency: HISTORY_CONCURRENCY,
     });
     const result = await market.scan();
-    const rows = args.all ? result.rows : result.rows.slice(0, args.top);
+    const cut = <T>(list: T[]) => (args.all ? list : list.slice(0, args.top));
+    const venueList = args.venue ? cut(venueRows(result, args.venue)) : undefined;
+    const rows = venueList ?? cut(result.rows);
     if (args.json) {
       process.stdout.write(`${formatScanJson(result, rows)}\n`);
     } else {
-      const table = rows.length ? formatScanTable(rows, result.at) : 'no symbols are tradable on both spot and futures';
-      process.stdout.write(`${formatSummary(result, rows.length, config)}\n\n${table}\n`);
+      const table = !rows.length
+        ? 'no symbols are tradable on both spot and futures'
+        : venueList
+          ? formatScanTable(venueList, result.at, VENUE_COLUMNS)
+          : formatScanTable(rows, result.at, args.venues ? venueColumns(result) : undefined);
+      const summary = [formatSummary(result, rows.length, config), ...venueSummary(result)].join('\n');
+      process.stdout.write(`${summary}\n\n${table}\n`);
     }
     return 0;
   } catch (err) {
@@ -61,6 +81,7 @@ async function main(): Promise<number> {
     return 1;
   } finally {
     await binance?.close().catch(() => undefined);
+    await venues?.close().catch(() => undefined);
   }
 }
 

@@ -11,17 +11,27 @@ export interface ScanArgs {
   all: boolean;
   json: boolean;
   help: boolean;
+  /** add each other venue's net APR beside the Binance rows */
+  venues: boolean;
+  /** rank another venue's rows (or every venue's) instead of Binance's */
+  venue?: 'bybit' | 'okx' | 'all';
 }
 
-export const SCAN_USAGE = 'usage: npm run scan -- [--top N] [--all] [--json]';
+export const SCAN_USAGE = 'usage: npm run scan -- [--top N] [--all] [--json] [--venues] [--venue bybit|okx|all]';
 
 export function parseScanArgs(argv: readonly string[]): ScanArgs | { error: string } {
-  const args: ScanArgs = { top: 20, all: false, json: false, help: false };
+  const args: ScanArgs = { top: 20, all: false, json: false, help: false, venues: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     if (a === '--all') args.all = true;
     else if (a === '--json') args.json = true;
     else if (a === '--help' || a === '-h') args.help = true;
+    else if (a === '--venues') args.venues = true;
+    else if (a === '--venue' || a.startsWith('--venue=')) {
+      const v = a === '--venue' ? argv[++i] : a.slice('--venue='.length);
+      if (v !== 'bybit' && v !== 'okx' && v !== 'all') return { error: `--venue needs bybit, okx or all (got ${v ?? 'nothing'})` };
+      args.venue = v;
+    }
     else if (a === '--top' || a.startsWith('--top=')) {
       const v = a === '--top' ? argv[++i] : a.slice('--top='.length);
       if (!v || !/^\d+$/.test(v) || Number(v) < 1) return { error: `--top needs a whole number of 1 or more (got ${v ?? 'nothing'})` };
@@ -52,10 +62,10 @@ export function utcHm(t: number): string {
   return `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
 }
 
-interface Column {
+export interface Column<R = SymbolSignal> {
   title: string;
   right: boolean;
-  cell: (r: SymbolSignal, now: number) => string;
+  cell: (r: R, now: number) => string;
 }
 
 
@@ -68,7 +78,7 @@ const WARNING_TEXT: Record<SignalWarning, string> = {
   thin_history: 'thin history',
 };
 
-const COLUMNS: Column[] = [
+export const COLUMNS: Column[] = [
   { title: 'SYMBOL', right: false, cell: (r) => r.symbol },
   { title: 'INT', right: true, cell: (r) => `${r.intervalHours}h` },
   { title: 'RATE %', right: true, cell: (r) => signed(r.rate * 100, 4) },
@@ -83,15 +93,15 @@ const COLUMNS: Column[] = [
 ];
 
 /** The ranked table, one row per symbol, numbers right-aligned. */
-export function formatScanTable(rows: readonly SymbolSignal[], now: number): string {
-  const cells = rows.map((r) => COLUMNS.map((c) => c.cell(r, now)));
-  const widths = COLUMNS.map((c, i) => Math.max(c.title.length, ...cells.map((row) => (row[i] ?? '').length)));
+export function formatScanTable<R extends SymbolSignal>(rows: readonly R[], now: number, columns: readonly Column<R>[] = COLUMNS): string {
+  const cells = rows.map((r) => columns.map((c) => c.cell(r, now)));
+  const widths = columns.map((c, i) => Math.max(c.title.length, ...cells.map((row) => (row[i] ?? '').length)));
   const line = (values: string[]) =>
     values
-      .map((v, i) => (COLUMNS[i]?.right ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0)))
+      .map((v, i) => (columns[i]?.right ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
-  return [line(COLUMNS.map((c) => c.title)), ...cells.map(line)].join('\n');
+  return [line(columns.map((c) => c.title)), ...cells.map(line)].join('\n');
 }
 
 export interface SummaryParams {

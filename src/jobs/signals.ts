@@ -5,6 +5,8 @@ import type { Translator } from '../notify.js';
 import type { ScanHook } from '../telegram/context.js';
 import type { BotNotifier } from '../telegram/notifier.js';
 import { signalTable } from '../telegram/signalsView.js';
+import { renderVenueGapPush } from '../telegram/venueView.js';
+import { recordVenueGaps } from './venueGaps.js';
 import { scheduleJob, type Job } from './schedule.js';
 
 /**
@@ -23,6 +25,8 @@ export interface SignalJobDeps {
   logger: Logger;
   now: () => number;
   onScan: ScanHook[];
+  /** APR points another venue must pay above Binance for a push (VENUE_GAP_APR) */
+  venueGapApr?: number;
 }
 
 export interface SignalChanges {
@@ -103,6 +107,10 @@ export function createSignalTick(deps: SignalJobDeps): () => Promise<void> {
     );
 
     if (changes.entered.length || changes.left.length) await notifier.alert(renderSignalPush(changes, scan.at));
+    if (scan.venues && deps.venueGapApr !== undefined) {
+      const gaps = await recordVenueGaps(ledger, scan, deps.venueGapApr);
+      if (gaps.length) await notifier.alert(renderVenueGapPush(gaps));
+    }
 
     for (const hook of deps.onScan) {
       try {

@@ -37,6 +37,13 @@ export interface ScanRecord {
   signals: Array<{ symbol: string; netApr: number }>;
 }
 
+/** A coin paying more on another venue than on Binance, as pushed (once per change). */
+export interface VenueGapRecord {
+  venue: string;
+  since: number;
+  gap: number;
+}
+
 export interface FundingProgress {
   /** live: the income cursor after this page */
   incomeTime?: number;
@@ -121,6 +128,10 @@ export interface Ledger extends RiskRecords {
   // ── bookkeeping of the jobs
   activeSignals(): string[];
   recordScan(scan: ScanRecord): Promise<void>;
+  /** Binance symbols pushed as paying more on another venue, by symbol */
+  venueGaps(): Record<string, VenueGapRecord>;
+  /** `opened` gaps are stored (replacing one on another venue), `closed` symbols forgotten */
+  recordVenueGaps(opened: Record<string, VenueGapRecord>, closed: string[]): Promise<void>;
   exitAlertKey(positionId: string): string | undefined;
   exitAlertIds(): string[];
   /** null clears a position's key; `stale` are ids to forget */
@@ -312,6 +323,12 @@ export function createLedger(store: Store, opts: { now?: () => number; newId?: (
           if (a) a.netApr = s.netApr;
         }
         d.health.lastScanAt = scan.at;
+      }),
+    venueGaps: () => ({ ...data().venueGaps }),
+    recordVenueGaps: (opened, closed) =>
+      store.update((d) => {
+        Object.assign(d.venueGaps, opened);
+        for (const symbol of closed) delete d.venueGaps[symbol];
       }),
     exitAlertKey: (positionId) => data().exitAlerts[positionId],
     exitAlertIds: () => Object.keys(data().exitAlerts),

@@ -177,6 +177,8 @@ export const storeSchema = z.object({
   users: z.record(z.string(), userSettingsSchema).default({}),
   /** symbols currently in the signal set (pushed as "entered"), keyed by symbol */
   activeSignals: z.record(z.string(), activeSignalSchema).default({}),
+  /** symbols pushed as paying more on another venue (once per change, across restarts) */
+  venueGaps: z.record(z.string(), z.object({ venue: z.string(), since: z.number(), gap: z.number() })).default({}),
   /** last exit-alert condition per position id (so an alert fires once per change) */
   exitAlerts: z.record(z.string(), z.string()).default({}),
   /** last reconciliation drift fingerprint per symbol (alert once per change) */

@@ -6,6 +6,7 @@ import type { FundingHistory, MarketService, ScanOptions, ScanResult, SymbolSign
 import { buildSignal, fundingApr, netApr, rankSignals, roundTripFeePct, type SignalParams } from './signals.js';
 import { buildUniverse, type Universe, type UniverseEntry } from './universe.js';
 import { createTtlCache } from './cache.js';
+import type { VenueScanner } from './venueScanner.js';
 
 /**
  * The market service (design.md §3): a whole-market scan costs three bulk requests per tick
@@ -53,6 +54,8 @@ export interface MarketServiceDeps {
   historyBudget?: number;
   /** parallel history requests (default 5) */
   historyConcurrency?: number;
+  /** the other venues (VENUES), scanned beside Binance on every tick */
+  venues?: VenueScanner;
 }
 
 interface Meter {
@@ -263,6 +266,16 @@ export function createMarketService(deps: MarketServiceDeps): MarketService {
     };
   }
 
+  /** Binance and the other venues side by side: a venue never fails or delays past its own deadline. */
+  async function withVenues(opts: ScanOptions): Promise<ScanResult> {
+    if (!deps.venues) return runScan(opts);
+    const coinOf = (symbol: string) => symbol.replace(/USDT$/, '');
+    const keep = [...(opts.keep ?? []), ...(deps.keep?.() ?? []), ...(last?.signals.map((s) => s.symbol) ?? [])].map(coinOf);
+    const venues = deps.venues.scan({ keep, historyBudget: opts.historyBudget === undefined ? undefined : Math.ceil(opts.historyBudget / 2) });
+    const [binance, other] = await Promise.all([runScan(opts), venues]);
+    return { ...binance, venues: other };
+  }
+
   async function entryOf(symbol: string, meter: Meter): Promise<{ entry: UniverseEntry; interval: number }> {
     const sym = symbol.trim().toUpperCase();
     const ref = await refData(meter);
@@ -274,7 +287,7 @@ export function createMarketService(deps: MarketServiceDeps): MarketService {
   return {
     scan(opts = {}) {
       if (last && opts.maxAgeMs !== undefined && now() - last.at <= opts.maxAgeMs) return Promise.resolve(last);
-      inFlight ??= runScan(opts)
+      inFlight ??= withVenues(opts)
         .then((r) => {
           last = r;
           return r;
@@ -310,5 +323,12 @@ export function createMarketService(deps: MarketServiceDeps): MarketService {
     },
 
     lastScan: () => last,
+
+    async venueRows(coin) {
+      if (!deps.venues) return { rows: [], status: [], history: [] };
+      const c = coin.trim().toUpperCase();
+      const scan = await deps.venues.scan({ keep: [c], historyBudget: 1, maxAgeMs: 60_000 });
+      return { rows: scan.rows.filter((r) => r.coin === c), status: scan.status, history: deps.venues.historyOf(c) };
+    },
   };
 }

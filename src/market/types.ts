@@ -1,3 +1,5 @@
+import type { AnyVenue, VenueId } from '../venues/types.js';
+
 /**
  * What one market scan produces (design.md §3). Rates and APRs are plain numbers: they are
  * ratios for display and ranking, never sent to the exchange or summed into the ledger.
@@ -60,6 +62,34 @@ export interface ScanResult {
   historyFailed?: number;
   /** SYMBOLS watchlist entries not tradable on both markets */
   missing?: string[];
+  /** the other venues (VENUES), scanned beside Binance; absent when only Binance is scanned */
+  venues?: VenuesScan;
+}
+
+/** A row of the cross-venue view: the same figures as a Binance row, on one venue. */
+export interface VenueSignal extends SymbolSignal {
+  venue: AnyVenue;
+  /** base coin the venues are matched on (BTC) */
+  coin: string;
+}
+
+/** How one secondary venue fared this tick. */
+export interface VenueStatus {
+  venue: VenueId;
+  ok: boolean;
+  /** why the venue shows `—` this tick */
+  error?: string;
+  /** bulk requests this tick (the hourly instrument list included when it was reloaded) */
+  requests: number;
+  weight: number;
+  historyRequests: number;
+  coins: number;
+}
+
+export interface VenuesScan {
+  /** every secondary venue's rows, ranked by net APR */
+  rows: VenueSignal[];
+  status: VenueStatus[];
 }
 
 export interface ScanOptions {
@@ -86,4 +116,6 @@ export interface MarketService {
   /** settled funding history of one symbol for the last `days` days, oldest first */
   history(symbol: string, days: number): Promise<FundingHistory>;
   lastScan(): ScanResult | undefined;
+  /** one coin on every other venue, with its settled history there (for /funding); empty when only Binance is scanned */
+  venueRows(coin: string): Promise<VenuesScan & { history: Array<{ venue: VenueId; rows: Array<{ fundingTime: number; rate: number }> }> }>;
 }

@@ -1,13 +1,16 @@
 import type { SymbolSignal } from '../market/types.js';
 import type { Translator } from '../notify.js';
+import type { VenueIndex } from '../market/crossVenue.js';
 import { pre, type TableRow } from './render.js';
+import { otherVenueLine } from './venueView.js';
 
 /**
  * The signal table shared by /signals and the scheduled push: per symbol one aligned row
  * (symbol, rate per interval %, interval, 7-day APR %, net APR %) and one detail line
- * (break-even days, entry basis, next funding time). Fits ~36 characters.
+ * (break-even days, entry basis, next funding time), and with `venues` the best other venue
+ * when it pays more. Fits ~36 characters.
  */
-export function signalTable(t: Translator, rows: SymbolSignal[], nowMs: number): string {
+export function signalTable(t: Translator, rows: SymbolSignal[], nowMs: number, venues?: VenueIndex): string {
   const table: TableRow[] = [
     [
       t.t('core.signals.header.symbol'),
@@ -26,6 +29,7 @@ export function signalTable(t: Translator, rows: SymbolSignal[], nowMs: number):
         next: t.time(r.nextFundingTime, nowMs),
       }),
     });
+    table.push(...otherVenueLine(t, r, venues));
     if (r.warnings.length) {
       table.push({ html: t.t('core.signals.warnings', { listHtml: r.warnings.map((w) => t.t(`core.warning.${w}`)).join(', ') }) });
     }

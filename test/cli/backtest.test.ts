@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { windowOf } from '../../src/backtest/run.js';
 import { parseBacktestArgs } from '../../src/cli/backtestArgs.js';
 import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
+import { pngSize } from '../helpers/png.js';
 
 /** `npm run backtest` end to end in a child process against the loopback fake, and its argument parsing. */
 
@@ -70,6 +71,14 @@ describe('npm run backtest', () => {
       assert.equal(fake.requests.length, count);
       assert.equal(report.spent.requests, 0);
     }
+  });
+
+  it('--chart writes the cumulative net of the rules vs always in as a PNG', async () => {
+    const file = join(dir, 'net.png');
+    const r = await run(['--symbols', 'SOLUSDT', '--days', '30', '--chart', file], env);
+    assert.equal(r.code, 0);
+    assert.equal(r.stderr, `chart written to ${file}\n`);
+    assert.deepEqual(pngSize(await readFile(file)), { width: 1200, height: 700 });
   });
 
   it('refuses bad options with the usage and exit code 2, sending nothing', async () => {

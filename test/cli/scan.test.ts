@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
+import { startFakeBybit } from '../fakes/bybit.js';
+import { venueCoin } from '../fakes/venueServer.js';
 
 /**
  * `npm run scan` end to end: the real CLI in a child process against the loopback fake, asserting
@@ -24,6 +26,8 @@ function runScan(args: string[], env: Record<string, string>): Promise<Run> {
   const base: Record<string, string> = Object.fromEntries(
     ['SYMBOLS', 'MIN_APR', 'EXIT_APR', 'HOLD_DAYS', 'SPOT_TAKER_FEE', 'FUTURES_TAKER_FEE', 'LEVERAGE', 'LOG_LEVEL', 'BINANCE_TESTNET', 'TRADING_MODE'].map((k) => [k, '']),
   );
+  // never the real Bybit/OKX: venue runs name their fakes
+  base.VENUES = 'binance';
   for (const k of ['PATH', 'HOME', 'SYSTEMROOT', 'TMPDIR']) {
     const v = process.env[k];
     if (v !== undefined) base[k] = v;
@@ -116,5 +120,31 @@ describe('npm run scan', () => {
     const cfg = await runScan([], { BINANCE_SPOT_URL: fake.url, BINANCE_FUTURES_URL: fake.url, HOLD_DAYS: '0' });
     assert.equal(cfg.code, 1);
     assert.match(cfg.stderr, /^scan failed: invalid configuration: HOLD_DAYS must be a number of days greater than 0 \(got "0"\)\n$/);
+  });
+
+  it('--venues adds each venue’s net APR; --venue all ranks every venue; a venue that is down shows — and Binance still prints', async () => {
+    const now = Date.now();
+    const bybit = await startFakeBybit([venueCoin({ coin: 'BTC', rate: '0.0003', intervalHours: 8, historyDays: 8 }, now), venueCoin({ coin: 'SUI', rate: '0.0002', intervalHours: 4, historyDays: 8 }, now)]);
+    try {
+      const env = { BINANCE_SPOT_URL: fake.url, BINANCE_FUTURES_URL: fake.url, BYBIT_URL: bybit.url, OKX_URL: 'http://127.0.0.1:1', VENUES: 'binance,bybit,okx' };
+      const cols = await runScan(['--venues'], env);
+      assert.equal(cols.code, 0, cols.stderr);
+      assert.match(cols.stdout, /^Bybit: 2 coins, 3 requests \+ 2 funding-history requests$/m);
+      assert.match(cols.stdout, /^OKX: unavailable \(.*ECONNREFUSED.*\), shown as —; Binance is unaffected$/m);
+      const lines = cols.stdout.split('\n');
+      const header = lines.find((l) => l.startsWith('SYMBOL'))!;
+      assert.match(header, /NET APR %\s+BYBIT NET %\s+OKX NET %\s+NEXT FUNDING/);
+      // BTC on Bybit: 0.0003 per 8h = 32.85 % APR, less 0.31 % round trip × 365 / 30
+      assert.match(lines.find((l) => l.startsWith('BTCUSDT'))!, /\+29\.08\s+—\s+\d\d:\d\d/);
+      assert.match(lines.find((l) => l.startsWith('ETHUSDT'))!, /\s—\s+—\s+\d\d:\d\d/, 'ETH is not listed on Bybit');
+
+      const all = await runScan(['--venue', 'all', '--all'], env);
+      assert.equal(all.code, 0, all.stderr);
+      const rows = all.stdout.split('\n').filter((l) => /^(Binance|Bybit|OKX)\s/.test(l));
+      assert.ok(rows.some((l) => /^Bybit\s+SUIUSDT\s+4h/.test(l)), 'a coin on Bybit only is ranked too');
+      assert.ok(rows.some((l) => /^Binance\s+TRBUSDT/.test(l)));
+    } finally {
+      await bybit.close();
+    }
   });
 });

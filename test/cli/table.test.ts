@@ -96,9 +96,11 @@ describe('scan table', () => {
 
 describe('scan args and errors', () => {
   it('parses options', () => {
-    assert.deepEqual(parseScanArgs([]), { top: 20, all: false, json: false, help: false });
-    assert.deepEqual(parseScanArgs(['--top', '5', '--json']), { top: 5, all: false, json: true, help: false });
-    assert.deepEqual(parseScanArgs(['--top=7', '--all']), { top: 7, all: true, json: false, help: false });
+    assert.deepEqual(parseScanArgs([]), { top: 20, all: false, json: false, help: false, venues: false });
+    assert.deepEqual(parseScanArgs(['--top', '5', '--json']), { top: 5, all: false, json: true, help: false, venues: false });
+    assert.deepEqual(parseScanArgs(['--top=7', '--all']), { top: 7, all: true, json: false, help: false, venues: false });
+    assert.deepEqual(parseScanArgs(['--venues', '--venue=okx']), { top: 20, all: false, json: false, help: false, venues: true, venue: 'okx' });
+    assert.match((parseScanArgs(['--venue', 'kraken']) as { error: string }).error, /--venue needs bybit, okx or all \(got kraken\)/);
     assert.ok('error' in parseScanArgs(['--top', '0']));
     assert.ok('error' in parseScanArgs(['--top']));
     assert.ok('error' in parseScanArgs(['--nope']));

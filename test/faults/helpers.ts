@@ -33,6 +33,7 @@ export async function tradingRig(fake: FakeBinance, opts: { env?: Record<string,
     BINANCE_SPOT_URL: fake.url,
     BINANCE_FUTURES_URL: fake.url,
     DATA_FILE: file,
+    VENUES: 'binance',
     ...opts.env,
   });
   const binance = createBinance({ spotUrl: fake.url, futuresUrl: fake.url, apiKey: fake.apiKey, apiSecret: fake.apiSecret, logger: silent, timeoutMs: 1000 });

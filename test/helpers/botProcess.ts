@@ -22,7 +22,7 @@ export interface BotProcess {
 export function runBot(env: Record<string, string>, cwd: string): BotProcess {
   const child = spawn(process.execPath, ['--import', TSX, MAIN], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', VENUES: 'binance', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -29,6 +29,7 @@ before(async () => {
       BINANCE_FUTURES_URL: 'http://127.0.0.1:1',
       DATA_FILE: join(dir, 'store.json'),
       SIGNAL_CRON: '0 0 1 1 *',
+      VENUES: 'binance',
     },
     { logDestination: new Writable({ write: (_c, _e, cb) => cb() }), pollRetryMs: 50, scanOnStart: false },
   );

@@ -39,6 +39,8 @@ export interface HarnessOptions {
   dataFile?: string;
   /** run the start-up signal scan (off by default: tests drive ticks with runNow) */
   scanOnStart?: boolean;
+  /** deadline for each other venue's part of a scan (tests with a hanging venue shorten it) */
+  venueTimeoutMs?: number;
   /** shorter waits (recvWindow window, retries) */
   timings?: StartOptions['timings'];
   /** the bot's clock (default the wall clock) */
@@ -56,6 +58,8 @@ export function baseEnv(tg: FakeTelegram, binance: FakeBinance, dataFile: string
     SIGNAL_CRON: '0 0 1 1 *',
     INCOME_CRON: '0 0 1 1 *',
     LOG_LEVEL: 'debug',
+    // tests never reach the real Bybit/OKX: venue tests point these at the loopback fakes
+    VENUES: 'binance',
   };
 }
 
@@ -75,7 +79,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
   });
   const env = { ...baseEnv(tg, binance, dataFile, opts.allowed ?? [111]), ...opts.env };
-  const running = await startBot(env, { logDestination: destination, pollRetryMs: 50, scanOnStart: opts.scanOnStart ?? false, ...(opts.now ? { now: opts.now } : {}), ...(opts.timings ? { timings: opts.timings } : {}) });
+  const running = await startBot(env, { logDestination: destination, pollRetryMs: 50, scanOnStart: opts.scanOnStart ?? false, venueTimeoutMs: opts.venueTimeoutMs, ...(opts.now ? { now: opts.now } : {}), ...(opts.timings ? { timings: opts.timings } : {}) });
   return {
     tg,
     binance,

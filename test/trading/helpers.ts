@@ -49,6 +49,7 @@ export async function harness(opts: { env?: Record<string, string>; fake?: FakeB
     BINANCE_SPOT_URL: fake.url,
     BINANCE_FUTURES_URL: fake.url,
     DATA_FILE: file,
+    VENUES: 'binance',
     ...opts.env,
   });
   const clock = { offset: 0, now: () => Date.now() + clock.offset };

@@ -3,6 +3,8 @@ import type { Translator } from '../../notify.js';
 import { commandArgs, parseSymbol } from '../args.js';
 import type { Feature } from '../context.js';
 import { pre, type TableRow } from '../render.js';
+import { backtestChart } from '../../charts/backtest.js';
+import { replyWithChart } from '../photo.js';
 import { replyHtml } from '../reply.js';
 
 const PERIODS: Record<string, number> = { '30d': 30, '90d': 90, '180d': 180 };
@@ -10,10 +12,12 @@ const DEFAULT_PERIOD = '90d';
 
 /**
  * /backtest SYMBOL [30d|90d|180d]: what the configured rules would have earned on that symbol.
+ * Answers with the chart of the cumulative net (rules vs always in) and the figures as caption.
  * Read-only; history comes through the bot's own Binance client (one weight budget with the
  * scan, self-limited at 60 %) and is cached beside the ledger, so asking again is free.
  */
-export const backtestCommand: Feature = (bot, { binance, config, now }) => {
+export const backtestCommand: Feature = (bot, deps) => {
+  const { binance, config, now } = deps;
   bot.command('backtest', async (ctx) => {
     const { t } = ctx;
     const [raw, period = DEFAULT_PERIOD, extra] = commandArgs(ctx);
@@ -28,7 +32,8 @@ export const backtestCommand: Feature = (bot, { binance, config, now }) => {
     if (failed || !report.symbols[0]) {
       return void (await replyHtml(ctx, t.t('backtest.failed', { symbol, reason: failed?.error.slice(0, 200) ?? '' })));
     }
-    await replyHtml(ctx, renderBacktest(t, report));
+    const chartText = { title: t.t('backtest.chart.title', { symbol, days }), rules: t.t('backtest.chart.rules'), always: t.t('backtest.chart.always'), axis: t.t('backtest.chart.axis') };
+    await replyWithChart(ctx, deps, renderBacktest(t, report), () => backtestChart(report.curve, chartText, t.lang));
   });
 };
 

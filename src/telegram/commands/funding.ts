@@ -7,6 +7,7 @@ import { replyWithChart } from '../photo.js';
 import { replyHtml } from '../reply.js';
 import { breakEven } from '../signalsView.js';
 import { fundingStats } from '../fundingStats.js';
+import { VENUE_LABEL, fundingVenuesTable } from '../venueView.js';
 
 const HISTORY_ROWS = 9;
 
@@ -33,7 +34,7 @@ export const fundingCommand: Feature = (bot, deps) => {
       if (err instanceof UserError) return void (await replyHtml(ctx, t.t('core.funding.unknownSymbol', { symbol })));
       throw err;
     }
-    const history = await market.history(symbol, CHART_DAYS);
+    const [history, others] = await Promise.all([market.history(symbol, CHART_DAYS), market.venueRows(s.baseAsset)]);
     const nowMs = now();
     const stats = fundingStats(history.rows, s.periodsPerDay, nowMs);
     const apr = (v: number | null) => (v === null ? t.t('core.funding.na') : t.pct(v, 2, { sign: true }));
@@ -48,6 +49,7 @@ export const fundingCommand: Feature = (bot, deps) => {
       { html: t.t('core.funding.net', { apr: apr(s.netApr), be: breakEven(t, s.breakEvenDays) }) },
     ];
     const parts = [t.t('core.funding.title', { symbol }), pre(summary)];
+    if (config.venues.length > 1) parts.push(t.t('core.funding.venues.title'), fundingVenuesTable(t, s, stats.apr7d, others.rows, config.venues, others.status));
     parts.push(s.isSignal ? t.t('core.funding.signal') : t.t('core.funding.noSignal', { minApr: t.pct(config.minApr, 0) }));
     if (s.warnings.length) {
       parts.push(t.t('core.signals.warnings', { listHtml: s.warnings.map((w) => t.t(`core.warning.${w}`)).join(', ') }).trim());
@@ -61,7 +63,8 @@ export const fundingCommand: Feature = (bot, deps) => {
     } else {
       parts.push('', t.t('core.funding.noHistory'));
     }
-    const chart = { symbol, rows: history.rows, intervalHours: s.intervalHours, nextFundingTime: s.nextFundingTime, days: CHART_DAYS };
+    const venues = others.history.map((h) => ({ venue: VENUE_LABEL[h.venue], rows: h.rows }));
+    const chart = { symbol, rows: history.rows, intervalHours: s.intervalHours, nextFundingTime: s.nextFundingTime, days: CHART_DAYS, venues };
     await replyWithChart(ctx, deps, parts.join('\n'), () => fundingChart(chart, t, nowMs));
   });
 };
