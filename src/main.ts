@@ -64,8 +64,6 @@ export interface StartOptions {
     recoveryRetryMs?: number[];
     /** retries of an outbox message Telegram did not accept */
     outboxRetryMs?: number[];
-    /** retries of a store write the disk refused */
-    storeRetryMs?: number[];
   };
 }
 
@@ -92,7 +90,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
   const logger = createLogger({ level: config.logLevel, secrets, destination: opts.logDestination });
   const now = opts.now ?? Date.now;
   const timings = opts.timings ?? {};
-  const ledger = await openLedger(config.dataFile, { logger, now, ...(timings.storeRetryMs ? { retryDelaysMs: timings.storeRetryMs } : {}) });
+  const ledger = await openLedger(config.dataFile, { logger, now });
   const binance = createBinance({
     spotUrl: config.binance.spotUrl,
     futuresUrl: config.binance.futuresUrl,
@@ -183,7 +181,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
     },
     // what the last trade wrote to the outbox: try to deliver it now (else it goes after restart)
     { name: 'outbox', run: async (left) => { await outbox.drain(Math.max(0, left - 500)); outbox.stop(); } },
-    { name: 'ledger', run: async () => { await ledger.flush(); ledger.close(); } },
+    { name: 'ledger', run: async () => void (await ledger.flush()) },
     { name: 'venues', run: async (left) => void (await Promise.race([venues?.close().catch(() => undefined), sleep(left, undefined, { ref: false })])) },
     {
       // undici's close() waits for requests in flight; closing the pools under a running trade

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { StoreError, UserError } from '../../src/errors.js';
-import type { StoreData } from '../../src/ledger/schema.js';
+import type { StateData } from '../../src/ledger/schema.js';
 import { openStore } from '../../src/ledger/store.js';
 import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
 import { waitUntil } from '../telegram/harness.js';
@@ -27,14 +27,13 @@ describe('faults: store write failure', () => {
     await fake.close();
   });
 
-  it('a failed write keeps the previous file intact and the change in memory; it is written once the disk takes it', async () => {
+  it('a failed write keeps the previous file intact and memory back at it; the next write works', async () => {
     let full = false;
     const dir = await mkdtemp(join(tmpdir(), 'carrybot-faults-store-'));
     const file = join(dir, 'store.json');
     try {
-      const store = await openStore(file, {
+      const { store } = await openStore(file, {
         logger: silent,
-        retryDelaysMs: [20],
         writeText: async (text) => {
           if (full) throw enospc();
           await writeFile(file, text);
@@ -48,30 +47,31 @@ describe('faults: store write failure', () => {
       full = true;
       await assert.rejects(
         store.update((d) => {
-          d.pausedReason = 'kept';
+          d.pausedReason = 'lost';
           d.paused = true;
         }),
         StoreError,
       );
       assert.equal(await readFile(file, 'utf8'), good, 'file untouched');
-      assert.equal(store.data.pausedReason, 'kept', 'memory keeps what happened');
-      assert.equal(store.unsaved, true);
+      assert.equal(store.data.pausedReason, 'before', 'memory back to what is on disk');
+      assert.equal(store.data.paused, false);
 
       full = false;
-      await waitUntil(() => !store.unsaved, 'the retried write');
-      assert.equal(JSON.parse(await readFile(file, 'utf8')).pausedReason, 'kept');
-      store.close();
+      await store.update((d) => {
+        d.pausedReason = 'after';
+      });
+      assert.equal(JSON.parse(await readFile(file, 'utf8')).pausedReason, 'after');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
 
-  it('the disk fills after the intent write: the trade completes in memory, opens wait, and it is all saved once space returns — no restart', async () => {
+  it('the disk fills after the intent write: new opens wait, and once space returns the bot settles the trade by itself — no restart', async () => {
     fake.reset();
     let full = false;
     let armed = false;
     const rig = await tradingRig(fake, {
-      storeRetryMs: [50],
+      absentAfterMs: 300,
       writeText: (file) => async (text) => {
         if (full) throw enospc();
         await writeFile(file, text);
@@ -90,17 +90,18 @@ describe('faults: store write failure', () => {
       assert.equal(res.kind === 'open' && res.outcome.kind, 'opened', 'both legs went out and the bot knows it');
       assert.deepEqual(fake.orders.map((o) => `${o.market}:${o.side}`), ['futures:SELL', 'spot:BUY']);
       assert.equal(rig.ledger.unsaved, true);
-      const onDisk = JSON.parse(await readFile(rig.file, 'utf8')) as StoreData;
-      assert.equal(onDisk.intents[0]?.status, 'pending', 'the disk still has only the intent');
-      assert.equal(rig.ledger.snapshot().positions[0]?.status, 'open', 'memory has the truth');
+      const onDisk = JSON.parse(await readFile(rig.file, 'utf8')) as StateData;
+      assert.equal(onDisk.intents[0]?.status, 'pending', 'the disk has the intent: nothing is forgotten');
       await assert.rejects(rig.trading.previewOpen(1001, 1001, 'ETHUSDT', '0.1'), (e: unknown) => e instanceof UserError && e.key === 'trading.error.notSavedYet');
 
       full = false;
-      await waitUntil(() => !rig.ledger.unsaved, 'the store saved again', 5000);
-      const saved = JSON.parse(await readFile(rig.file, 'utf8')) as StoreData;
-      assert.equal(saved.intents[0]?.status, 'done');
+      // nobody does anything: the bot queries the orders, finds both fills and records the hedge
+      await waitUntil(() => !rig.ledger.unsaved && rig.ledger.pendingIntents().length === 0, 'the trade settled and saved', 20_000);
+      const saved = JSON.parse(await readFile(rig.file, 'utf8')) as StateData;
+      assert.equal(saved.intents.length, 0, 'no intent pending on disk');
       assert.equal(saved.positions[0]?.status, 'open');
       assert.ok(saved.outbox.some((e) => (e.event as { outcome?: { kind?: string } }).outcome?.kind === 'opened'), 'the outcome message is saved with it');
+      assert.equal(fake.orders.length, 2, 'nothing was sent again');
       await rig.trading.previewOpen(1001, 1001, 'ETHUSDT', '0.1');
     } finally {
       full = false;
