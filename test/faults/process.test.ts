@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import type { StoreData } from '../../src/ledger/schema.js';
+import type { StateData } from '../../src/ledger/schema.js';
 import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
 import { startFakeTelegram, type FakeTelegram, type RecordedCall } from '../fakes/telegram.js';
 import { runBot } from '../helpers/botProcess.js';
@@ -22,8 +22,8 @@ const PARTNER = 222;
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
 const okData = (call: RecordedCall): string => call.body.reply_markup.inline_keyboard[0][0].callback_data as string;
-const readStore = async (file: string): Promise<StoreData | undefined> =>
-  JSON.parse(await readFile(file, 'utf8').catch(() => 'null')) as StoreData | undefined;
+const readStore = async (file: string): Promise<StateData | undefined> =>
+  JSON.parse(await readFile(file, 'utf8').catch(() => 'null')) as StateData | undefined;
 
 describe('faults: the process', () => {
   let tg: FakeTelegram;
@@ -60,11 +60,13 @@ describe('faults: the process', () => {
       // Telegram takes nothing from now on: the outcome can only be in the store
       tg.inject({ method: /^(sendMessage|editMessageText)$/, status: 502, description: 'Bad Gateway', times: Infinity });
       tg.sendCallback(USER, okData(preview), { messageId: preview.result.message_id });
+      // the moment the write with the outcome (and its outbox message) is on disk, the process dies
+      const deadline = Date.now() + 20_000;
       let written = false;
-      // the moment the outcome's write is on disk (polled every few ms), the process dies
       while (!written) {
+        assert.ok(Date.now() < deadline, 'the outcome was written');
         const d = await readStore(dataFile);
-        written = !!d?.intents.some((i) => i.status === 'done') && !!d.outbox.length && d.outbox.every((e) => e.sentAt === undefined);
+        written = !!d?.outbox.some((e) => e.sentAt === undefined && (e.event as { outcome?: { kind?: string } }).outcome?.kind === 'opened');
         if (!written) await new Promise((r) => setTimeout(r, 5));
       }
       a.kill('SIGKILL');
