@@ -213,7 +213,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
       await Promise.race([drain, sleep(left(), undefined, { ref: false })]);
       // critical alerts fired by the last trade: give them what is left of the budget
       if (drained) await Promise.race([trading.executor.alertsSettled(), sleep(left(), undefined, { ref: false })]);
-      await ledger.flush();
+      await ledger.close();
       await venues?.close().catch(() => undefined);
       if (drained) {
         // undici's close() waits for requests in flight, e.g. of a job tick stop() stopped waiting

@@ -388,6 +388,10 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
       await store.flush();
       hist().checkpoint();
     },
+    async close() {
+      await ledger.flush();
+      await hist().close();
+    },
   };
   return ledger;
 }
