@@ -327,7 +327,8 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
       const h = hist();
       const source = {
         positions: allPositions(),
-        fillsOf: (id: string) => h.fillsByPosition.get(id) ?? [],
+        // an old closed position's fills are read from the journal the first time (see fillsOf)
+        fillsOf,
         rows: h.recent,
         rowsFrom: h.recentFrom,
         fundingTotal: (id: string) => h.sums.byPosition.get(id)?.sum.value() ?? ZERO,
