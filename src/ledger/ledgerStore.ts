@@ -91,7 +91,9 @@ export async function openLedger(fileName: string, opts: OpenStoreOptions = {}):
     // journals first, then the state document: a crash in between leaves the old file, and the
     // migration runs again from it; journals it replaces are kept beside the state's backup
     const { state, batch } = split(opened.migrated.whole);
-    for (const f of Object.values(paths)) if (existsSync(f)) copyFileSync(f, `${f}.v${opened.migrated.from}.${now()}.bak`);
+    if (opened.migrated.from >= JOURNAL_VERSION) {
+      for (const f of Object.values(paths)) if (existsSync(f)) copyFileSync(f, `${f}.v${opened.migrated.from}.${now()}.bak`);
+    }
     removeHistory(paths);
     history = await openHistory(paths, { ...historyOpts, recentFrom: recentFrom(state, now()), fillsFrom: fillsFrom(state, now()) });
     await history.append(batch);
