@@ -8,9 +8,11 @@ import type { VenueSignal, VenueStatus, VenuesScan } from './types.js';
 /**
  * Funding on the other venues, scanned beside Binance with the same math. Each venue costs a
  * few bulk requests per tick (never one per coin); history is fetched only for candidates, a
- * few per tick, and kept until the coin's next settlement on that venue. A venue that fails,
- * is slow past its deadline or answers garbage shows as down for this tick only: it never
- * throws into the Binance scan, is logged once per outage, and is tried again next tick.
+ * few per tick, and kept until the coin's next settlement on that venue. A venue whose bulk
+ * requests fail, are slow past its deadline or answer garbage shows as down for this tick only:
+ * it never throws into the Binance scan, is logged once per outage, and is tried again next
+ * tick. History still loading at the deadline is left to finish for the next tick; the rows
+ * go out with what is cached.
  */
 
 const DAY_MS = 86_400_000;
@@ -68,7 +70,7 @@ export function createVenueScanner(deps: VenueScannerDeps): VenueScanner {
 
   const fresh = (e: HistoryEntry | undefined, q: VenueQuote, t: number): e is HistoryEntry => e !== undefined && t < e.validUntil && e.loadedFor === q.nextFundingTime;
 
-  async function tick(s: VenueState, opts: VenueScanOptions, status: VenueStatus): Promise<VenueSignal[]> {
+  async function tick(s: VenueState, opts: VenueScanOptions, status: VenueStatus, deadline: Promise<void>): Promise<VenueSignal[]> {
     const meter = { requests: 0, weight: 0 };
     const t0 = now();
     if (!s.snapshot || opts.maxAgeMs === undefined || t0 - s.snapshot.at > opts.maxAgeMs) {
@@ -87,7 +89,7 @@ export function createVenueScanner(deps: VenueScannerDeps): VenueScanner {
       .sort((a, b) => Number(keep.has(b.coin)) - Number(keep.has(a.coin)) || Number(b.rate) / b.intervalHours - Number(a.rate) / a.intervalHours);
     const budget = Math.max(0, opts.historyBudget ?? deps.historyBudget ?? 5);
     const historyMeter = { requests: 0, weight: 0 };
-    await Promise.all(
+    const loads = Promise.all(
       stale.slice(0, budget).map(async (q) => {
         try {
           const rows = await s.client.history(q.symbol, at - 8 * DAY_MS, at, historyMeter);
@@ -97,6 +99,7 @@ export function createVenueScanner(deps: VenueScannerDeps): VenueScanner {
         }
       }),
     );
+    await Promise.race([loads, deadline]);
     status.historyRequests = historyMeter.requests;
     status.coins = s.snapshot.quotes.length;
     return s.snapshot.quotes.map((q) => ({
@@ -119,10 +122,15 @@ export function createVenueScanner(deps: VenueScannerDeps): VenueScanner {
   async function scanOne(s: VenueState, opts: VenueScanOptions): Promise<{ status: VenueStatus; rows: VenueSignal[] }> {
     const status: VenueStatus = { venue: s.client.id, ok: false, requests: 0, weight: 0, historyRequests: 0, coins: 0 };
     let timer: NodeJS.Timeout | undefined;
+    // history gets until a little before the deadline, so rows built from the cache still make it
+    let historyTimer: NodeJS.Timeout | undefined;
+    const historyDeadline = new Promise<void>((resolve) => {
+      historyTimer = setTimeout(resolve, timeoutMs * 0.8);
+    });
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     });
-    const work = tick(s, opts, status);
+    const work = tick(s, opts, status, historyDeadline);
     work.catch(() => undefined); // a late failure after the deadline is already reported
     try {
       const rows = await Promise.race([work, deadline]);
@@ -136,6 +144,7 @@ export function createVenueScanner(deps: VenueScannerDeps): VenueScanner {
       return { status: { ...status, ok: false, error: errorMessage(err) }, rows: [] };
     } finally {
       clearTimeout(timer);
+      clearTimeout(historyTimer);
     }
   }
 

@@ -2,7 +2,7 @@ import { Pool } from 'undici';
 import type { z } from 'zod';
 import { ExchangeError, RateLimitError, ResponseError, RetryableError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { VenueId } from './types.js';
+import type { VenueId, VenueMeterLike } from './types.js';
 
 /**
  * Public GET client for a secondary venue (Bybit, OKX): one keep-alive pool, a hard timeout per
@@ -28,13 +28,8 @@ export interface VenueRules {
   unwrap(json: unknown): { ok: true; data: unknown } | { ok: false; code: string; msg: string };
 }
 
-export interface VenueMeter {
-  requests: number;
-  weight: number;
-}
-
 export interface VenueHttp {
-  get<T>(path: string, params: Record<string, string | number | undefined>, schema: z.ZodType<T>, meter?: VenueMeter): Promise<T>;
+  get<T>(path: string, params: Record<string, string | number | undefined>, schema: z.ZodType<T>, meter?: VenueMeterLike): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -106,7 +101,10 @@ export function createVenueHttp(opts: VenueHttpOptions): VenueHttp {
       if (answer.status >= 500) throw new RetryableError(`${venue} GET ${path}: HTTP ${answer.status}`, { ...info, status: answer.status });
       if (answer.json === undefined) throw new ResponseError(`${venue} GET ${path}: the answer was not JSON (HTTP ${answer.status})`, { ...info, status: answer.status });
       const unwrapped = rules.unwrap(answer.json);
-      if (!unwrapped.ok) throw new ExchangeError(`${venue} GET ${path}: ${unwrapped.code} ${unwrapped.msg}`, { ...info, status: answer.status, code: Number(unwrapped.code) });
+      if (!unwrapped.ok) {
+        const code = /^-?\d+$/.test(unwrapped.code) ? Number(unwrapped.code) : undefined;
+        throw new ExchangeError(`${venue} GET ${path}: ${unwrapped.code} ${unwrapped.msg}`, { ...info, status: answer.status, code });
+      }
       if (answer.status >= 400) throw new ExchangeError(`${venue} GET ${path}: HTTP ${answer.status}`, { ...info, status: answer.status });
       const parsed = schema.safeParse(unwrapped.data);
       if (!parsed.success) {
