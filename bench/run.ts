@@ -12,6 +12,8 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchBacktest } from './backtest.js';
+import { benchLedgerScale } from './ledgerScale.js';
+import { writeLedgerFixture } from './ledgerFixture.js';
 import { benchOrderPath } from './orderPath.js';
 import { formatFigure, passes, type Figure, type StoredFigure } from './report.js';
 import { benchScaleTicks, benchStore } from './scale.js';
@@ -25,7 +27,22 @@ const SECTIONS: Record<string, () => Promise<Figure[]>> = {
   store: benchStore,
   venues: benchVenues,
   backtest: benchBacktest,
+  ledger: benchLedgerScale,
 };
+
+if (process.argv[2] === 'fixture') {
+  const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+  const rows = Number(arg('--funding-rows'));
+  const out = arg('--out');
+  if (!Number.isSafeInteger(rows) || rows < 0 || !out) {
+    console.error('usage: npm run bench -- fixture --funding-rows N --out FILE');
+    process.exit(2);
+  }
+  const t0 = performance.now();
+  const made = await writeLedgerFixture(out, rows, Date.now());
+  console.log(`${out}: ${made.fundingRows.toLocaleString('en')} funding rows, ${made.fills.toLocaleString('en')} fills, ${made.positions.toLocaleString('en')} positions (${made.held} held) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  process.exit(0);
+}
 
 const wanted = process.argv.slice(2).filter((a) => a in SECTIONS);
 const names = wanted.length ? wanted : Object.keys(SECTIONS);

@@ -4,8 +4,8 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pnlReport, type LegPrices } from '../src/ledger/pnl.js';
-import { openStore } from '../src/ledger/store.js';
+import { openLedger, type Ledger } from '../src/ledger/ledger.js';
+import type { LegPrices } from '../src/ledger/pnl.js';
 import { mb, median, round, type Figure } from './report.js';
 import { bigMarketFake, silent } from './shared.js';
 import { writeBigStore } from './storeFixture.js';
@@ -18,16 +18,16 @@ import { writeBigStore } from './storeFixture.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD = join(ROOT, 'node_modules', '.cache', 'carrybot-bench');
 
-/** Compiles bench/scaleTicks.ts and the src it imports with tsc, as `npm start` would run it. */
-async function buildTicker(): Promise<string> {
+/** Compiles a bench child (bench/scaleTicks.ts, bench/ledgerProbe.ts) and the src it imports with tsc, as `npm start` would run it. */
+export async function buildChild(name: 'scaleTicks' | 'ledgerProbe'): Promise<string> {
   await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'bench', 'tsconfig.scale.json')], true);
   await writeFile(join(BUILD, 'package.json'), '{"type":"module"}\n');
-  const entry = join(BUILD, 'bench', 'scaleTicks.js');
-  if (!existsSync(entry)) throw new Error(`build of bench/scaleTicks.ts produced no ${entry}`);
+  const entry = join(BUILD, 'bench', `${name}.js`);
+  if (!existsSync(entry)) throw new Error(`build of bench/${name}.ts produced no ${entry}`);
   return entry;
 }
 
-function run(cmd: string, args: string[], tolerateTypeErrors = false, onLine?: (line: string) => void): Promise<void> {
+export function run(cmd: string, args: string[], tolerateTypeErrors = false, onLine?: (line: string) => void): Promise<void> {
   return new Promise((res, rej) => {
     const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
@@ -74,7 +74,7 @@ const slope = (samples: Sample[], key: 'rss' | 'heapGc' | 'rssGc'): number => {
 };
 
 export async function benchScaleTicks(): Promise<Figure[]> {
-  const entry = await buildTicker();
+  const entry = await buildChild('scaleTicks');
   const fake = await bigMarketFake();
   try {
     const snap = await ticker(entry, fake.url, 'snapshot', 10_000, 2_500);
@@ -120,28 +120,28 @@ export async function benchStore(): Promise<Figure[]> {
     const data = await writeBigStore(file, { funding: 100_000, fills: 10_000 }, now);
     const bytes = (await stat(file)).size;
     const loads: number[] = [];
-    let store;
+    let ledger: Ledger | undefined;
     for (let i = 0; i < 5; i++) {
       const t0 = performance.now();
-      store = await openStore(file, { logger: silent, now: () => now });
+      ledger = await openLedger(file, { logger: silent, now: () => now });
       loads.push(performance.now() - t0);
     }
-    const loaded = store!.data;
-    if (loaded.funding.length !== data.funding.length || loaded.fills.length !== data.fills.length) throw new Error('bench store did not round-trip');
+    const loaded = ledger!;
+    if (loaded.latestFills().length !== data.fills.length) throw new Error('bench store did not round-trip');
 
     const prices = new Map<string, LegPrices>();
-    for (const p of loaded.positions) if (p.status !== 'closed') prices.set(p.symbol, { spotBid: p.spotEntryPrice, futuresAsk: p.futuresEntryPrice });
+    for (const p of loaded.openPositions()) prices.set(p.symbol, { spotBid: p.spotEntryPrice, futuresAsk: p.futuresEntryPrice });
     const pnlTimes: Record<string, number[]> = { all: [], '30d': [], '7d': [] };
     for (let i = 0; i < 12; i++) {
       for (const period of ['all', '30d', '7d'] as const) {
         const t0 = performance.now();
-        pnlReport(loaded, { period, now, leverage: 1, mode: 'live', prices });
+        loaded.pnl({ period, now, leverage: 1, mode: 'live', prices });
         pnlTimes[period]!.push(performance.now() - t0);
       }
     }
     return [
       { name: 'store: load 100k funding + 10k fills', value: round(median(loads), 1), unit: 'ms', target: 500, note: `openStore median of 5, ${mb(bytes)} MB file, every row validated by zod` },
-      { name: '/pnl all over that store', value: round(median(pnlTimes.all!.slice(2)), 2), unit: 'ms', target: 50, note: `pnlReport, ${loaded.positions.length} positions, median of 10` },
+      { name: '/pnl all over that store', value: round(median(pnlTimes.all!.slice(2)), 2), unit: 'ms', target: 50, note: `ledger.pnl, ${loaded.allPositions().length} positions, median of 10` },
       { name: '/pnl 30d over that store', value: round(median(pnlTimes['30d']!.slice(2)), 2), unit: 'ms', target: 50 },
     ];
   } finally {

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { saveLedger } from '../src/ledger/ledgerStore.js';
 import { STORE_VERSION, type Fill, type FundingRow, type Position, type StoreData } from '../src/ledger/schema.js';
 import { storeSchema } from '../src/ledger/schema.js';
 
@@ -97,6 +97,6 @@ export function bigStore(size: BigStoreSize, now: number): StoreData {
 
 export async function writeBigStore(file: string, size: BigStoreSize, now: number): Promise<StoreData> {
   const data = bigStore(size, now);
-  await writeFile(file, JSON.stringify(data));
+  await saveLedger(file, data, { now: () => now });
   return data;
 }

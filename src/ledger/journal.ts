@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 import type { Logger } from '../logger.js';
 
 /**
@@ -24,9 +25,11 @@ export interface JournalOptions {
 
 const NL = 0x0a;
 const CHUNK = 1 << 20;
+/** records per write of a bulk append */
+const SLICE = 10_000;
 
-/** Reads lines from `from` to the end, one callback per parsed record (a bad line is reported and skipped). */
-export function readLines(file: string, from: number, onRecord: (record: unknown, end: number) => void, logger?: Logger): void {
+/** Reads lines from byte `from` to the end, one callback per parsed record (a bad line is reported and skipped). */
+export function readLines(file: string, from: number, onRecord: (record: unknown) => void, logger?: Logger): void {
   let fd: number;
   try {
     fd = openSync(file, 'r');
@@ -38,25 +41,24 @@ export function readLines(file: string, from: number, onRecord: (record: unknown
     const size = fstatSync(fd).size;
     const buf = Buffer.allocUnsafe(CHUNK);
     let pos = from;
-    /** file offset where `carry` starts */
-    let lineStart = from;
     let carry = '';
+    let line = 0;
+    // a chunk may end inside a multi-byte character: the decoder carries it to the next one
+    const decoder = new StringDecoder('utf8');
     while (pos < size) {
       const n = readSync(fd, buf, 0, Math.min(CHUNK, size - pos), pos);
       if (n <= 0) break;
       pos += n;
-      const lines = (carry + buf.toString('utf8', 0, n)).split('\n');
+      const lines = (carry + decoder.write(buf.subarray(0, n))).split('\n');
       carry = lines.pop()!;
-      for (const line of lines) {
-        const end = lineStart + Buffer.byteLength(line) + 1;
-        if (line !== '') {
-          try {
-            onRecord(JSON.parse(line), end);
-          } catch {
-            logger?.error({ file, offset: lineStart }, 'journal: a line that is not JSON was skipped');
-          }
+      for (const text of lines) {
+        line++;
+        if (text === '') continue;
+        try {
+          onRecord(JSON.parse(text));
+        } catch {
+          logger?.error({ file, line, from }, 'journal: a line that is not JSON was skipped');
         }
-        lineStart = end;
       }
     }
   } finally {
@@ -154,11 +156,23 @@ export async function openJournal(file: string, opts: JournalOptions = {}): Prom
     },
     async append(records) {
       if (!records.length) return;
-      const text = records.map((r) => `${JSON.stringify(r)}\n`).join('');
       const h = await handleOf();
-      await h.write(text);
-      await h.datasync();
-      size += Buffer.byteLength(text);
+      const before = size;
+      let at = size;
+      try {
+        // a bulk import (migration) goes out in slices; one fsync at the end either way
+        for (let i = 0; i < records.length; i += SLICE) {
+          const text = records.slice(i, i + SLICE).map((r) => `${JSON.stringify(r)}\n`).join('');
+          await h.write(text);
+          at += Buffer.byteLength(text);
+        }
+        await h.datasync();
+        size = at;
+      } catch (err) {
+        // a failed append (disk full) must not leave half a line for the next one to glue onto
+        await h.truncate(before).catch(() => undefined);
+        throw err;
+      }
     },
     async close() {
       const h = handle;

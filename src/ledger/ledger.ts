@@ -1,14 +1,13 @@
 import { ZERO, dec, type Decimal } from '../money.js';
-import { exactSum, pnlReport, positionPnl, type LegPrices, type PnlOptions, type PnlReport, type PositionPnl, type ReportOptions } from './pnl.js';
-import { isHeld, latestFills, positionAt, type FillQuery } from './queries.js';
+import type { LegPrices, PnlOptions, PnlReport, PositionPnl, ReportOptions } from './pnl.js';
+import type { FillQuery } from './queries.js';
 import type { Fill, FundingRow, Intent, Position, StoreData, UserSettings } from './schema.js';
-import { riskRecords, type RiskRecords } from './risk.js';
-import { openStore, type OpenStoreOptions, type Store } from './store.js';
+import type { RiskRecords } from './risk.js';
 
 /**
  * The ledger: the only code that knows how trades, fills, funding and settings are stored.
  * Everything else asks it questions and tells it what happened, with intent-named operations;
- * every write resolves once it is on disk.
+ * every write resolves once it is on disk. The implementation is in ledgerStore.ts.
  */
 
 type Mode = Position['mode'];
@@ -97,7 +96,6 @@ export interface Ledger extends RiskRecords {
   latestFills(q?: FillQuery): Fill[];
   fillsOf(positionId: string): Fill[];
   fundingTotal(positionId: string): Decimal;
-  hasFunding(tranId: string): boolean;
   /**
    * Adds funding rows (a tranId seen before is skipped) and moves the sync cursor with them in
    * one write. `build` runs inside the write, against the ledger as it is then.
@@ -134,172 +132,6 @@ export interface Ledger extends RiskRecords {
   flush(): Promise<void>;
 }
 
-const byOpened = (a: Position, b: Position): number => a.openedAt - b.openedAt;
-
-function findIntent(d: StoreData, id: string): Intent {
-  const i = d.intents.find((x) => x.id === id);
-  if (!i) throw new Error(`intent ${id} vanished from the ledger`);
-  return i;
-}
-
-/** Opens (or creates) the ledger in `file`. Throws StoreError for a corrupt, foreign or newer file. */
-export async function openLedger(file: string, opts: OpenStoreOptions = {}): Promise<Ledger> {
-  return createLedger(await openStore(file, opts));
-}
-
-/** The ledger over one JSON document held in memory (lowdb). */
-export function createLedger(store: Store): Ledger {
-  const data = () => store.data;
-  const positionById = (id: string) => data().positions.find((p) => p.id === id);
-
-  return {
-    ...riskRecords(store),
-    file: store.file,
-    get createdAt() {
-      return data().createdAt;
-    },
-
-    pauseState: () => ({ paused: data().paused, ...(data().pausedReason !== undefined ? { reason: data().pausedReason } : {}) }),
-    pause: (reason) =>
-      store.update((d) => {
-        d.paused = true;
-        d.pausedReason = reason;
-      }),
-    resume: () =>
-      store.update((d) => {
-        d.paused = false;
-        d.pausedReason = undefined;
-      }),
-    userSettings: (userId) => data().users[String(userId)],
-    setLanguage: (userId, lang) =>
-      store.update((d) => {
-        const id = String(userId);
-        d.users[id] = { ...(d.users[id] ?? { alerts: true }), lang };
-      }),
-
-    openPositions: (mode) => data().positions.filter((p) => isHeld(p) && (mode === undefined || p.mode === mode)).sort(byOpened),
-    allPositions: (mode) => data().positions.filter((p) => mode === undefined || p.mode === mode),
-    positionFor: (symbol) => data().positions.find((p) => p.symbol === symbol && isHeld(p)),
-    position: positionById,
-    positionAt: (symbol, time, mode) => positionAt(data(), symbol, time, mode),
-
-    pendingIntents: () => data().intents.filter((i) => i.status === 'pending').map((i) => structuredClone(i)),
-    intent: (id) => data().intents.find((i) => i.id === id),
-    hasPending: (symbol, positionId) =>
-      data().intents.some((i) => i.status === 'pending' && (i.symbol === symbol || (positionId !== undefined && i.positionId === positionId))),
-    busySymbols(mode, since) {
-      const out = new Set<string>();
-      for (const i of data().intents) if (i.mode === mode && (i.status === 'pending' || i.updatedAt >= since)) out.add(i.symbol);
-      return out;
-    },
-    recordIntent: (intent, position) =>
-      store.update((d) => {
-        d.intents.push(structuredClone(intent));
-        if (position) d.positions.push(structuredClone(position));
-        else {
-          const p = d.positions.find((x) => x.id === intent.positionId);
-          if (p && intent.kind === 'close') p.status = 'closing';
-        }
-      }),
-    updateTrade: (intentId, change) =>
-      store.update((d) => {
-        const intent = findIntent(d, intentId);
-        return change({
-          intent,
-          position: d.positions.find((p) => p.id === intent.positionId),
-          recordFill(fill) {
-            const at = d.fills.findIndex((x) => x.id === fill.id);
-            if (at >= 0) d.fills[at] = fill;
-            else d.fills.push(fill);
-          },
-          pause(reason) {
-            d.paused = true;
-            d.pausedReason = reason;
-          },
-          discardPosition() {
-            d.positions = d.positions.filter((p) => p.id !== intent.positionId);
-          },
-        });
-      }),
-    fillOf: (intentId, clientOrderId) => data().fills.find((f) => f.intentId === intentId && f.clientOrderId === clientOrderId),
-
-    latestFills: (q) => latestFills(data(), q),
-    fillsOf: (positionId) => data().fills.filter((f) => f.positionId === positionId),
-    fundingTotal: (positionId) => exactSum(data().funding.filter((r) => r.positionId === positionId).map((r) => r.amount)),
-    hasFunding: (tranId) => data().funding.some((r) => r.tranId === tranId),
-    appendFunding: (build, progress) =>
-      store.update((d) => {
-        const seen = new Set(d.funding.map((r) => r.tranId));
-        const added: FundingRow[] = [];
-        for (const r of build()) {
-          if (seen.has(r.tranId)) continue;
-          seen.add(r.tranId);
-          added.push(r);
-        }
-        d.funding.push(...added);
-        if (progress.incomeTime !== undefined) d.cursors.incomeTime = progress.incomeTime;
-        if (progress.paperFunding) {
-          const { symbol, time } = progress.paperFunding;
-          d.cursors.paperFunding[symbol] = Math.max(d.cursors.paperFunding[symbol] ?? time, time);
-        }
-        d.health.lastIncomeSyncAt = progress.syncedAt;
-        return added;
-      }),
-    recordIncomeSync: (at) => store.update((d) => void (d.health.lastIncomeSyncAt = at)),
-    incomeCursor: () => data().cursors.incomeTime,
-    paperCursor: (symbol) => data().cursors.paperFunding[symbol],
-    pnl: (opts) => pnlReport(data(), opts),
-    positionPnl(p, prices, opts) {
-      const fills = data().fills.filter((f) => f.positionId === p.id);
-      const funding = data().funding.filter((r) => r.positionId === p.id);
-      return positionPnl(p, fills, funding, prices, opts);
-    },
-
-    activeSignals: () => Object.keys(data().activeSignals),
-    recordScan: (scan) =>
-      store.update((d) => {
-        for (const s of scan.entered) d.activeSignals[s.symbol] = { since: scan.at, netApr: s.netApr };
-        for (const symbol of scan.left) delete d.activeSignals[symbol];
-        for (const s of scan.signals) {
-          const a = d.activeSignals[s.symbol];
-          if (a) a.netApr = s.netApr;
-        }
-        d.health.lastScanAt = scan.at;
-      }),
-    venueGaps: () => ({ ...data().venueGaps }),
-    recordVenueGaps: (opened, closed) =>
-      store.update((d) => {
-        Object.assign(d.venueGaps, opened);
-        for (const symbol of closed) delete d.venueGaps[symbol];
-      }),
-    exitAlertKey: (positionId) => data().exitAlerts[positionId],
-    exitAlertIds: () => Object.keys(data().exitAlerts),
-    recordExitAlerts: (keys, stale) =>
-      store.update((d) => {
-        for (const [id, key] of Object.entries(keys)) {
-          if (key === null) delete d.exitAlerts[id];
-          else d.exitAlerts[id] = key;
-        }
-        for (const id of stale) delete d.exitAlerts[id];
-      }),
-    reconcileFingerprint: (symbol) => data().reconcileAlerts[symbol],
-    recordReconcile: (drifts, busy, at) =>
-      store.update((d) => {
-        // a busy symbol keeps its fingerprint: not checked is not fixed
-        for (const sym of Object.keys(d.reconcileAlerts)) if (!drifts.has(sym) && !busy.has(sym)) delete d.reconcileAlerts[sym];
-        for (const [sym, fingerprint] of drifts) d.reconcileAlerts[sym] = fingerprint;
-        d.health.lastReconcileAt = at;
-      }),
-    leverageOf: (symbol) => data().leverageSet[symbol],
-    recordLeverage: (symbol, leverage) => store.update((d) => void (d.leverageSet[symbol] = leverage)),
-    health: () => ({ ...data().health }),
-
-    snapshot: data,
-    rewrite: (change) => store.update(change),
-    flush: () => store.flush(),
-  };
-}
-
 /** Σ of held quantities per leg: what the ledger says the exchange should hold in a symbol. */
 export function heldQuantity(positions: readonly Position[]): { spot: Decimal; futures: Decimal } {
   let spot = ZERO;
@@ -310,3 +142,5 @@ export function heldQuantity(positions: readonly Position[]): { spot: Decimal; f
   }
   return { spot, futures };
 }
+
+export { openLedger } from './ledgerStore.js';

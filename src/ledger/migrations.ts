@@ -1,8 +1,9 @@
 import { STORE_VERSION } from './schema.js';
 
 /**
- * Upgrade steps for the raw JSON store: `steps[n]` turns a version-n document into version n+1.
- * The store takes a backup copy of the file before running any of them.
+ * Upgrade steps for the whole ledger as one document: `steps[n]` turns a version-n document into
+ * version n+1. The ledger takes a backup copy of the file before running any of them, then writes
+ * the upgraded document out as a state document plus journals.
  */
 export type Migration = (doc: Record<string, unknown>) => Record<string, unknown>;
 
@@ -19,6 +20,9 @@ export const migrations: Record<number, Migration> = {
       users: settings.users ?? {},
     };
   },
+  // Version 1 was one file holding everything; version 2 keeps history in journals. The records
+  // are the same: splitting the document is the ledger's part.
+  1: (doc) => ({ ...doc, version: 2 }),
 };
 
 export function migrate(doc: Record<string, unknown>, steps: Record<number, Migration> = migrations): Record<string, unknown> {

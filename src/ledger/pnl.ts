@@ -321,8 +321,10 @@ function netOf(c: PositionCore): { realized: Fx; unrealized: Fx | null; net: Fx;
  */
 const aprOf = (net: Decimal, capitalDays: Decimal): number | null => (capitalDays.gt(0) ? net.div(capitalDays).mul(365).mul(100).toNumber() : null);
 
-export function positionPnl(p: Position, fills: readonly Fill[], funding: readonly FundingRow[], prices: LegPrices | undefined, opts: PnlOptions): PositionPnl {
-  const c = positionCore(p, fills, fundingIn(funding, opts.since, opts.now), prices, opts.since, opts.now);
+/** `funding`: the position's rows, or (over all time only) their running sum. */
+export function positionPnl(p: Position, fills: readonly Fill[], funding: readonly FundingRow[] | ExactSum, prices: LegPrices | undefined, opts: PnlOptions): PositionPnl {
+  if (funding instanceof ExactSum && opts.since !== undefined) throw new Error('a funding sum only answers over all time');
+  const c = positionCore(p, fills, funding instanceof ExactSum ? funding.fx() : fundingIn(funding, opts.since, opts.now), prices, opts.since, opts.now);
   const n = netOf(c);
   const total = fxDec(n.total);
   const capital = fxDec(capitalOf(c, opts.leverage));
@@ -432,22 +434,46 @@ export interface ReportOptions {
   prices: ReadonlyMap<string, LegPrices>;
 }
 
-/** The /pnl report: per symbol and total, for the trading mode in use. */
-export function pnlReport(data: StoreData, opts: ReportOptions): PnlReport {
-  const { now, mode } = opts;
-  const since = periodStart(opts.period, now);
+/**
+ * What a report is computed from: the positions (in the order they were opened), their fills,
+ * and either the funding rows to walk or, for a report over all time, the running sums per
+ * position and per unattributed symbol (src/ledger/fundingSums.ts).
+ */
+export interface PnlSource {
+  positions: Iterable<Position>;
+  /** all-time lines of settled positions kept between reports (see SettledLines) */
+  settled?: SettledLines;
+  fillsOf(positionId: string): readonly Fill[];
+  funding:
+    | { rows: Iterable<FundingRow> }
+    | { sums: { byPosition: ReadonlyMap<string, { sum: ExactSum }>; loose: Iterable<{ mode: Position['mode']; symbol: string; sum: ExactSum; count: number }> } };
+}
 
+/** A source over the whole ledger as one document: every row walked (the reference computation). */
+export function documentSource(data: Pick<StoreData, 'positions' | 'fills' | 'funding'>): PnlSource {
   const fillsBy = new Map<string, Fill[]>();
   for (const f of data.fills) {
     const l = fillsBy.get(f.positionId);
     if (l) l.push(f);
     else fillsBy.set(f.positionId, [f]);
   }
-  // One pass over the funding rows (the 100k side): in-window sums per position, in row order
-  // (what summing each position's rows would give), and unattributed rows per symbol.
+  return { positions: data.positions, fillsOf: (id) => fillsBy.get(id) ?? [], funding: { rows: data.funding } };
+}
+
+/** Funding inside the window per position, and unattributed per symbol. */
+function fundingOf(src: PnlSource, since: number | undefined, now: number, mode: Position['mode']) {
   const fundingBy = new Map<string, ExactSum>();
   const loose = new Map<string, { symbol: string; sum: ExactSum; count: number }>();
-  for (const r of data.funding) {
+  if ('sums' in src.funding) {
+    // running sums cover every row ever recorded: only a report over all time can use them
+    if (since !== undefined) throw new Error('funding sums only answer a report over all time');
+    for (const [id, c] of src.funding.sums.byPosition) fundingBy.set(id, c.sum);
+    for (const u of src.funding.sums.loose) if (u.mode === mode) loose.set(u.symbol, u);
+    return { fundingBy, loose };
+  }
+  // One pass over the funding rows (the long side): in-window sums per position, in row order
+  // (what summing each position's rows would give), and unattributed rows per symbol.
+  for (const r of src.funding.rows) {
     if (!inWindow(r.time, since, now)) continue;
     if (r.positionId === null) {
       if (r.mode !== mode) continue;
@@ -461,31 +487,93 @@ export function pnlReport(data: StoreData, opts: ReportOptions): PnlReport {
     if (!acc) fundingBy.set(r.positionId, (acc = new ExactSum()));
     acc.add(r.amount);
   }
+  return { fundingBy, loose };
+}
+
+/**
+ * All-time figures of settled positions (closed before the report's `now`: nothing about them
+ * changes unless a fill or a funding row for them is recorded), per mode, leverage and symbol,
+ * kept between reports so /pnl all does not recompute thousands of closed positions each time.
+ * The ledger marks a symbol stale whenever it records anything for it.
+ */
+export class SettledLines {
+  private readonly lines = new Map<string, LineAcc>();
+  stale(symbol: string): void {
+    for (const k of this.lines.keys()) if (k.endsWith(` ${symbol}`)) this.lines.delete(k);
+  }
+  get(key: string): LineAcc | undefined {
+    return this.lines.get(key);
+  }
+  set(key: string, line: LineAcc): void {
+    this.lines.set(key, line);
+  }
+}
+
+/** The /pnl report: per symbol and total, for the trading mode in use. */
+export function pnlReport(src: PnlSource, opts: ReportOptions): PnlReport {
+  const { now, mode } = opts;
+  const since = periodStart(opts.period, now);
+  const { fundingBy, loose } = fundingOf(src, since, now, mode);
+  const settled = since === undefined ? src.settled : undefined;
 
   const bySymbol = new Map<string, LineAcc>();
-  const total = emptyLine('');
+  let total = emptyLine('');
   const unpriced = new Set<string>();
-  for (const p of data.positions) {
-    if (p.mode !== mode) continue;
-    const fills = fillsBy.get(p.id) ?? [];
+  /** settled positions per symbol whose line is not cached yet; held ones after them */
+  const toSettle = new Map<string, Position[]>();
+  const later: Position[] = [];
+  const add = (line: LineAcc, p: Position, toTotal: boolean): void => {
+    const fills = src.fillsOf(p.id);
     const funding = fundingBy.get(p.id);
     const active =
       isHeld(p) ||
       (p.closedAt !== undefined && inWindow(p.closedAt, since, now)) ||
       funding !== undefined ||
       fills.some((f) => inWindow(f.time, since, now));
-    if (!active) continue;
+    if (!active) return;
     const c = positionCore(p, fills, funding ? funding.fx() : FX_ZERO, opts.prices.get(p.symbol), since, now);
     const n = netOf(c);
     if (n.unrealized === null) unpriced.add(p.symbol);
     const capitalDays = c.days === 0 ? FX_ZERO : fxMul(capitalOf(c, opts.leverage), fxNumber(c.days));
-    let line = bySymbol.get(p.symbol);
-    if (!line) bySymbol.set(p.symbol, (line = emptyLine(p.symbol)));
     addTo(line, c, n, capitalDays);
-    addTo(total, c, n, capitalDays);
+    if (toTotal) addTo(total, c, n, capitalDays);
+  };
+  const lineOf = (symbol: string): LineAcc => {
+    let line = bySymbol.get(symbol);
+    if (!line) bySymbol.set(symbol, (line = emptyLine(symbol)));
+    return line;
+  };
+  for (const p of src.positions) {
+    if (p.mode !== mode) continue;
+    if (!settled) add(lineOf(p.symbol), p, true);
+    else if (!isHeld(p) && p.closedAt !== undefined && p.closedAt <= now) {
+      const key = `${mode} ${opts.leverage} ${p.symbol}`;
+      const cached = settled.get(key);
+      if (cached) {
+        if (!bySymbol.has(p.symbol)) bySymbol.set(p.symbol, { ...cached });
+        continue;
+      }
+      const list = toSettle.get(p.symbol);
+      if (list) list.push(p);
+      else toSettle.set(p.symbol, [p]);
+    } else later.push(p);
+  }
+  if (settled) {
+    for (const [symbol, list] of toSettle) {
+      const line = emptyLine(symbol);
+      for (const p of list) add(line, p, false);
+      settled.set(`${mode} ${opts.leverage} ${symbol}`, line);
+      bySymbol.set(symbol, { ...line });
+    }
+    // held (and not yet settled) positions come after a symbol's settled ones, as they opened
+    for (const p of later) add(lineOf(p.symbol), p, false);
+    for (const line of bySymbol.values()) total = mergeLines(total, line);
   }
 
-  const rows = [...bySymbol.values()].sort((a, b) => a.symbol.localeCompare(b.symbol)).map(finish);
+  const rows = [...bySymbol.values()]
+    .filter((l) => l.positions > 0)
+    .sort((a, b) => a.symbol.localeCompare(b.symbol))
+    .map(finish);
   return {
     period: opts.period,
     since,
@@ -497,6 +585,22 @@ export function pnlReport(data: StoreData, opts: ReportOptions): PnlReport {
       .sort((a, b) => a.symbol.localeCompare(b.symbol))
       .map((u) => ({ symbol: u.symbol, amount: u.sum.value(), count: u.count })),
     unpriced: [...unpriced].sort(),
+  };
+}
+
+/** a + b, line by line (the total of cached symbol lines) */
+function mergeLines(a: LineAcc, b: LineAcc): LineAcc {
+  return {
+    symbol: a.symbol,
+    positions: a.positions + b.positions,
+    funding: fxAdd(a.funding, b.funding),
+    fees: fxAdd(a.fees, b.fees),
+    realized: fxAdd(a.realized, b.realized),
+    net: fxAdd(a.net, b.net),
+    unrealized: a.unrealized === null || b.unrealized === null ? null : fxAdd(a.unrealized, b.unrealized),
+    total: fxAdd(a.total, b.total),
+    capitalDays: fxAdd(a.capitalDays, b.capitalDays),
+    days: Math.max(a.days, b.days),
   };
 }
 

@@ -21,7 +21,7 @@ export function openPositions(data: StoreData, mode?: Mode): Position[] {
  * The position of `mode` open in `symbol` at `time` (openedAt ≤ time ≤ closedAt): who a funding
  * payment belongs to. When two windows touch at one instant the later-opened position wins.
  */
-export function positionAt(data: StoreData, symbol: string, time: number, mode: Mode): Position | undefined {
+export function positionAt(data: Pick<StoreData, 'positions'>, symbol: string, time: number, mode: Mode): Position | undefined {
   let found: Position | undefined;
   for (const p of data.positions) {
     if (p.symbol !== symbol || p.mode !== mode) continue;
@@ -40,7 +40,7 @@ export interface FillQuery {
 }
 
 /** Fills, newest first. */
-export function latestFills(data: StoreData, q: FillQuery = {}): Fill[] {
+export function latestFills(data: Pick<StoreData, 'fills'>, q: FillQuery = {}): Fill[] {
   const rows = data.fills.filter(
     (f) => (q.symbol === undefined || f.symbol === q.symbol) && (q.mode === undefined || f.mode === q.mode) && (q.positionId === undefined || f.positionId === q.positionId),
   );

@@ -1,10 +1,14 @@
 import { z } from 'zod';
 
 /**
- * The JSON store's shape (design.md §5). Every amount is a decimal string; every time is epoch
- * ms. Bump STORE_VERSION and add a step to migrations.ts whenever this shape changes.
+ * The ledger's shapes. Every amount is a decimal string; every time is epoch ms. On disk the
+ * ledger is a small state document (`stateSchema`: held positions, pending intents, settings,
+ * cursors) plus append-only journals of history (closed positions, fills, funding rows, finished
+ * intents); `storeSchema` is the whole ledger as one document (the single-file layout of version
+ * 1, and what `Ledger.snapshot()` returns). Bump STORE_VERSION and add a step to migrations.ts
+ * whenever a shape changes.
  */
-export const STORE_VERSION = 1;
+export const STORE_VERSION = 2;
 
 const decimalString = z.string().regex(/^-?\d+(\.\d+)?$/, 'decimal string');
 const mode = z.enum(['paper', 'live']);
@@ -150,7 +154,7 @@ export const activeSignalSchema = z.object({
   netApr: z.number(),
 });
 
-export const storeSchema = z.object({
+export const stateSchema = z.object({
   version: z.literal(STORE_VERSION),
   createdAt: z.number(),
   paused: z.boolean().default(false),
@@ -171,10 +175,10 @@ export const storeSchema = z.object({
   transfers: z.array(transferSchema).default([]),
   /** symbols whose leverage has been set (live) */
   leverageSet: z.record(z.string(), z.number()).default({}),
+  /** state document: the held positions; the whole document: all */
   positions: z.array(positionSchema).default([]),
+  /** state document: the pending intents; the whole document: all */
   intents: z.array(intentSchema).default([]),
-  fills: z.array(fillSchema).default([]),
-  funding: z.array(fundingRowSchema).default([]),
   cursors: z
     .object({
       /** live: time of the last FUNDING_FEE income row stored */
@@ -193,6 +197,12 @@ export const storeSchema = z.object({
     .default({}),
 });
 
+export const storeSchema = stateSchema.extend({
+  fills: z.array(fillSchema).default([]),
+  funding: z.array(fundingRowSchema).default([]),
+});
+
+export type StateData = z.infer<typeof stateSchema>;
 export type StoreData = z.infer<typeof storeSchema>;
 export type Position = z.infer<typeof positionSchema>;
 export type Intent = z.infer<typeof intentSchema>;

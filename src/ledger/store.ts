@@ -5,19 +5,22 @@ import { DataFile } from 'lowdb/node';
 import { StoreError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { migrate } from './migrations.js';
-import { STORE_VERSION, emptyStore, storeSchema, type StoreData } from './schema.js';
+import { STORE_VERSION, stateSchema, storeSchema, type StateData, type StoreData } from './schema.js';
 
 /**
- * The only code that touches the JSON store. Reads are plain property access on `data`;
- * every change goes through `update()`, which runs one at a time and writes atomically
- * (lowdb/steno: temp file + rename), so a crash or a failed write leaves the previous file whole.
+ * The ledger's state document on lowdb: small (held positions, pending intents, settings,
+ * cursors), so each write rewrites it whole, atomically (lowdb/steno: temp file + rename); a crash
+ * or a failed write leaves the previous file whole. Only src/ledger uses this.
  */
 export interface Store {
   readonly file: string;
   /** current state; treat as read-only outside update() */
-  readonly data: StoreData;
-  /** apply a change and persist it; resolves after the file is written */
-  update<T>(change: (data: StoreData) => T): Promise<T>;
+  readonly data: StateData;
+  /**
+   * Applies a change and persists it; resolves after the file is written. `beforeWrite` runs
+   * between the change and the write (the history appends that must be durable first).
+   */
+  update<T>(change: (data: StateData) => T, beforeWrite?: () => Promise<void>): Promise<T>;
   /** wait for pending writes */
   flush(): Promise<void>;
 }
@@ -29,35 +32,48 @@ export interface OpenStoreOptions {
   writeText?: (text: string) => Promise<void>;
 }
 
-function parseStore(text: string, file: string): { data: StoreData; migratedFrom?: number } {
+type Parsed = { kind: 'state'; state: StateData } | { kind: 'migrated'; from: number; whole: StoreData };
+
+function refuse(file: string, why: string, cause?: unknown): never {
+  throw new StoreError(`the store ${file} ${why}`, file, cause === undefined ? undefined : { cause });
+}
+
+function parseStore(text: string, file: string): Parsed {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new StoreError(`the store ${file} is not valid JSON (${errorMessage(err)}); fix or move it away — it was left untouched`, file, { cause: err });
+    refuse(file, `is not valid JSON (${errorMessage(err)}); fix or move it away — it was left untouched`, err);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new StoreError(`the store ${file} is not a carrybot store (expected a JSON object); it was left untouched`, file);
+    refuse(file, 'is not a carrybot store (expected a JSON object); it was left untouched');
   }
   const doc = raw as Record<string, unknown>;
   const version = typeof doc.version === 'number' ? doc.version : 0;
   if (version > STORE_VERSION) {
-    throw new StoreError(`the store ${file} is version ${version}, newer than this carrybot (${STORE_VERSION}); upgrade carrybot — the file was left untouched`, file);
+    refuse(file, `is version ${version}, newer than this carrybot (${STORE_VERSION}); upgrade carrybot — the file was left untouched`);
   }
-  const upgraded = version < STORE_VERSION ? migrate(doc) : doc;
-  const parsed = storeSchema.safeParse(upgraded);
+  const parsed = version < STORE_VERSION ? storeSchema.safeParse(migrate(doc)) : stateSchema.safeParse(doc);
   if (!parsed.success) {
     const where = parsed.error.issues
       .slice(0, 3)
       .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
       .join('; ');
-    throw new StoreError(`the store ${file} failed validation (${where}); fix or move it away — it was left untouched`, file);
+    refuse(file, `failed validation (${where}); fix or move it away — it was left untouched`);
   }
-  return { data: parsed.data, migratedFrom: version < STORE_VERSION ? version : undefined };
+  return version < STORE_VERSION ? { kind: 'migrated', from: version, whole: parsed.data as StoreData } : { kind: 'state', state: parsed.data };
 }
 
-/** Opens (or creates) the store. Throws StoreError for a corrupt, foreign or newer file. */
-export async function openStore(fileName: string, opts: OpenStoreOptions = {}): Promise<Store> {
+export interface OpenedStore {
+  store: Store;
+  /** the file held an older, single-document ledger: upgraded here, to be split by the ledger (nothing written yet) */
+  migrated?: { from: number; whole: StoreData; backup: string };
+  /** the file did not exist (nothing written yet) */
+  created: boolean;
+}
+
+/** Opens (or prepares) the state document. Throws StoreError for a corrupt, foreign or newer file. */
+export async function openStore(fileName: string, opts: OpenStoreOptions = {}): Promise<OpenedStore> {
   const file = resolve(fileName);
   const now = opts.now ?? Date.now;
   await mkdir(dirname(file), { recursive: true });
@@ -66,29 +82,26 @@ export async function openStore(fileName: string, opts: OpenStoreOptions = {}): 
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new StoreError(`cannot read the store ${file}: ${errorMessage(err)}`, file, { cause: err });
-    }
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') refuse(file, `cannot be read: ${errorMessage(err)}`, err);
   }
 
-  const adapter = new DataFile<StoreData>(file, { parse: (s) => parseStore(s, file).data, stringify: (d) => JSON.stringify(d) });
-  let initial: StoreData;
-  let mustWrite = false;
-  if (text === null) {
-    initial = emptyStore(now());
-    mustWrite = true;
-  } else {
-    const parsed = parseStore(text, file);
-    initial = parsed.data;
-    if (parsed.migratedFrom !== undefined) {
-      const backup = `${file}.v${parsed.migratedFrom}.${now()}.bak`;
-      await copyFile(file, backup);
-      opts.logger?.warn({ backup, from: parsed.migratedFrom, to: STORE_VERSION }, 'store migrated; backup copy kept');
-      mustWrite = true;
-    }
+  const parsed: Parsed = text === null ? { kind: 'state', state: stateSchema.parse({ version: STORE_VERSION, createdAt: now() }) } : parseStore(text, file);
+  let migrated: OpenedStore['migrated'];
+  if (parsed.kind === 'migrated') {
+    const backup = `${file}.v${parsed.from}.${now()}.bak`;
+    await copyFile(file, backup);
+    opts.logger?.warn({ backup, from: parsed.from, to: STORE_VERSION }, 'store migrated; backup copy kept');
+    migrated = { from: parsed.from, whole: parsed.whole, backup };
   }
+  const initial: StateData = parsed.kind === 'state' ? parsed.state : stateSchema.parse({ ...parsed.whole, positions: [], intents: [] });
 
-  const db = new Low<StoreData>(adapter, initial);
+  const parse = (s: string): StateData => {
+    const p = parseStore(s, file);
+    if (p.kind !== 'state') throw new StoreError(`the store ${file} changed version under us`, file);
+    return p.state;
+  };
+  const adapter = new DataFile<StateData>(file, { parse, stringify: (d) => JSON.stringify(d) });
+  const db = new Low<StateData>(adapter, initial);
   db.data = initial;
   const write = opts.writeText ? () => opts.writeText!(JSON.stringify(db.data)) : () => db.write();
 
@@ -98,16 +111,17 @@ export async function openStore(fileName: string, opts: OpenStoreOptions = {}): 
     get data() {
       return db.data;
     },
-    update<T>(change: (data: StoreData) => T): Promise<T> {
+    update<T>(change: (data: StateData) => T, beforeWrite?: () => Promise<void>): Promise<T> {
       const run = queue.then(async () => {
         const result = change(db.data);
         try {
+          await beforeWrite?.();
           await write();
         } catch (err) {
           // The file on disk is still the previous good version; bring memory back to it so
           // nothing acts on a change that was never saved.
           opts.logger?.error({ err, file }, 'store write failed; change discarded');
-          const prior = await readFile(file, 'utf8').then((t) => parseStore(t, file).data).catch(() => undefined);
+          const prior = await readFile(file, 'utf8').then(parse).catch(() => undefined);
           if (prior) db.data = prior;
           throw new StoreError(`could not save the store ${file}: ${errorMessage(err)}`, file, { cause: err });
         }
@@ -118,6 +132,5 @@ export async function openStore(fileName: string, opts: OpenStoreOptions = {}): 
     },
     flush: () => queue.then(() => undefined),
   };
-  if (mustWrite) await store.update(() => undefined);
-  return store;
+  return { store, ...(migrated ? { migrated } : {}), created: text === null };
 }

@@ -1,5 +1,6 @@
+import { readLedgerFiles } from '../../src/ledger/ledgerStore.js';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -119,7 +120,7 @@ describe('faults: SIGKILL at each step of open and close, recovered on restart',
           a.kill('SIGKILL');
         }
         fake.clearFaults();
-        const onDisk = JSON.parse(await readFile(dataFile, 'utf8')) as StoreData;
+        const onDisk = readLedgerFiles(dataFile) as StoreData;
         assert.ok(onDisk.intents.some((i) => i.status === 'pending' && i.kind === action), 'the crash left a pending intent behind');
 
         tg.clearCalls();
@@ -132,7 +133,7 @@ describe('faults: SIGKILL at each step of open and close, recovered on restart',
         } finally {
           b.kill('SIGKILL');
         }
-        const data = JSON.parse(await readFile(dataFile, 'utf8')) as StoreData;
+        const data = readLedgerFiles(dataFile) as StoreData;
         assertConsistent(data);
         const orders = fake.orders.map((o) => `${o.market}:${o.side}`);
         assert.equal(new Set(fake.orders.map((o) => o.clientOrderId)).size, fake.orders.length, `no client order id twice: ${orders.join(' ')}`);

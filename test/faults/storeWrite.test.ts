@@ -30,7 +30,7 @@ describe('faults: store write failure', () => {
     const dir = await mkdtemp(join(tmpdir(), 'carrybot-faults-store-'));
     const file = join(dir, 'store.json');
     try {
-      const store = await openStore(file, {
+      const { store } = await openStore(file, {
         logger: silent,
         writeText: async (text) => {
           if (full) throw enospc();

@@ -1,7 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Job } from '../../src/jobs/schedule.js';
+import { saveLedger } from '../../src/ledger/ledgerStore.js';
 import { emptyStore, type StoreData } from '../../src/ledger/schema.js';
 import { startBot, type RunningBot } from '../../src/main.js';
 import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
@@ -40,7 +41,7 @@ export async function startLedgerBot(opts: LedgerBotOptions): Promise<LedgerBot>
   const now = Date.now();
   const data = emptyStore(now);
   opts.seed?.(data, now);
-  await writeFile(file, JSON.stringify(data));
+  await saveLedger(file, data, { now: () => now });
   const tg = await startFakeTelegram();
   const binance = await startFakeBinance();
   opts.setup?.(binance);

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ExactSum, SUM_SCALE, exactSum, pnlReport, positionPnl, type LegPrices } from '../../src/ledger/pnl.js';
+import { ExactSum, SUM_SCALE, documentSource, exactSum, pnlReport, positionPnl, type LegPrices, type ReportOptions } from '../../src/ledger/pnl.js';
 import { emptyStore, type Fill, type FundingRow, type Position } from '../../src/ledger/schema.js';
 import { Decimal, ZERO } from '../../src/money.js';
 import { DAY, HOUR, T0, fill, position } from './helpers.js';
+
+const reportOf = (d: Parameters<typeof documentSource>[0], o: ReportOptions) => pnlReport(documentSource(d), o);
 
 /*
  * /pnl sums and figures are computed in fixed point (pnl.ts ExactSum / Fx) instead of a decimal.js
@@ -202,7 +204,7 @@ test('pnlReport sums per symbol and in total as decimal.js did, unattributed fun
     want.capitalDays = want.capitalDays.plus(ref.capital.mul((P.closedAt! - P.openedAt) / DAY));
   }
   d.funding.push({ tranId: 'x', symbol: 'BNBUSDT', amount: '-0.000000000000000001', asset: 'USDT', time: T0 + HOUR, positionId: null, mode: 'live' });
-  const rep = pnlReport(d, { period: 'all', now, leverage: 3, mode: 'live', prices: new Map() });
+  const rep = reportOf(d, { period: 'all', now, leverage: 3, mode: 'live', prices: new Map() });
   assert.equal(rep.total.positions, 6);
   for (const k of ['funding', 'fees', 'realized', 'net', 'capitalDays'] as const) assert.equal(rep.total[k].toFixed(), want[k].toFixed(), k);
   assert.deepEqual(

@@ -74,7 +74,7 @@ test('live sync pages from the cursor, dedupes by tranId, attributes by time, an
   assert.equal(ts.ledger.snapshot().funding.length, 5);
 });
 
-test('a failed write leaves the cursor where it was and stores nothing', async () => {
+test('a failed state write leaves the cursor where it was; the row is never counted twice', async () => {
   ts = await tempStore();
   await seed(ts.ledger, (d) => void d.positions.push(position({ id: 'p1', symbol: 'BTCUSDT', openedAt: T0 })));
   await ts.ledger.flush();
@@ -86,8 +86,14 @@ test('a failed write leaves the cursor where it was and stores nothing', async (
   });
   const { api } = incomeApi([inc('7', 'BTCUSDT', '1', T0 + 8 * HOUR)]);
   await assert.rejects(syncIncome({ ledger: full, futures: api, logger: silent, now: () => T0 + DAY }), /could not save/);
-  assert.equal(full.snapshot().cursors.incomeTime, undefined);
-  assert.equal(full.snapshot().funding.length, 0);
+  assert.equal(full.snapshot().cursors.incomeTime, undefined, 'the cursor never gets ahead of what is saved');
+  // the row reached its journal before the state write failed: the next sync reads it again and skips it
+  const ok = await openLedger(ts.file, { logger: silent });
+  const again = await syncIncome({ ledger: ok, futures: api, logger: silent, now: () => T0 + DAY });
+  assert.equal(again.duplicates + again.added, 1);
+  assert.equal(ok.snapshot().funding.length, 1);
+  assert.equal(ok.fundingTotal('p1').toFixed(), '1');
+  assert.equal(ok.incomeCursor(), T0 + 8 * HOUR);
 });
 
 /** In-process fundingRate: settled prints of one symbol after startTime. */

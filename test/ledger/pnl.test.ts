@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pnlReport, positionPnl } from '../../src/ledger/pnl.js';
+import { documentSource, pnlReport, positionPnl, type ReportOptions } from '../../src/ledger/pnl.js';
 import { emptyStore, type Fill, type FundingRow, type Position, type StoreData } from '../../src/ledger/schema.js';
 import { DAY, HOUR, T0, fill, position } from './helpers.js';
+
+const reportOf = (d: Parameters<typeof documentSource>[0], o: ReportOptions) => pnlReport(documentSource(d), o);
 
 /*
  * A scripted BTCUSDT carry, computed by hand (every figure exact):
@@ -68,7 +70,7 @@ test('an open position: funding and entry fees realized, legs marked at bid/ask 
 });
 
 test('the scripted open, two fundings and close match the hand computation to the cent', () => {
-  const report = pnlReport(data(closed, [...openFills, ...closeFills]), { period: 'all', now: CLOSE_AT + HOUR, leverage: 1, mode: 'live', prices: new Map() });
+  const report = reportOf(data(closed, [...openFills, ...closeFills]), { period: 'all', now: CLOSE_AT + HOUR, leverage: 1, mode: 'live', prices: new Map() });
   assert.equal(report.rows.length, 1);
   const line = report.rows[0]!;
   assert.equal(line.funding.toFixed(), '6.25121');
@@ -83,12 +85,12 @@ test('the scripted open, two fundings and close match the hand computation to th
 });
 
 test('closing moves PnL from unrealized to realized and keeps the funding counted', () => {
-  const before = pnlReport(data(P, openFills), { period: 'all', now: T0 + DAY, leverage: 1, mode: 'live', prices });
+  const before = reportOf(data(P, openFills), { period: 'all', now: T0 + DAY, leverage: 1, mode: 'live', prices });
   assert.equal(before.total.unrealized?.toFixed(), '-5');
   assert.equal(before.total.realized.toFixed(), '0');
   assert.equal(before.total.funding.toFixed(), '6.25121');
 
-  const after = pnlReport(data(closed, [...openFills, ...closeFills]), { period: 'all', now: CLOSE_AT, leverage: 1, mode: 'live', prices });
+  const after = reportOf(data(closed, [...openFills, ...closeFills]), { period: 'all', now: CLOSE_AT, leverage: 1, mode: 'live', prices });
   assert.equal(after.total.unrealized?.toFixed(), '0');
   assert.equal(after.total.realized.toFixed(), '2.3');
   assert.equal(after.total.funding.toFixed(), '6.25121');
@@ -97,7 +99,7 @@ test('closing moves PnL from unrealized to realized and keeps the funding counte
 test('periods count funding, fees and realizations by time; unattributed funding stays apart', () => {
   const loose: FundingRow = { tranId: '9', symbol: 'ETHUSDT', amount: '-0.7', asset: 'USDT', time: CLOSE_AT - DAY, positionId: null, mode: 'live' };
   const d = data(closed, [...openFills, ...closeFills], [loose]);
-  const week = pnlReport(d, { period: '7d', now: CLOSE_AT, leverage: 1, mode: 'live', prices: new Map() });
+  const week = reportOf(d, { period: '7d', now: CLOSE_AT, leverage: 1, mode: 'live', prices: new Map() });
   // inside the last 7 days: no funding, the two close fees, the realization at close
   assert.equal(week.total.funding.toFixed(), '0');
   assert.equal(week.total.fees.toFixed(), '45.751425');
@@ -109,14 +111,14 @@ test('periods count funding, fees and realizations by time; unattributed funding
     [['ETHUSDT', '-0.7', 1]],
   );
   // a paper report does not see live rows
-  assert.equal(pnlReport(d, { period: 'all', now: CLOSE_AT, leverage: 1, mode: 'paper', prices: new Map() }).rows.length, 0);
+  assert.equal(reportOf(d, { period: 'all', now: CLOSE_AT, leverage: 1, mode: 'paper', prices: new Map() }).rows.length, 0);
 });
 
 test('leverage halves the futures margin in capital; missing prices leave unrealized unknown', () => {
   const r = positionPnl(P, openFills, funding, undefined, { leverage: 2, now: T0 + DAY });
   assert.equal(r.capital.toFixed(), '45002.5');
   assert.equal(r.unrealized, null);
-  const rep = pnlReport(data(P, openFills), { period: 'all', now: T0 + DAY, leverage: 1, mode: 'live', prices: new Map() });
+  const rep = reportOf(data(P, openFills), { period: 'all', now: T0 + DAY, leverage: 1, mode: 'live', prices: new Map() });
   assert.deepEqual(rep.unpriced, ['BTCUSDT']);
   assert.equal(rep.total.unrealized, null);
 });
@@ -125,13 +127,13 @@ test('APR is net / capital / days × 365 (design.md §5): unrealized since openi
   // Opened 40 days ago, funded only on day one, no activity since; the legs are +500 marked now.
   const now = T0 + 40 * DAY;
   const marked = new Map([['BTCUSDT', { spotBid: '61000', futuresAsk: '60010', markPrice: '60010' }]]);
-  const week = pnlReport(data(P, openFills), { period: '7d', now, leverage: 1, mode: 'live', prices: marked });
+  const week = reportOf(data(P, openFills), { period: '7d', now, leverage: 1, mode: 'live', prices: marked });
   assert.equal(week.total.net.toFixed(), '0');
   assert.equal(week.total.unrealized?.toFixed(), '500', 'unrealized is still shown, apart');
   assert.equal(week.total.apr, 0, 'not 500 / (60005 × 7) × 36500 ≈ +43 %');
   assert.equal(week.rows[0]?.apr, 0);
 
-  const all = pnlReport(data(P, openFills), { period: 'all', now, leverage: 1, mode: 'live', prices: marked });
+  const all = reportOf(data(P, openFills), { period: 'all', now, leverage: 1, mode: 'live', prices: marked });
   // −38.75129 / (60005 × 40) × 365 × 100
   assert.equal(all.total.apr?.toFixed(6), (-38.75129 / (60005 * 40) * 36500).toFixed(6));
   const one = positionPnl(P, openFills, funding, marked.get('BTCUSDT'), { leverage: 1, now });

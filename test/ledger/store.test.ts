@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { afterEach, test } from 'node:test';
 import { StoreError } from '../../src/errors.js';
+import { openLedger } from '../../src/ledger/ledger.js';
 import { STORE_VERSION, emptyStore } from '../../src/ledger/schema.js';
 import { openStore } from '../../src/ledger/store.js';
 import { T0, fill, position, silent, tempStore, type TempStore } from './helpers.js';
@@ -16,7 +17,7 @@ test('a corrupt store is refused with a clear message and left byte-for-byte unc
   ts = await tempStore();
   for (const bad of ['{"version":1,"positions":[', '[1,2,3]', JSON.stringify({ ...emptyStore(T0), positions: [{ id: 1 }] })]) {
     await writeFile(ts.file, bad);
-    await assert.rejects(openStore(ts.file, { logger: silent }), (err: unknown) => {
+    await assert.rejects(openLedger(ts.file, { logger: silent }), (err: unknown) => {
       assert.ok(err instanceof StoreError);
       assert.match(err.message, /left untouched/);
       return true;
@@ -38,7 +39,7 @@ test('a store from a newer carrybot is refused and not touched', async () => {
   ts = await tempStore();
   const newer = JSON.stringify({ ...emptyStore(T0), version: STORE_VERSION + 1 });
   await writeFile(ts.file, newer);
-  await assert.rejects(openStore(ts.file, { logger: silent }), /newer than this carrybot/);
+  await assert.rejects(openLedger(ts.file, { logger: silent }), /newer than this carrybot/);
   assert.equal(await readFile(ts.file, 'utf8'), newer);
 });
 
@@ -46,10 +47,10 @@ test('migration from version 0 upgrades the data and keeps a .bak copy of the or
   ts = await tempStore();
   const v0 = JSON.stringify({ createdAt: T0, settings: { paused: true, users: { '42': { lang: 'ru', alerts: true } } }, positions: [] });
   await writeFile(ts.file, v0);
-  const store = await openStore(ts.file, { logger: silent, now: () => T0 + 1 });
-  assert.equal(store.data.version, STORE_VERSION);
-  assert.equal(store.data.paused, true);
-  assert.equal(store.data.users['42']?.lang, 'ru');
+  const ledger = await openLedger(ts.file, { logger: silent, now: () => T0 + 1 });
+  assert.equal(ledger.snapshot().version, STORE_VERSION);
+  assert.equal(ledger.pauseState().paused, true);
+  assert.equal(ledger.userSettings(42)?.lang, 'ru');
   const backups = (await readdir(ts.dir)).filter((f) => f.endsWith('.bak'));
   assert.equal(backups.length, 1);
   assert.equal(await readFile(`${ts.dir}/${backups[0]}`, 'utf8'), v0);
@@ -62,7 +63,7 @@ test('a failed write (disk full) leaves the previous file whole and memory back 
   await ts.ledger.flush();
   const before = await readFile(ts.file, 'utf8');
   let fail = true;
-  const store = await openStore(ts.file, {
+  const { store } = await openStore(ts.file, {
     logger: silent,
     writeText: async (text) => {
       if (fail) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
@@ -90,29 +91,25 @@ test('concurrent updates run one at a time, in order, and all land in the file',
   let inFlight = 0;
   let maxInFlight = 0;
   const written: number[] = [];
-  const store = await openStore(ts.file, {
+  const { store } = await openStore(ts.file, {
     logger: silent,
     writeText: async (text) => {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       await new Promise((r) => setTimeout(r, 2));
-      written.push(JSON.parse(text).funding.length);
+      written.push(Object.keys(JSON.parse(text).leverageSet).length);
       await writeFile(ts!.file, text);
       inFlight--;
     },
   });
-  await Promise.all(
-    Array.from({ length: 20 }, (_, i) =>
-      store.update((d) => void d.funding.push({ tranId: String(i), symbol: 'BTCUSDT', amount: '1', asset: 'USDT', time: T0 + i, positionId: null, mode: 'live' })),
-    ),
-  );
+  await Promise.all(Array.from({ length: 20 }, (_, i) => store.update((d) => void (d.leverageSet[`S${i}USDT`] = 1))));
   assert.equal(maxInFlight, 1);
   assert.deepEqual(written, Array.from({ length: 20 }, (_, i) => i + 1));
-  const reopened = await openStore(ts.file, { logger: silent });
-  assert.deepEqual(reopened.data.funding.map((f) => f.tranId), Array.from({ length: 20 }, (_, i) => String(i)));
+  const reopened = await openLedger(ts.file, { logger: silent });
+  assert.deepEqual(Object.keys(reopened.snapshot().leverageSet), Array.from({ length: 20 }, (_, i) => `S${i}USDT`));
 });
 
-test('a store with 100,000 funding rows and 10,000 fills loads whole', async () => {
+test('a version-1 file of 100,000 funding rows and 10,000 fills is split into journals and loads whole', async () => {
   ts = await tempStore();
   const d = emptyStore(T0);
   const p = position({ id: 'big', symbol: 'BTCUSDT', spotQty: '1', futuresQty: '1', spotEntryPrice: '60000', futuresEntryPrice: '60010' });
@@ -123,9 +120,11 @@ test('a store with 100,000 funding rows and 10,000 fills loads whole', async () 
   for (let i = 0; i < 10_000; i++) {
     d.fills.push(fill(p, { market: i % 2 ? 'spot' : 'futures', side: i % 2 ? 'BUY' : 'SELL', role: 'open', qty: '0.001', price: '60000.5', feeUsdt: '0.03', time: T0 + i }));
   }
-  await writeFile(ts.file, JSON.stringify(d));
-  const store = await openStore(ts.file, { logger: silent });
-  assert.equal(store.data.funding.length, 100_000);
-  assert.equal(store.data.fills.length, 10_000);
-  assert.equal(store.data.funding[99_999]?.tranId, String(1e9 + 99_999));
+  await writeFile(ts.file, JSON.stringify({ ...d, version: 1 }));
+  const ledger = await openLedger(ts.file, { logger: silent });
+  const whole = ledger.snapshot();
+  assert.equal(whole.funding.length, 100_000);
+  assert.equal(whole.fills.length, 10_000);
+  assert.equal(whole.funding[99_999]?.tranId, String(1e9 + 99_999));
+  assert.equal(ledger.fundingTotal('big').toFixed(), '3035.7');
 });

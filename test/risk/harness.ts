@@ -1,6 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { saveLedger } from '../../src/ledger/ledgerStore.js';
 import { emptyStore, type Position, type StoreData } from '../../src/ledger/schema.js';
 import { startBot, type RunningBot } from '../../src/main.js';
 import { startFakeBinance, type FakeBinance, type FakeRequest } from '../fakes/binance.js';
@@ -53,7 +54,7 @@ export async function startRiskBot(opts: {
   const clock = { t: Date.now(), now: () => clock.t, advance: (ms: number) => void (clock.t += ms) };
   const data = emptyStore(clock.t);
   opts.seed?.(data, clock.t);
-  await writeFile(file, JSON.stringify(data));
+  await saveLedger(file, data, { now: clock.now });
   const tg = await startFakeTelegram();
   const fake = await startFakeBinance({ now: clock.now });
   opts.setup?.(fake);

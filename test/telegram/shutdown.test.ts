@@ -1,5 +1,6 @@
+import { readLedgerFiles } from '../../src/ledger/ledgerStore.js';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -68,7 +69,7 @@ describe('shutdown with a trade in flight (real process)', () => {
       assert.match(p.stdout(), /a trade is still running; exiting without waiting for it/);
       assert.match(p.stdout(), /"msg":"stopped"/);
       assert.equal(binance.requests.filter(isOrderPost).length, ordersBefore, 'no order after stop began');
-      const ledger = JSON.parse(await readFile(dataFile, 'utf8')) as { intents: Array<{ status: string; symbol: string }> };
+      const ledger = readLedgerFiles(dataFile) as { intents: Array<{ status: string; symbol: string }> };
       assert.deepEqual(ledger.intents.filter((i) => i.status === 'pending').map((i) => i.symbol), ['BTCUSDT'], 'the intent is on disk for recovery');
     } finally {
       p.kill('SIGKILL');
@@ -90,7 +91,7 @@ describe('shutdown with a trade in flight (real process)', () => {
       assert.doesNotMatch(p.stderr(), /shutdown took longer/);
       assert.match(p.stdout(), /"msg":"stopped"/, 'the graceful stop ran');
       assert.equal(binance.requests.filter(isOrderPost).length, 0, 'no order sent');
-      const ledger = JSON.parse(await readFile(dataFile, 'utf8')) as { intents: Array<{ status: string }> };
+      const ledger = readLedgerFiles(dataFile) as { intents: Array<{ status: string }> };
       assert.equal(ledger.intents.filter((i) => i.status === 'pending').length, 1, 'still pending');
     } finally {
       p.kill('SIGKILL');
@@ -98,7 +99,7 @@ describe('shutdown with a trade in flight (real process)', () => {
   });
 
   it('a restart resolves the intent; every order it sends belongs to that intent', async () => {
-    const before = JSON.parse(await readFile(dataFile, 'utf8')) as { intents: Array<{ id: string; status: string }> };
+    const before = readLedgerFiles(dataFile) as { intents: Array<{ id: string; status: string }> };
     const intent = before.intents.find((i) => i.status === 'pending')!;
     binance.clearRequests();
     const logs = new Writable({ write: (_c, _e, cb) => cb() });

@@ -1,6 +1,7 @@
+import { readLedgerFiles } from '../../src/ledger/ledgerStore.js';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -63,7 +64,7 @@ test('killed between the legs: the restart finds the short, unwinds it and tells
 
   // the naked short is real, and the ledger says an open is unfinished
   assert.ok(dec(binance.positions.get('BTCUSDT')!.amt.toFixed()).eq('-0.01'));
-  const crashed = JSON.parse(await readFile(dataFile, 'utf8')) as StoreData;
+  const crashed = readLedgerFiles(dataFile) as StoreData;
   assert.equal(crashed.intents.length, 1);
   assert.equal(crashed.intents[0]!.status, 'pending');
   assert.equal(crashed.positions[0]!.status, 'opening');
@@ -97,7 +98,7 @@ test('killed between the legs: the restart finds the short, unwinds it and tells
 
     second.kill('SIGTERM');
     await second.exit;
-    const after = JSON.parse(await readFile(dataFile, 'utf8')) as StoreData;
+    const after = readLedgerFiles(dataFile) as StoreData;
     assert.equal(after.intents[0]!.status, 'unwound');
     assert.equal(after.positions[0]!.status, 'closed');
     assert.deepEqual(after.fills.map((f) => `${f.market} ${f.side} ${f.role}`), ['futures SELL open', 'futures BUY unwind']);
