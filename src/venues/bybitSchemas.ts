@@ -14,7 +14,7 @@ export const bybitLinearTickers = z.object({
   list: z.array(
     z.object({
       symbol: z.string(),
-      markPrice: decimal,
+      markPrice: price,
       fundingRate: z.union([decimal, z.literal('')]),
       nextFundingTime: z.union([ms, z.literal('').transform(() => 0)]),
       bid1Price: price,

@@ -53,7 +53,7 @@ export function createOkx(opts: OkxOptions): VenueClient {
         const perp = swapBy.get(r.instId);
         const pair = spotBy.get(`${coin}-USDT`);
         const intervalHours = (r.nextFundingTime - r.fundingTime) / 3_600_000;
-        if (!perp || !pair || !(intervalHours > 0) || !perp.bidPx || !perp.askPx || !pair.bidPx || !pair.askPx) continue;
+        if (!perp || !pair || !r.fundingRate || !r.fundingTime || !(intervalHours > 0) || !perp.bidPx || !perp.askPx || !pair.bidPx || !pair.askPx) continue;
         quotes.push({
           coin,
           symbol: r.instId,

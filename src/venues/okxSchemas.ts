@@ -5,6 +5,8 @@ import { z } from 'zod';
 const decimal = z.string().regex(/^-?\d+(\.\d+)?([eE]-?\d+)?$/, 'decimal string');
 const price = z.union([decimal, z.literal('')]);
 const ms = z.string().regex(/^\d+$/).transform(Number);
+/** a listing that has not settled yet answers "" for its times: 0, and the row is skipped */
+const msOrEmpty = z.union([ms, z.literal('').transform(() => 0)]);
 
 export const okxEnvelope = z.object({ code: z.string(), msg: z.string().optional().default(''), data: z.unknown() });
 
@@ -12,10 +14,10 @@ export const okxFundingRates = z.array(
   z.object({
     instId: z.string(),
     instType: z.string(),
-    /** the rate settling at fundingTime (the current period) */
-    fundingRate: decimal,
-    fundingTime: ms,
-    nextFundingTime: ms,
+    /** the rate settling at fundingTime (the current period); "" before the first one */
+    fundingRate: price,
+    fundingTime: msOrEmpty,
+    nextFundingTime: msOrEmpty,
   }),
 );
 

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { renderChart } from '../../src/charts/render.js';
+import type { ChartSpec } from '../../src/charts/spec.js';
 import { startHarness, type Harness } from '../telegram/harness.js';
 import { startFakeBybit, type FakeBybit } from '../fakes/bybit.js';
 import { startFakeOkx, type FakeOkx } from '../fakes/okx.js';
@@ -71,7 +73,14 @@ describe('other venues in the bot', () => {
       assert.match(all, /Bybit\s+SUI\s+8h/, 'a coin on Bybit only');
       assert.match(all, /Binance\s+TRB\s+1h/);
 
+      const specs: ChartSpec[] = [];
+      h.running.deps.services.charts = async (spec) => (specs.push(spec), renderChart(spec));
       const funding = await askFunding(h, 'SOLUSDT');
+      assert.deepEqual(
+        specs[0]!.series.map((x) => x.name).filter((n) => n === 'Bybit' || n === 'OKX'),
+        ['Bybit', 'OKX'],
+        'the chart draws the other venues’ settled rates',
+      );
       assert.match(funding, /Per venue:/);
       assert.match(funding, /Binance\s+\+0\.0120\s+4h\s+\+26\.3/);
       assert.match(funding, /Bybit\s+\+0\.0400\s+4h\s+\+87\.6\s+\+87\.6/);

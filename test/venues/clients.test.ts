@@ -26,6 +26,9 @@ describe('venue schemas accept the documented responses', () => {
     assert.equal((r.nextFundingTime - r.fundingTime) / 3_600_000, 8, 'the interval follows from the two times');
     assert.equal(okxFundingHistory.parse(fixture('okx-funding-rate-history.json').data)[1]!.realizedRate, '0.0002279755647389');
     assert.equal(okxTickers.parse(fixture('okx-tickers-swap.json').data)[0]!.bidPx, '8888.88');
+    // a swap listed but not settled yet must not fail the whole answer (the client skips it)
+    const fresh = { ...(fixture('okx-funding-rate.json').data as object[])[0], instId: 'NEW-USDT-SWAP', fundingRate: '', fundingTime: '', nextFundingTime: '' };
+    assert.equal(okxFundingRates.parse([fresh])[0]!.fundingTime, 0);
   });
 });
 
