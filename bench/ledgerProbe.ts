@@ -15,6 +15,9 @@ const t0 = performance.now();
 const ledger = await openLedger(file, { logger: createLogger({ level: 'silent' }), now: () => now });
 const loadMs = performance.now() - t0;
 const prices = new Map(ledger.openPositions().map((p) => [p.symbol, { spotBid: p.spotEntryPrice, futuresAsk: p.futuresEntryPrice }]));
+const first = performance.now();
+ledger.pnl({ period: 'all', now, leverage: 1, mode: 'live', prices });
+const pnlFirst = performance.now() - first;
 const time = (period: 'all' | '30d'): number[] =>
   Array.from({ length: 12 }, () => {
     const t = performance.now();
@@ -25,5 +28,5 @@ const all = time('all');
 const d30 = time('30d');
 const mem = process.memoryUsage();
 process.stdout.write(
-  `${JSON.stringify({ loadMs, pnlAll: all, pnl30d: d30, rss: mem.rss, heapUsed: mem.heapUsed, maxRssKb: process.resourceUsage().maxRSS, positions: ledger.allPositions().length })}\n`,
+  `${JSON.stringify({ loadMs, pnlFirst, pnlAll: all, pnl30d: d30, rss: mem.rss, heapUsed: mem.heapUsed, maxRssKb: process.resourceUsage().maxRSS, positions: ledger.allPositions().length })}\n`,
 );

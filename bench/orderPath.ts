@@ -10,7 +10,7 @@ import { median, percentile, round, type Figure } from './report.js';
 import { silent, unlimitedClient } from './shared.js';
 
 /**
- * Order path (design.md §6), live mode against the fake (signed requests, paper off):
+ * Order path, live mode against the fake (signed requests, paper off):
  *   confirm → futures order: from the trading service's confirm() call to the futures POST
  *     arriving at the fake (its request timestamp; same monotonic clock, same process);
  *   futures fill → spot order: from the futures answer leaving the fake to the spot POST arriving.

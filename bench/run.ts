@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: every performance figure of design.md §6, measured against loopback fakes
+ * `npm run bench`: every performance figure, measured against loopback fakes
  * this process starts itself. One line per figure (name, value, target, PASS/MISS/info) and
  * all figures to bench/results.json so runs can be compared. Exit code 0 even on a MISS: the
  * bench reports, `npm test` asserts nothing about timing.

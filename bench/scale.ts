@@ -11,7 +11,7 @@ import { bigMarketFake, silent } from './shared.js';
 import { writeBigStore } from './storeFixture.js';
 
 /**
- * Scale (design.md §6): the scanner's RSS over 10,000 ticks (in its own compiled process, the
+ * Scale: the scanner's RSS over 10,000 ticks (in its own compiled process, the
  * fake in this one), a 100,000-funding-row store's load time, and /pnl over that store.
  */
 

@@ -7,7 +7,7 @@ import { median, round, type Figure } from './report.js';
 import { bigMarketFake, silent, unlimitedClient } from './shared.js';
 
 /**
- * Scan cost (design.md §6): what one steady-state tick of the real market service puts on the
+ * Scan cost: what one steady-state tick of the real market service puts on the
  * wire, counted at the fake (requests in its log, weight it charged = what its
  * X-MBX-USED-WEIGHT-1M reports), next to a naive per-symbol scan counted the same way; and the
  * pure ranking computation over the same 600-symbol snapshot.

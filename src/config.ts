@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ConfigError } from './errors.js';
 
 /**
- * One zod schema over the environment (design.md §1). `createConfig(env)` is pure: it reads
+ * One zod schema over the environment. `createConfig(env)` is pure: it reads
  * nothing but the object it is given and throws a ConfigError listing every problem at once.
  */
 

@@ -120,7 +120,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
 
   // ── features: ONE line per module, in order (allowlist and ctx.t/ctx.log run before all) ──
   const features: Feature[] = [
-    ...coreFeatures, // issue 3: /start /help /signals /funding /lang /pause /resume
+    ...coreFeatures, // /start /help /signals /funding /lang /pause /resume
     riskFeature, // RISK: /margin /topup, /close all (before trading's /close), margin watch (callback prefix "risk:")
     tradingFeature, // TRADING: /open /close, confirm buttons (callback prefix "trade:")
     ledgerFeature, // LEDGER: /status /pnl /fills, exit alerts (deps.onScan)

@@ -27,7 +27,7 @@ describe('createConfig', () => {
     assert.match(bad[0]!, /^VENUES must list venues from binance, bybit, okx, binance included .*\(bad: kraken\)/);
   });
 
-  test('defaults match design.md §1', () => {
+  test('defaults match the documented ones', () => {
     const c = createConfig({});
     assert.equal(c.mode, 'paper');
     assert.equal(c.telegram.apiRoot, 'https://api.telegram.org');

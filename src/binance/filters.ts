@@ -2,7 +2,7 @@ import type { SymbolRules } from './types.js';
 import { Decimal, dec, floorToStep } from '../money.js';
 
 /**
- * Exchange-filter rounding for the hedge (design.md §4 pre-flight). The same quantity is sent to
+ * Exchange-filter rounding for the hedge (pre-flight). The same quantity is sent to
  * both markets, so it must satisfy BOTH symbols' LOT_SIZE and MARKET_LOT_SIZE steps and limits and
  * both legs' minimum notional. Decimal only: a binary float here is a rejected order.
  */

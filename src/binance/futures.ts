@@ -41,7 +41,7 @@ export const FUTURES_WEIGHTS = {
 
 const exchangeInfo = exchangeInfoSchema('futures');
 
-/** The futures endpoints carrybot uses (design.md §4), and nothing else. */
+/** The futures endpoints carrybot uses, and nothing else. */
 export function createFuturesApi(http: BinanceHttp): FuturesApi {
   const w = FUTURES_WEIGHTS;
   return {

@@ -27,7 +27,7 @@ export const SPOT_WEIGHTS = {
 
 const exchangeInfo = exchangeInfoSchema('spot');
 
-/** The spot endpoints carrybot uses (design.md §4), and nothing else. */
+/** The spot endpoints carrybot uses, and nothing else. */
 export function createSpotApi(http: BinanceHttp): SpotApi {
   const w = SPOT_WEIGHTS;
   return {

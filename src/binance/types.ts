@@ -189,7 +189,7 @@ export interface OrderRef {
   origClientOrderId: string;
 }
 
-/** Spot endpoints (design.md §4). Signed calls need keys; public ones do not. */
+/** Spot endpoints. Signed calls need keys; public ones do not. */
 export interface SpotApi {
   time(): Promise<number>;
   exchangeInfo(): Promise<ExchangeInfo>;
@@ -203,7 +203,7 @@ export interface SpotApi {
   myTrades(symbol: string, orderId: number): Promise<SpotTrade[]>;
 }
 
-/** USDⓈ-M futures endpoints (design.md §4). */
+/** USDⓈ-M futures endpoints. */
 export interface FuturesApi {
   time(): Promise<number>;
   exchangeInfo(): Promise<ExchangeInfo>;

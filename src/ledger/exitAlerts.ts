@@ -6,7 +6,7 @@ import type { Ledger } from './ledger.js';
 import type { Position } from './schema.js';
 
 /**
- * Exit alerts (design.md §2): after each scan, an open position whose funding turned negative
+ * Exit alerts: after each scan, an open position whose funding turned negative
  * or whose 7-day APR fell below EXIT_APR gets ONE push with a one-tap close button. The
  * current condition set is stored per position, and a push goes out only when a condition
  * appears that the stored set lacked (so again after it has cleared and come back), never

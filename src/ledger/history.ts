@@ -46,8 +46,14 @@ export interface History {
   readonly closedBySymbol: Map<string, Position[]>;
   /** closed positions, oldest first */
   closedSorted(): Position[];
+  /** fills in memory: at open those from `fillsFrom` on (held and recently closed positions'), all after loadAllFills() */
   readonly fills: Map<string, Fill>;
   readonly fillsByPosition: Map<string, Fill[]>;
+  readonly fillsFrom: number;
+  /** every fill of the journal is in memory */
+  allFills(): boolean;
+  /** reads the whole fills journal (an all-time report, an old position's fills) */
+  loadAllFills(): void;
   /** funding rows with time ≥ recentFrom, in append order */
   readonly recent: FundingRow[];
   readonly recentFrom: number;
@@ -65,6 +71,8 @@ interface OpenOptions {
   now: () => number;
   /** rows older than this are never needed in memory (the sync cursors minus a margin) */
   recentFrom: number;
+  /** fills of held positions and of positions closed within the report windows */
+  fillsFrom: (closed: Iterable<Position>) => number;
 }
 
 const parseOr = <T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }, v: unknown, what: string, logger?: Logger): T | undefined => {
@@ -112,17 +120,46 @@ export async function openHistory(paths: HistoryPaths, opts: OpenOptions): Promi
     l.splice(at, 0, p);
   };
   const fills = new Map<string, Fill>();
-  readLines(paths.fills, 0, (v) => {
-    const f = parseOr(fillSchema, v, 'fill', logger);
-    if (f) fills.set(f.id, f);
-  }, logger);
   const fillsByPosition = new Map<string, Fill[]>();
   const index = (f: Fill) => {
     const l = fillsByPosition.get(f.positionId);
     if (l) l.push(f);
     else fillsByPosition.set(f.positionId, [f]);
   };
-  for (const f of fills.values()) index(f);
+  // the recent fills, newest first from the end of the journal (a later line of an id wins)
+  const fillsFrom = opts.fillsFrom(closed.values());
+  const newest: Fill[] = [];
+  const seen = new Set<string>();
+  let olderFills = 0;
+  let complete = true;
+  readTail(paths.fills, (v) => {
+    const f = parseOr(fillSchema, v, 'fill', logger);
+    if (!f || seen.has(f.id)) return;
+    seen.add(f.id);
+    if (f.time >= fillsFrom) {
+      newest.push(f);
+      olderFills = 0;
+    } else olderFills++;
+  }, () => {
+    const stop = olderFills >= 2000;
+    if (stop) complete = false;
+    return stop;
+  });
+  for (const f of newest.reverse()) {
+    fills.set(f.id, f);
+    index(f);
+  }
+  const loadAllFills = () => {
+    if (complete) return;
+    fills.clear();
+    fillsByPosition.clear();
+    readLines(paths.fills, 0, (v) => {
+      const f = parseOr(fillSchema, v, 'fill', logger);
+      if (f) fills.set(f.id, f);
+    }, logger);
+    for (const f of fills.values()) index(f);
+    complete = true;
+  };
 
   // sums: the checkpoint, then every row appended after it
   const checkpoint = FundingSums.load(paths.sums, paths.funding, journals.funding.size, logger);
@@ -160,6 +197,9 @@ export async function openHistory(paths: HistoryPaths, opts: OpenOptions): Promi
     closedSorted: () => (sorted ??= [...closed.values()].sort(byOpened)),
     fills,
     fillsByPosition,
+    fillsFrom,
+    allFills: () => complete,
+    loadAllFills,
     recent,
     recentFrom,
     sums,

@@ -7,7 +7,7 @@ import { isHeld } from './queries.js';
 import type { Fill, FundingRow, Position } from './schema.js';
 
 /**
- * Funding income into the ledger (design.md §5).
+ * Funding income into the ledger.
  *
  * Live: `GET /fapi/v1/income?incomeType=FUNDING_FEE` from the stored cursor, paged by time until
  * caught up. Rows are deduplicated by tranId (pages overlap on the boundary millisecond on

@@ -148,36 +148,44 @@ function repairTail(file: string, opts: JournalOptions): number {
 export async function openJournal(file: string, opts: JournalOptions = {}): Promise<Journal> {
   let size = repairTail(file, opts);
   let handle: FileHandle | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
   const handleOf = async () => (handle ??= await open(file, 'a'));
   return {
     file,
     get size() {
       return size;
     },
-    async append(records) {
-      if (!records.length) return;
-      const h = await handleOf();
-      const before = size;
-      let at = size;
-      try {
-        // a bulk import (migration) goes out in slices; one fsync at the end either way
-        for (let i = 0; i < records.length; i += SLICE) {
-          const text = records.slice(i, i + SLICE).map((r) => `${JSON.stringify(r)}\n`).join('');
-          await h.write(text);
-          at += Buffer.byteLength(text);
-        }
-        await h.datasync();
-        size = at;
-      } catch (err) {
-        // a failed append (disk full) must not leave half a line for the next one to glue onto
-        await h.truncate(before).catch(() => undefined);
-        throw err;
-      }
+    append(records) {
+      if (!records.length) return Promise.resolve();
+      // appends to one journal go one at a time: a failed one cuts back to where it began
+      const run = queue.then(() => write(records));
+      queue = run.catch(() => undefined);
+      return run;
     },
     async close() {
+      await queue;
       const h = handle;
       handle = undefined;
       await h?.close();
     },
   };
+  async function write(records: readonly unknown[]): Promise<void> {
+    const h = await handleOf();
+    const before = size;
+    let at = size;
+    try {
+      // a bulk import (migration) goes out in slices; one fsync at the end either way
+      for (let i = 0; i < records.length; i += SLICE) {
+        const text = records.slice(i, i + SLICE).map((r) => `${JSON.stringify(r)}\n`).join('');
+        await h.write(text);
+        at += Buffer.byteLength(text);
+      }
+      await h.datasync();
+      size = at;
+    } catch (err) {
+      // a failed append (disk full) must not leave half a line for the next one to glue onto
+      await h.truncate(before).catch(() => undefined);
+      throw err;
+    }
+  }
 }

@@ -42,6 +42,18 @@ function recentFrom(state: StateData, now: number): number {
   return from;
 }
 
+/** Fills kept in memory from open: those of held positions and of positions closed within the windows. */
+const fillsFrom = (state: StateData, now: number) => (closed: Iterable<Position>): number => {
+  const windowStart = now - RECENT_MS;
+  let from = windowStart;
+  for (const p of state.positions) from = Math.min(from, p.openedAt);
+  for (const p of closed) if ((p.closedAt ?? 0) >= windowStart) from = Math.min(from, p.openedAt);
+  return from - DAY_MS;
+};
+
+/** a fresh journal: everything it gets is in memory */
+const fresh = (now: number) => ({ now: () => now, recentFrom: now, fillsFrom: () => now });
+
 /**
  * Writes a whole ledger (one document) to `file` in the current layout: journals, funding sums,
  * then the state document. For tools, fixtures and tests; `file` must not be open. `more`: funding
@@ -53,7 +65,7 @@ export async function saveLedger(file: string, whole: StoreData, opts: { now?: (
   const paths = historyPaths(resolve(file));
   await mkdir(dirname(resolve(file)), { recursive: true });
   removeHistory(paths);
-  const history = await openHistory(paths, { now, recentFrom: now() });
+  const history = await openHistory(paths, fresh(now()));
   await history.append(batch);
   for (const rows of opts.more ?? []) await history.append({ ...emptyBatch(), funding: rows.map((r) => fundingRowSchema.parse(r)) });
   history.checkpoint();
@@ -73,19 +85,19 @@ export async function openLedger(fileName: string, opts: OpenStoreOptions = {}):
     // migration runs again from it
     const { state, batch } = split(opened.migrated.whole);
     removeHistory(paths);
-    history = await openHistory(paths, { ...historyOpts, recentFrom: recentFrom(state, now()) });
+    history = await openHistory(paths, { ...historyOpts, recentFrom: recentFrom(state, now()), fillsFrom: fillsFrom(state, now()) });
     await history.append(batch);
     history.checkpoint();
     await store.update((d) => void Object.assign(d, state));
   } else {
-    history = await openHistory(paths, { ...historyOpts, recentFrom: recentFrom(store.data, now()) });
+    history = await openHistory(paths, { ...historyOpts, recentFrom: recentFrom(store.data, now()), fillsFrom: fillsFrom(store.data, now()) });
     if (opened.created) await store.update(() => undefined);
   }
   return ledgerOver(store, () => history, async (whole) => {
     const { state, batch } = split(whole);
     await history.close();
     removeHistory(paths);
-    history = await openHistory(paths, { ...historyOpts, recentFrom: recentFrom(state, now()) });
+    history = await openHistory(paths, { ...historyOpts, recentFrom: recentFrom(state, now()), fillsFrom: fillsFrom(state, now()) });
     await history.append(batch);
     history.checkpoint();
     return state;
@@ -104,8 +116,16 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
     const held = new Set([...data().positions.map((p) => p.id), ...leaving.keys()]);
     return held.size ? list.filter((p) => !held.has(p.id)) : [...list];
   };
+  /** bumped by every write: the sorted list below is rebuilt only after one */
+  let version = 0;
+  let sortedAll: { version: number; list: Position[] } | undefined;
   /** closed positions (journal) and held ones (state), oldest first */
-  const allPositions = (): Position[] => [...notInState(hist().closedSorted()), ...leaving.values(), ...data().positions].sort(byOpened);
+  const allPositions = (): Position[] => {
+    if (sortedAll?.version !== version) {
+      sortedAll = { version, list: [...notInState(hist().closedSorted()), ...leaving.values(), ...data().positions].sort(byOpened) };
+    }
+    return sortedAll.list;
+  };
   const positionsIn = (symbol: string): Position[] => [
     ...notInState(hist().closedBySymbol.get(symbol) ?? []),
     ...[...leaving.values(), ...data().positions].filter((p) => p.symbol === symbol),
@@ -114,17 +134,38 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
   /** one ledger write: state change in memory, history appended and fsync'd, state written */
   function write<T>(change: (d: StateData, batch: HistoryBatch) => T): Promise<T> {
     const batch = emptyBatch();
-    return store.update(
-      (d) => change(d, batch),
-      async () => {
-        try {
-          await hist().append(batch);
-        } finally {
-          for (const p of batch.positions) leaving.delete(p.id);
-          for (const r of [...batch.positions, ...batch.fills, ...batch.funding]) settled.stale(r.symbol);
-        }
+    const run = store.update(
+      (d) => {
+        version++;
+        return change(d, batch);
       },
+      () => appendHistory(batch),
     );
+    // a failed write brings the state back from disk: nothing cached may outlive it
+    run.catch(() => void version++);
+    return run;
+  }
+
+  async function appendHistory(batch: HistoryBatch): Promise<void> {
+    try {
+      await hist().append(batch);
+    } finally {
+      version++;
+      for (const p of batch.positions) leaving.delete(p.id);
+      for (const r of [...batch.positions, ...batch.fills, ...batch.funding]) settled.stale(r.symbol);
+    }
+  }
+
+  /** history that changes nothing in the state document: appended one batch at a time, apart from it */
+  let appending: Promise<unknown> = Promise.resolve();
+  function appendOnly(make: () => HistoryBatch): Promise<HistoryBatch> {
+    const run = appending.then(async () => {
+      const batch = make();
+      await appendHistory(batch);
+      return batch;
+    });
+    appending = run.catch(() => undefined);
+    return run;
   }
 
   /** a closed position leaves the state document for its journal; a finished intent too */
@@ -142,9 +183,19 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
     }
   }
 
+  /** a position's fills; an old closed position's are read from the journal the first time */
+  function fillsOf(positionId: string): Fill[] {
+    const h = hist();
+    const p = ledger.position(positionId);
+    if (!h.allFills() && (!p || (!isHeld(p) && p.openedAt < h.fillsFrom))) h.loadAllFills();
+    return h.fillsByPosition.get(positionId) ?? [];
+  }
+
   function fundingSource(opts: { period: string; now: number }): PnlSource {
     const h = hist();
     if (opts.period === 'all') {
+      // the all-time lines of settled positions need their fills once (then they are cached)
+      h.loadAllFills();
       return { positions: allPositions(), settled, fillsOf: (id) => h.fillsByPosition.get(id) ?? [], funding: { sums: { byPosition: h.sums.byPosition, loose: h.sums.loose.values() } } };
     }
     // a window: only positions that can have anything inside it, and the recent rows
@@ -228,39 +279,52 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
         return result;
       }),
     fillOf(intentId, clientOrderId) {
-      for (const f of hist().fills.values()) if (f.intentId === intentId && f.clientOrderId === clientOrderId) return f;
-      return undefined;
+      const find = () => [...hist().fills.values()].find((f) => f.intentId === intentId && f.clientOrderId === clientOrderId);
+      const found = find();
+      if (found || hist().allFills()) return found;
+      hist().loadAllFills();
+      return find();
     },
 
-    latestFills: (q) => latestFills({ fills: [...hist().fills.values()] }, q),
-    fillsOf: (positionId) => hist().fillsByPosition.get(positionId) ?? [],
+    latestFills(q) {
+      const found = latestFills({ fills: [...hist().fills.values()] }, q);
+      if (hist().allFills() || (q?.limit !== undefined && found.length >= q.limit)) return found;
+      hist().loadAllFills();
+      return latestFills({ fills: [...hist().fills.values()] }, q);
+    },
+    fillsOf,
     fundingTotal: (positionId) => hist().sums.byPosition.get(positionId)?.sum.value() ?? ZERO,
-    appendFunding: (build, progress) =>
-      write((d, batch) => {
+    async appendFunding(build, progress) {
+      // The rows go to their journal outside the state document's queue (a job's fsync never
+      // holds a trade's intent write); the cursor follows once they are durable.
+      const added = await appendOnly(() => {
         const h = hist();
-        const added: FundingRow[] = [];
+        const rows: FundingRow[] = [];
         const here = new Set<string>();
         for (const r of build()) {
           if (here.has(r.tranId) || h.knows(r)) continue;
           here.add(r.tranId);
-          added.push(r);
+          rows.push(r);
         }
-        batch.funding.push(...added);
+        return { ...emptyBatch(), funding: rows };
+      });
+      await write((d) => {
         if (progress.incomeTime !== undefined) d.cursors.incomeTime = progress.incomeTime;
         if (progress.paperFunding) {
           const { symbol, time } = progress.paperFunding;
           d.cursors.paperFunding[symbol] = Math.max(d.cursors.paperFunding[symbol] ?? time, time);
         }
         d.health.lastIncomeSyncAt = progress.syncedAt;
-        return added;
-      }),
+      });
+      return added.funding;
+    },
     recordIncomeSync: (at) => write((d) => void (d.health.lastIncomeSyncAt = at)),
     incomeCursor: () => data().cursors.incomeTime,
     paperCursor: (symbol) => data().cursors.paperFunding[symbol],
     pnl: (opts) => pnlReport(fundingSource(opts), opts),
     positionPnl(p, prices, opts) {
       const h = hist();
-      const fills = h.fillsByPosition.get(p.id) ?? [];
+      const fills = fillsOf(p.id);
       if (opts.since === undefined) return positionPnl(p, fills, h.sums.byPosition.get(p.id)?.sum ?? [], prices, opts);
       return positionPnl(p, fills, h.recent.filter((r) => r.positionId === p.id), prices, opts);
     },
@@ -313,12 +377,14 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
       finished.length = 0;
       settled = new SettledLines();
       const state = await rebuild(checked);
+      version++;
       await store.update((d) => {
         for (const k of Object.keys(d)) delete (d as Record<string, unknown>)[k];
         Object.assign(d, state);
       });
     },
     async flush() {
+      await appending;
       await store.flush();
       hist().checkpoint();
     },
@@ -375,6 +441,7 @@ function snapshotOf(state: StateData, h: History, positions: Position[]): StoreD
     (a, b) => a.createdAt - b.createdAt,
   );
   const funding = readAll<FundingRow>(h.paths.funding, (r) => r.tranId, (v) => v as FundingRow);
+  h.loadAllFills();
   const fills: Fill[] = [...h.fills.values()];
   return structuredClone({ ...state, positions, intents, fills, funding });
 }

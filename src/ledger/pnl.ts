@@ -3,7 +3,7 @@ import type { Fill, FundingRow, Position, StoreData } from './schema.js';
 import { isHeld } from './queries.js';
 
 /**
- * Profit and loss, in decimal, from the store alone (design.md §5). Pure: prices come in as
+ * Profit and loss, in decimal, from the store alone. Pure: prices come in as
  * arguments, so the same numbers come out after a restart.
  *
  *   fees        Σ fill.feeUsdt (base-asset commissions already valued at the fill price)
@@ -134,7 +134,11 @@ export class ExactSum {
   private strict = false;
 
   add(v: string): this {
-    const a = fx(v);
+    return this.addFx(fx(v));
+  }
+
+  /** adds an amount already parsed (a row read many times parses once: see amountOf) */
+  addFx(a: Fx): this {
     if (a.s > this.scale) {
       this.big *= pow10n(a.s - this.scale);
       this.scale = a.s;
@@ -159,6 +163,14 @@ export class ExactSum {
   value(): Decimal {
     return fxDec(this.fx());
   }
+}
+
+/** A funding row's amount, parsed once per row object (the recent rows are summed by every report). */
+const parsedAmounts = new WeakMap<FundingRow, Fx>();
+function amountOf(r: FundingRow): Fx {
+  let a = parsedAmounts.get(r);
+  if (!a) parsedAmounts.set(r, (a = fx(r.amount)));
+  return a;
 }
 
 /** Σ of decimal strings, as row-by-row Decimal.plus would give it (see ExactSum), without a Decimal per row. */
@@ -202,7 +214,7 @@ export interface PositionPnl {
   capital: Decimal;
   /** days held inside the window */
   days: number;
-  /** % per year on capital from NET (design.md §5; unrealized is not in it), null when capital × days is zero */
+  /** % per year on capital from NET (unrealized is not in it), null when capital × days is zero */
   apr: number | null;
 }
 
@@ -315,7 +327,7 @@ function netOf(c: PositionCore): { realized: Fx; unrealized: Fx | null; net: Fx;
 }
 
 /**
- * design.md §5: APR on capital = net / capital / days × 365. Net, not total: unrealized PnL is
+ * APR on capital = net / capital / days × 365. Net, not total: unrealized PnL is
  * everything since opening while capital-days are only the window's, so a 7d/30d APR with it
  * would credit a quiet week with months of mark-to-market.
  */
@@ -479,13 +491,13 @@ function fundingOf(src: PnlSource, since: number | undefined, now: number, mode:
       if (r.mode !== mode) continue;
       let u = loose.get(r.symbol);
       if (!u) loose.set(r.symbol, (u = { symbol: r.symbol, sum: new ExactSum(), count: 0 }));
-      u.sum.add(r.amount);
+      u.sum.addFx(amountOf(r));
       u.count++;
       continue;
     }
     let acc = fundingBy.get(r.positionId);
     if (!acc) fundingBy.set(r.positionId, (acc = new ExactSum()));
-    acc.add(r.amount);
+    acc.addFx(amountOf(r));
   }
   return { fundingBy, loose };
 }

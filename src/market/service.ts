@@ -9,7 +9,7 @@ import { createTtlCache } from './cache.js';
 import type { VenueScanner } from './venueScanner.js';
 
 /**
- * The market service (design.md §3): a whole-market scan costs three bulk requests per tick
+ * The market service: a whole-market scan costs three bulk requests per tick
  * (premiumIndex, spot and futures bookTicker, all symbols), reference data is cached for an hour,
  * and funding history is fetched only for candidates, a bounded number per tick, and kept until
  * the symbol's next settlement (nothing new can be settled before then).

@@ -2,7 +2,7 @@ import type { BookTicker, PremiumIndex } from '../binance/types.js';
 import type { SignalWarning, SymbolSignal } from './types.js';
 
 /**
- * Pure funding-signal math (design.md §3). Everything here is a ratio for display and ranking,
+ * Pure funding-signal math. Everything here is a ratio for display and ranking,
  * so plain numbers are fine; Binance decimal strings are parsed with Number() only at this
  * boundary. Nothing computed here is ever sent to the exchange or added to the ledger.
  */
@@ -57,7 +57,7 @@ export function meanRate(rows: readonly RateRow[], now: number, days = 7): { mea
  * Binance changes a symbol's interval mid-window (8h → 1h when funding hits the cap): 8h-era
  * prints count as 8 hours, hourly ones as 1 hour. The first settlement covers the gap to its
  * predecessor when the rows hold one (even outside the window), else the current interval.
- * With a constant interval this is exactly mean rate × periods per day (design.md §3).
+ * With a constant interval this is exactly mean rate × periods per day.
  * `daily` is null when no settlement falls in the window.
  */
 export function meanDailyFunding(
@@ -230,7 +230,7 @@ export function buildSignal(input: SignalInput): SymbolSignal {
 
 /**
  * The signal rule: net APR ≥ MIN_APR, funding paying now, and a 7-day history behind it of at
- * least one full day of settlements (design.md §3: never decide on a single snapshot). Fewer
+ * least one full day of settlements (never decide on a single snapshot). Fewer
  * than 7 days is still only the thin_history warning.
  */
 export function isSignal(

@@ -1,7 +1,7 @@
 import type { AnyVenue, VenueId } from '../venues/types.js';
 
 /**
- * What one market scan produces (design.md §3). Rates and APRs are plain numbers: they are
+ * What one market scan produces. Rates and APRs are plain numbers: they are
  * ratios for display and ranking, never sent to the exchange or summed into the ledger.
  */
 

@@ -1,7 +1,7 @@
 import type { ExchangeInfo, SymbolRules } from '../binance/types.js';
 
 /**
- * The tradable carry universe (design.md §3): USDT-margined perpetuals that are TRADING on
+ * The tradable carry universe: USDT-margined perpetuals that are TRADING on
  * futures AND have a TRADING spot pair with the same symbol — both legs must be openable.
  */
 

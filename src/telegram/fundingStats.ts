@@ -1,4 +1,4 @@
-/** Mean funding APR over trailing windows, from settled rates (design.md §3: APR = rate × periods/day × 365 × 100). */
+/** Mean funding APR over trailing windows, from settled rates (APR = rate × periods/day × 365 × 100). */
 export interface FundingStats {
   apr7d: number | null;
   count7d: number;

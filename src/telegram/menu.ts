@@ -3,7 +3,7 @@ import type { Logger } from '../logger.js';
 import type { I18n } from './i18n.js';
 
 /**
- * The command menu the phone shows (setMyCommands), for every command of design.md §2 —
+ * The command menu the phone shows (setMyCommands), for every command —
  * including those implemented by the trading and ledger modules. Descriptions live in
  * locales/<lang>/core.json under `menu.<command>`, so every language lists the same commands.
  */

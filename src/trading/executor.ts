@@ -7,7 +7,7 @@ import { ABSENT_AFTER_MS } from './orders.js';
 import { recoverPending } from './recovery.js';
 
 /**
- * The one executor for paper and live (design.md §4). Rules it never breaks:
+ * The one executor for paper and live. Rules it never breaks:
  *   - every trading action runs under one lock, one at a time, across chats, jobs and recovery;
  *   - the intent (with every client order id it may use) is in the store BEFORE any order;
  *   - futures first on open (short, then buy the spot actually shorted) and on close (reduce-only

@@ -2,7 +2,7 @@ import type { SpotFill } from '../binance/types.js';
 import { dec, sum, toPlain, ZERO } from '../money.js';
 
 /**
- * Commission valuation (design.md §5: fees in USDT, base-asset commissions valued at the fill
+ * Commission valuation (fees in USDT, base-asset commissions valued at the fill
  * price). A commission in a third asset (BNB) cannot be valued without its price, so it is
  * estimated at the configured taker rate on the quote amount — close, and never zero.
  */

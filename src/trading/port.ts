@@ -2,7 +2,7 @@ import type { Side, SymbolRules } from '../binance/types.js';
 import type { TradingMode } from '../config.js';
 
 /**
- * The exchange port (design.md §4): the one seam both trading modes implement. The executor
+ * The exchange port: the one seam both trading modes implement. The executor
  * only ever talks to this, so paper and live run the exact same leg sequencing, unwind and
  * recovery code. Every amount is a decimal string.
  */

@@ -8,7 +8,7 @@ import { Decimal, dec, sum } from '../money.js';
 import type { AccountState, Books } from './port.js';
 
 /**
- * Pre-flight checks (design.md §4). Pure functions over data already read, so the same checks
+ * Pre-flight checks. Pure functions over data already read, so the same checks
  * run at preview (with fresh network reads) and again at confirm inside the trading lock
  * (in-memory only). Every refusal is a UserError whose locale key says the reason and the fix.
  */

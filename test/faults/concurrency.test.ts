@@ -4,7 +4,7 @@ import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
 import { isOrderPost, tradingRig, type Rig } from './helpers.js';
 
 /**
- * Fault injection, concurrency (design.md §4 "one at a time"): 50 confirms of /open, from two
+ * Fault injection, concurrency ("one at a time"): 50 confirms of /open, from two
  * allowlisted users, all fired at once. The caps allow exactly 10 (every open is 1 coin at 100
  * USDT; MAX_TOTAL_USDT 1000.5), so exactly 10 futures+spot pairs reach the fake, strictly F,S,F,S
  * with both legs of one open next to each other, and the other 40 are refused by the cap.

@@ -12,7 +12,7 @@ import { runBot as run, type BotProcess as Proc } from '../helpers/botProcess.js
 import { baseEnv, waitUntil } from '../telegram/harness.js';
 
 /**
- * Fault injection, crashes (design.md §4 "on start, unfinished intents are resolved"): the real
+ * Fault injection, crashes ("on start, unfinished intents are resolved"): the real
  * process (`node --import tsx src/main.ts`, live mode) is SIGKILLed at each step of an open and of
  * a close — after the intent write (the first order hangs before executing), after the futures
  * fill (it executes, its answer hangs), after the spot fill (same on spot) — while that order

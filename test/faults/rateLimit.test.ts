@@ -6,7 +6,7 @@ import { createLogger } from '../../src/logger.js';
 import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
 
 /**
- * Fault injection, exchange level (design.md §4 rate limits): after a 429 nothing is sent until
+ * Fault injection, exchange level (rate limits): after a 429 nothing is sent until
  * the backoff (Retry-After, else 2 s doubling) has passed, and after a 418 nothing at all — not
  * even an order — until the ban ends. Asserted on the fake's request log; the client runs on an
  * injected clock so no test sleeps.

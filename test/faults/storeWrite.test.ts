@@ -9,7 +9,7 @@ import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
 import { isOrderPost, silent, tradingRig } from './helpers.js';
 
 /**
- * Fault injection, storage (design.md §4/§5): a write that fails (a full disk, simulated through
+ * Fault injection, storage: a write that fails (a full disk, simulated through
  * openStore's writeText hook) leaves the previous file byte-for-byte intact, and when the intent
  * of an open cannot be written, no order is sent.
  */

@@ -5,7 +5,7 @@ import type { RecordedCall } from '../fakes/telegram.js';
 import { startHarness, type Harness } from '../telegram/harness.js';
 
 /**
- * Fault injection, Telegram (design.md §2 pushes): while the Bot API fails — a 502, a 429 with
+ * Fault injection, Telegram (pushes): while the Bot API fails — a 502, a 429 with
  * retry_after, a reset connection — the critical alert of a failed leg (spot rejected, unwind
  * rejected: a naked short) is retried until it is delivered, and the bot keeps running.
  */

@@ -5,7 +5,7 @@ import { startFakeBinance, type FakeBinance, type FakeFault } from '../fakes/bin
 import { CHAT, USER, harness } from '../trading/helpers.js';
 
 /**
- * Fault injection, orders (design.md §4): an order whose answer is lost — 503 "unknown", -1007,
+ * Fault injection, orders: an order whose answer is lost — 503 "unknown", -1007,
  * a connection reset, a hang past the client timeout, a malformed 200 body — but which DID
  * execute at the fake ('fillThenFail') is found by its client order id and never sent twice:
  * exactly one order per leg reaches the fake, and the position ends up open and hedged.

@@ -123,7 +123,7 @@ test('leverage halves the futures margin in capital; missing prices leave unreal
   assert.equal(rep.total.unrealized, null);
 });
 
-test('APR is net / capital / days × 365 (design.md §5): unrealized since opening never inflates a quiet window', () => {
+test('APR is net / capital / days × 365: unrealized since opening never inflates a quiet window', () => {
   // Opened 40 days ago, funded only on day one, no activity since; the legs are +500 marked now.
   const now = T0 + 40 * DAY;
   const marked = new Map([['BTCUSDT', { spotBid: '61000', futuresAsk: '60010', markPrice: '60010' }]]);

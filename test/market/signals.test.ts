@@ -203,7 +203,7 @@ describe('buildSignal', () => {
     assert.equal(isSignal({ netApr: 30, rate: 0.0001, apr7d: null, ...week }, 15), false);
   });
 
-  it('never signals on less than one full day of settlements (design.md §3: no single snapshot)', () => {
+  it('never signals on less than one full day of settlements (no single snapshot)', () => {
     assert.equal(isSignal({ netApr: 30, rate: 0.0001, apr7d: 30, settlements7d: 2, periodsPerDay: 3 }, 15), false);
     assert.equal(isSignal({ netApr: 30, rate: 0.0001, apr7d: 30, settlements7d: 3, periodsPerDay: 3 }, 15), true);
 

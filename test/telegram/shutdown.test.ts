@@ -12,7 +12,7 @@ import { runBot } from '../helpers/botProcess.js';
 import { baseEnv, waitUntil } from './harness.js';
 
 /**
- * Shutdown of the real process (node src/main.ts) while a live trade runs (design.md §1: exit 0
+ * Shutdown of the real process (node src/main.ts) while a live trade runs (exit 0
  * within 5 s; §4: the intent on disk lets recovery finish what was cut short):
  * - stop waits (bounded) for the trading lock and does not close the Binance pools under the trade
  * - a second signal does not kill the process mid-trade

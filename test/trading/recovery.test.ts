@@ -11,7 +11,7 @@ import { CHAT, USER, harness, silent, type Harness } from './helpers.js';
 import { waitUntil } from '../telegram/harness.js';
 
 /**
- * Recovery at start (design.md §4), in-process: a first executor "dies" mid-trade (its port
+ * Recovery at start, in-process: a first executor "dies" mid-trade (its port
  * never returns from one call), a second one over the same DATA_FILE runs recover(). Recovery
  * moves toward flat: an interrupted open is completed only if both legs exist, else unwound;
  * an interrupted close is completed.

@@ -7,5 +7,5 @@ import { pauseCommands } from './pause.js';
 import { signalsCommand } from './signals.js';
 import { startCommand } from './start.js';
 
-/** The core commands (issue 3): /start /help /signals /funding /backtest /lang /pause /resume. */
+/** The core commands: /start /help /signals /funding /backtest /lang /pause /resume. */
 export const coreFeatures: Feature[] = [startCommand, helpCommand, signalsCommand, fundingCommand, backtestCommand, langCommand, pauseCommands];

@@ -13,7 +13,7 @@ const PUSHED_AS_CRITICAL = new Set(['broken', 'unknown', 'spot_failed']);
  * The confirm / cancel buttons. The service is asked FIRST (nothing Telegram-bound before the
  * order goes out); then the tap is answered and the preview message edited to the outcome.
  * The outcome is never lost: when the edit fails it goes through the notifier (retried), and
- * fills and failures are pushed to the other allowlisted users too (design.md §2).
+ * fills and failures are pushed to the other allowlisted users too.
  */
 export function confirmActions(bot: Telegraf<BotContext>, trading: TradingService, notifier: Notifier): void {
   /** edit the preview to `text`; if that fails, send it to the chat through the notifier (critical: retried) */

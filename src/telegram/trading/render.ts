@@ -8,7 +8,7 @@ import { pre, type TableRow } from '../render.js';
 import { CB } from './buttons.js';
 
 /**
- * Trading messages (design.md §2): the preview with its two buttons (confirm first, cancel
+ * Trading messages: the preview with its two buttons (confirm first, cancel
  * second), and what happened after the tap. Every text comes from locales/<lang>/trading.json.
  */
 
