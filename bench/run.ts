@@ -5,13 +5,14 @@
  * bench reports, `npm test` asserts nothing about timing.
  *
  *   npm run bench                 all sections
- *   npm run bench -- scan store   only the named sections (scan, order, scale, store, venues, backtest)
+ *   npm run bench -- scan store   only the named sections (scan, order, scale, store, venues, backtest, ledger, charts)
  */
 import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchBacktest } from './backtest.js';
+import { benchCharts } from './charts.js';
 import { benchLedgerScale } from './ledgerScale.js';
 import { writeLedgerFixture } from './ledgerFixture.js';
 import { benchOrderPath } from './orderPath.js';
@@ -28,6 +29,7 @@ const SECTIONS: Record<string, () => Promise<Figure[]>> = {
   venues: benchVenues,
   backtest: benchBacktest,
   ledger: benchLedgerScale,
+  charts: benchCharts,
 };
 
 if (process.argv[2] === 'fixture') {

@@ -81,7 +81,13 @@ function xAxis(spec: ChartSpec): Option {
   if (spec.x.kind === 'category') {
     return { type: 'category', data: spec.x.labels, ...common, axisLabel: { ...common.axisLabel, interval: 0, rotate: spec.x.labels.length > 8 ? 35 : 0 } };
   }
-  return { type: 'time', ...common, axisLabel: { ...common.axisLabel, formatter: timeLabels(spec) }, splitNumber: 6 };
+  // markers past the last point (the next settlement) widen the axis so they show
+  let markerMax = -Infinity;
+  let dataMax = -Infinity;
+  for (const m of spec.markers ?? []) if (typeof m.x === 'number') markerMax = Math.max(markerMax, m.x);
+  for (const s of spec.series) for (const [x] of s.points) if (typeof x === 'number') dataMax = Math.max(dataMax, x);
+  const max = markerMax > dataMax && dataMax > -Infinity ? { max: markerMax + (markerMax - dataMax) * 0.5 } : {};
+  return { type: 'time', ...common, axisLabel: { ...common.axisLabel, formatter: timeLabels(spec) }, splitNumber: 6, ...max };
 }
 
 function seriesOption(s: SeriesSpec, i: number, spec: ChartSpec): Option {
@@ -121,6 +127,9 @@ export function chartOption(spec: ChartSpec): Option {
   const marks = markLine(spec);
   if (marks) series.push({ type: 'line', data: [], yAxisIndex: 0, markLine: marks, silent: true });
   const legend = spec.series.length > 1;
+  const legendTop = spec.subtitle ? 92 : 60;
+  // about four entries fit a row at this size; more wrap, and the plot moves down under them
+  const legendRows = legend ? Math.ceil(spec.series.length / 4) : 0;
   return {
     animation: false,
     useUTC: true,
@@ -134,8 +143,10 @@ export function chartOption(spec: ChartSpec): Option {
       textStyle: { fontSize: 28, color: PALETTE.black },
       subtextStyle: { fontSize: 19, color: '#555555' },
     },
-    legend: legend ? { show: true, top: spec.subtitle ? 92 : 60, textStyle: { fontSize: 19 }, itemWidth: 28, itemHeight: 14, data: spec.series.map((s) => s.name) } : { show: false },
-    grid: { left: 24, right: 24, top: (spec.subtitle ? 92 : 60) + (legend ? 50 : 10) + 30, bottom: 36, outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
+    legend: legend
+      ? { show: true, top: legendTop, left: 'center', width: 1000, itemGap: 36, textStyle: { fontSize: 19 }, itemWidth: 28, itemHeight: 14, data: spec.series.map((s) => s.name) }
+      : { show: false },
+    grid: { left: 24, right: 24, top: legendTop + legendRows * 46 + 40, bottom: 36, outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
     xAxis: xAxis(spec),
     yAxis: yAxes(spec),
     series,

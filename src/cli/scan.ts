@@ -1,4 +1,9 @@
+import { writeFile } from 'node:fs/promises';
 import { destination } from 'pino';
+import { renderChart } from '../charts/render.js';
+import { MAX_SIGNAL_BARS, signalsChart } from '../charts/signals.js';
+import type { SymbolSignal } from '../market/types.js';
+import { createI18n } from '../telegram/i18n.js';
 import { createBinance } from '../binance/index.js';
 import { createConfig, loadDotEnv, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
@@ -74,6 +79,16 @@ async function main(): Promise<number> {
       const summary = [formatSummary(result, rows.length, config), ...venueSummary(result)].join('\n');
       process.stdout.write(`${summary}\n\n${table}\n`);
     }
+    if (args.chart) {
+      try {
+        // ranked across venues, a symbol can appear once per venue: label each bar with its venue
+        const bars = venueList ? venueList.map((r) => ({ symbol: `${r.venue} ${r.symbol}`, netApr: r.netApr })) : rows;
+        await writeChart(args.chart, bars, result.at, config);
+      } catch (err) {
+        process.stderr.write(`chart not written: ${err instanceof Error ? err.message : String(err)}\n`);
+        return 1;
+      }
+    }
     return 0;
   } catch (err) {
     const urls = config ? { spot: config.binance.spotUrl, futures: config.binance.futuresUrl } : { spot: '?', futures: '?' };
@@ -83,6 +98,14 @@ async function main(): Promise<number> {
     await binance?.close().catch(() => undefined);
     await venues?.close().catch(() => undefined);
   }
+}
+
+/** The shown rows' net APR as a PNG bar chart (in LOCALE); a note on stderr keeps stdout the table. */
+async function writeChart(file: string, rows: Array<Pick<SymbolSignal, 'symbol' | 'netApr'>>, at: number, config: Config): Promise<void> {
+  const t = createI18n({ defaultLang: config.locale }).translator(config.locale);
+  const chart = await renderChart(signalsChart(rows, t, { at, now: Date.now(), minApr: config.minApr }));
+  await writeFile(file, chart.png);
+  process.stderr.write(`chart: ${file} (${chart.width}×${chart.height}, top ${Math.min(rows.length, MAX_SIGNAL_BARS)} by net APR)\n`);
 }
 
 // exitCode rather than exit(): lets a piped stdout drain before the process ends.

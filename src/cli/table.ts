@@ -15,9 +15,11 @@ export interface ScanArgs {
   venues: boolean;
   /** rank another venue's rows (or every venue's) instead of Binance's */
   venue?: 'bybit' | 'okx' | 'all';
+  /** write a PNG bar chart of the shown rows' net APR here */
+  chart?: string;
 }
 
-export const SCAN_USAGE = 'usage: npm run scan -- [--top N] [--all] [--json] [--venues] [--venue bybit|okx|all]';
+export const SCAN_USAGE = 'usage: npm run scan -- [--top N] [--all] [--json] [--venues] [--venue bybit|okx|all] [--chart FILE.png]';
 
 export function parseScanArgs(argv: readonly string[]): ScanArgs | { error: string } {
   const args: ScanArgs = { top: 20, all: false, json: false, help: false, venues: false };
@@ -36,6 +38,10 @@ export function parseScanArgs(argv: readonly string[]): ScanArgs | { error: stri
       const v = a === '--top' ? argv[++i] : a.slice('--top='.length);
       if (!v || !/^\d+$/.test(v) || Number(v) < 1) return { error: `--top needs a whole number of 1 or more (got ${v ?? 'nothing'})` };
       args.top = Number(v);
+    } else if (a === '--chart' || a.startsWith('--chart=')) {
+      const v = a === '--chart' ? argv[++i] : a.slice('--chart='.length);
+      if (!v || v.startsWith('--')) return { error: '--chart needs a file name, e.g. --chart top.png' };
+      args.chart = v;
     } else return { error: `unknown option ${a}` };
   }
   return args;

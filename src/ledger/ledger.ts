@@ -1,5 +1,6 @@
 import { ZERO, dec, type Decimal } from '../money.js';
 import type { LegPrices, PnlOptions, PnlReport, PositionPnl, ReportOptions } from './pnl.js';
+import type { PnlSeries, PnlSeriesOptions } from './pnlSeries.js';
 import type { FillQuery } from './queries.js';
 import type { Fill, FundingRow, Intent, Position, StoreData, UserSettings } from './schema.js';
 import type { RiskRecords } from './risk.js';
@@ -106,6 +107,8 @@ export interface Ledger extends RiskRecords {
   incomeCursor(): number | undefined;
   paperCursor(symbol: string): number | undefined;
   pnl(opts: ReportOptions): PnlReport;
+  /** cumulative funding, fees, basis and net over a period, for charts (ends on pnl()'s figures) */
+  pnlSeries(opts: PnlSeriesOptions): PnlSeries;
   positionPnl(p: Position, prices: LegPrices | undefined, opts: PnlOptions): PositionPnl;
 
   // ── bookkeeping of the jobs

@@ -5,6 +5,7 @@ import { ZERO } from '../money.js';
 import { emptyBatch, historyPaths, openHistory, removeHistory, RECENT_MS, type History, type HistoryBatch } from './history.js';
 import type { Ledger, TradeRecord } from './ledger.js';
 import { DAY_MS, SettledLines, pnlReport, positionPnl, type PnlSource } from './pnl.js';
+import { pnlSeries } from './pnlSeries.js';
 import { isHeld, latestFills, positionAt } from './queries.js';
 import { riskRecords } from './risk.js';
 import { fundingRowSchema, intentSchema, stateSchema, storeSchema, type Fill, type FundingRow, type Intent, type Position, type StateData, type StoreData } from './schema.js';
@@ -322,6 +323,17 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
     incomeCursor: () => data().cursors.incomeTime,
     paperCursor: (symbol) => data().cursors.paperFunding[symbol],
     pnl: (opts) => pnlReport(fundingSource(opts), opts),
+    pnlSeries(opts) {
+      const h = hist();
+      const source = {
+        positions: allPositions(),
+        fillsOf: (id: string) => h.fillsByPosition.get(id) ?? [],
+        rows: h.recent,
+        rowsFrom: h.recentFrom,
+        fundingTotal: (id: string) => h.sums.byPosition.get(id)?.sum.value() ?? ZERO,
+      };
+      return pnlSeries(source, opts);
+    },
     positionPnl(p, prices, opts) {
       const h = hist();
       const fills = fillsOf(p.id);

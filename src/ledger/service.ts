@@ -5,6 +5,7 @@ import type { MarketService, SymbolSignal } from '../market/types.js';
 import { ZERO, dec, type Decimal } from '../money.js';
 import type { Ledger } from './ledger.js';
 import { basisPct, hedgeDrift, type LegPrices, type Period, type PnlReport, type PositionPnl } from './pnl.js';
+import type { PnlSeries } from './pnlSeries.js';
 import type { Position } from './schema.js';
 
 /**
@@ -55,6 +56,8 @@ export interface LedgerServiceDeps {
 export interface LedgerService {
   status(): Promise<StatusView>;
   pnl(period: Period): Promise<PnlReport>;
+  /** cumulative funding, fees, basis and net over the period up to `now` (the store alone, no prices) */
+  pnlSeries(period: Period, now?: number): PnlSeries;
 }
 
 const pricesOf = (s: SymbolSignal): LegPrices => ({ spotBid: s.spotBid, futuresAsk: s.futuresAsk, markPrice: s.markPrice });
@@ -148,6 +151,10 @@ export function createLedgerService(deps: LedgerServiceDeps): LedgerService {
       const signals = await marketOf(held.map((p) => p.symbol));
       const prices = new Map([...signals].map(([s, sig]) => [s, pricesOf(sig)]));
       return ledger.pnl({ period, now, leverage: config.leverage, mode: config.mode, prices });
+    },
+
+    pnlSeries(period, now = deps.now()) {
+      return ledger.pnlSeries({ period, now, mode: config.mode });
     },
   };
 }

@@ -27,6 +27,7 @@ describe('charts in the chat (fake Bot API)', () => {
     const bytes = call.files?.photo?.bytes;
     assert.ok(bytes, 'the photo was uploaded as a file');
     assert.deepEqual(pngSize(bytes), { width: 1200, height: 700 });
+    assert.deepEqual(call.result.photo.map((p: { width: number; height: number }) => [p.width, p.height]), [[1200, 700]]);
     const caption = String(call.body.caption);
     assert.equal(call.body.parse_mode, 'HTML');
     assert.match(caption, /Rate: +\+0\.0120% \/ 4h/);
@@ -46,5 +47,14 @@ describe('charts in the chat (fake Bot API)', () => {
     assert.match(String((await reply).body.text), /Rate: +\+0\.0120% \/ 4h/);
     assert.equal(h.tg.callsOf('sendPhoto').length, 0);
     await waitUntil(() => h.logs.some((l) => l.msg === 'chart rendering failed; sending the text alone'), 'the failure logged');
+  });
+
+  it('/signals attaches one bar chart of the signals it lists', async () => {
+    const photo = h.tg.nextCall('sendPhoto', (c) => c.body.chat_id === OWNER, 15_000);
+    h.tg.sendText(OWNER, '/signals 2');
+    const call = await photo;
+    assert.deepEqual(pngSize(call.files!.photo!.bytes), { width: 1200, height: 700 });
+    assert.match(String(call.body.caption), /TRBUSDT[\s\S]*LPTUSDT/);
+    assert.equal(h.tg.callsOf('sendPhoto', OWNER).length, 1);
   });
 });

@@ -1,10 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
 import { startFakeBybit } from '../fakes/bybit.js';
 import { venueCoin } from '../fakes/venueServer.js';
+import { pngSize } from '../helpers/png.js';
 
 /**
  * `npm run scan` end to end: the real CLI in a child process against the loopback fake, asserting
@@ -120,6 +124,26 @@ describe('npm run scan', () => {
     const cfg = await runScan([], { BINANCE_SPOT_URL: fake.url, BINANCE_FUTURES_URL: fake.url, HOLD_DAYS: '0' });
     assert.equal(cfg.code, 1);
     assert.match(cfg.stderr, /^scan failed: invalid configuration: HOLD_DAYS must be a number of days greater than 0 \(got "0"\)\n$/);
+  });
+
+  it('--chart FILE.png writes the top-N net APR chart; the table still goes to stdout', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'carrybot-scan-chart-'));
+    try {
+      const file = join(dir, 'top.png');
+      const r = await runScan(['--top', '3', '--chart', file], { BINANCE_SPOT_URL: fake.url, BINANCE_FUTURES_URL: fake.url });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /TRBUSDT/);
+      assert.match(r.stderr, /^chart: .*top\.png \(1200×700, top 3 by net APR\)\n$/);
+      assert.deepEqual(pngSize(await readFile(file)), { width: 1200, height: 700 });
+      const bad = await runScan(['--chart'], { BINANCE_SPOT_URL: fake.url, BINANCE_FUTURES_URL: fake.url });
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--chart needs a file name/);
+      const unwritable = await runScan(['--chart', join(dir, 'no', 'such', 'dir.png')], { BINANCE_SPOT_URL: fake.url, BINANCE_FUTURES_URL: fake.url });
+      assert.equal(unwritable.code, 1);
+      assert.match(unwritable.stderr, /^chart not written: ENOENT/m);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('--venues adds each venue’s net APR; --venue all ranks every venue; a venue that is down shows — and Binance still prints', async () => {

@@ -175,7 +175,7 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     ...extra,
   });
 
-  const results: Record<string, (b: Record<string, Json>) => Json> = {
+  const results: Record<string, (b: Record<string, Json>, files?: Record<string, UploadedFile>) => Json> = {
     getMe: () => botUser,
     deleteWebhook: () => true,
     setWebhook: () => true,
@@ -185,10 +185,10 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     editMessageReplyMarkup: (b) => message(Number(b.chat_id), '', { message_id: Number(b.message_id), reply_markup: b.reply_markup }),
     answerCallbackQuery: () => true,
     sendChatAction: () => true,
-    sendPhoto: (b) => ({
+    sendPhoto: (b, files) => ({
       ...message(Number(b.chat_id), '', b.caption !== undefined ? { caption: String(b.caption) } : {}),
       text: undefined,
-      photo: [{ file_id: `photo${nextMessageId}`, file_unique_id: `u${nextMessageId}`, width: 1200, height: 700 }],
+      photo: [{ file_id: `photo${nextMessageId}`, file_unique_id: `u${nextMessageId}`, ...imageSize(files?.photo?.bytes) }],
     }),
     deleteMessage: () => true,
     setMyCommands: (b) => {
@@ -284,7 +284,7 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
       record(call);
       if (method === 'getUpdates') return handleGetUpdates(res, req, body, call);
       const make = results[method];
-      call.result = make ? make(body) : true;
+      call.result = make ? make(body, files) : true;
       send(res, 200, { ok: true, result: call.result });
     })().catch((err: unknown) => send(res, 500, { ok: false, error_code: 500, description: String(err) }));
   });
@@ -434,6 +434,12 @@ function photoProblem(body: Record<string, Json>, files: Record<string, Uploaded
   if (photo && !photo.subarray(0, 8).equals(png) && !photo.subarray(0, 3).equals(jpeg)) return 'IMAGE_PROCESS_FAILED';
   if (body.caption !== undefined && visibleLength(String(body.caption), body.parse_mode) > 1024) return 'message caption is too long';
   return undefined;
+}
+
+/** a PNG's size from its IHDR chunk (what Telegram reports back for the photo) */
+function imageSize(bytes: Buffer | undefined): { width: number; height: number } {
+  if (!bytes || bytes.length < 24 || bytes.toString('latin1', 12, 16) !== 'IHDR') return { width: 0, height: 0 };
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
 }
 
 /** characters Telegram counts: the text after HTML tags are removed and entities decoded */

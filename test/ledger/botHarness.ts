@@ -6,7 +6,7 @@ import { saveLedger } from '../../src/ledger/ledgerStore.js';
 import { emptyStore, type StoreData } from '../../src/ledger/schema.js';
 import { startBot, type RunningBot } from '../../src/main.js';
 import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
-import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram.js';
+import { startFakeTelegram, type FakeTelegram, type RecordedCall } from '../fakes/telegram.js';
 import { baseEnv } from '../telegram/harness.js';
 
 /**
@@ -70,8 +70,15 @@ export async function startLedgerBot(opts: LedgerBotOptions): Promise<LedgerBot>
     async ask(text, match) {
       const since = tg.calls.length;
       tg.sendText(USER, text);
-      const call = await tg.waitFor('sendMessage', (c) => tg.calls.indexOf(c) >= since && c.body.chat_id === USER && (!match || match.test(String(c.body.text))), 5000);
-      return String(call.body.text);
+      // an answer is a message, or a chart whose caption is the text (/pnl)
+      const textOf = (c: RecordedCall) => String(c.method === 'sendPhoto' ? c.body.caption : c.body.text);
+      const hit = (c: RecordedCall) =>
+        (c.method === 'sendMessage' || c.method === 'sendPhoto') && c.error === undefined && c.body.chat_id === USER && (!match || match.test(textOf(c)));
+      for (const end = Date.now() + 5000; Date.now() < end; await new Promise((r) => setTimeout(r, 10))) {
+        const call = tg.calls.slice(since).find(hit);
+        if (call) return textOf(call);
+      }
+      throw new Error(`no answer to ${text} matching ${match ?? 'anything'} within 5 s`);
     },
     async restart() {
       await h.running.stop('restart');

@@ -111,11 +111,14 @@ describe('core commands: numbers, language, pause', () => {
     h.tg.sendText(from, text);
     return String((await reply).body.text);
   };
-  /** /funding answers with a chart: its caption (and any message after it) is the text */
+  /** /funding and /signals answer with a chart: its caption and any message right after it are the text */
   const askChart = async (text: string, from = OWNER) => {
     const photo = h.tg.nextCall('sendPhoto', (c) => c.body.chat_id === from);
     h.tg.sendText(from, text);
-    return String((await photo).body.caption);
+    const call = await photo;
+    await new Promise((r) => setTimeout(r, 200)); // the rest of a long caption follows as a message
+    const rest = h.tg.calls.slice(h.tg.calls.indexOf(call) + 1).filter((c) => c.method === 'sendMessage' && c.body.chat_id === from);
+    return [String(call.body.caption), ...rest.map((c) => String(c.body.text))].join('\n');
   };
 
   /** the 7-day mean funding APR % straight from the fake's settled history */
@@ -126,7 +129,7 @@ describe('core commands: numbers, language, pause', () => {
   };
 
   it('/signals shows the signals with rate, interval, 7d and net APR from the market', async () => {
-    const text = await ask('/signals');
+    const text = await askChart('/signals');
     assert.match(text, /<pre>/);
     const lpt = apr7dOf('LPTUSDT', 6);
     const trb = apr7dOf('TRBUSDT', 24);
@@ -138,7 +141,7 @@ describe('core commands: numbers, language, pause', () => {
     assert.ok(!text.includes('BTCUSDT'), 'BTC (net ~5%) is not a signal');
     // ranked by net APR
     assert.ok(text.indexOf('TRBUSDT') < text.indexOf('LPTUSDT') && text.indexOf('LPTUSDT') < text.indexOf('SOLUSDT'));
-    const one = await ask('/signals 1');
+    const one = await askChart('/signals 1');
     assert.ok(one.includes('TRBUSDT') && !one.includes('LPTUSDT'));
   });
 
@@ -146,7 +149,7 @@ describe('core commands: numbers, language, pause', () => {
     for (const s of ['TRBUSDT', 'LPTUSDT', 'SOLUSDT']) h.binance.setFunding(s, { lastFundingRate: '-0.00010000' });
     await h.running.deps.market.scan(); // refresh the cached scan (the command reuses one ≤ 1 min old)
     try {
-      const text = await ask('/signals 3');
+      const text = await askChart('/signals 3');
       assert.match(text, /No signals right now/);
       assert.match(text, /Best candidates/);
       assert.match(text, /<pre>Symbol/);

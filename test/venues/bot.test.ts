@@ -50,11 +50,12 @@ describe('other venues in the bot', () => {
     return String(h.tg.callsOf('sendMessage', USER)[sent]!.body.text);
   }
 
-  /** /funding answers with a chart: its caption, plus any text that did not fit */
-  async function askFunding(h: Harness, symbol: string): Promise<string> {
+  /** /funding and /signals answer with a chart: its caption, plus any text that did not fit */
+  const askFunding = (h: Harness, symbol: string) => askChart(h, `/funding ${symbol}`);
+  async function askChart(h: Harness, text: string): Promise<string> {
     const photo = h.tg.nextCall('sendPhoto', (c) => c.body.chat_id === USER, 20_000);
     const messages = h.tg.callsOf('sendMessage', USER).length;
-    h.tg.sendText(USER, `/funding ${symbol}`);
+    h.tg.sendText(USER, text);
     const caption = String((await photo).body.caption);
     await new Promise((r) => setTimeout(r, 50));
     return [caption, ...h.tg.callsOf('sendMessage', USER).slice(messages).map((c) => String(c.body.text))].join('\n');
@@ -63,7 +64,7 @@ describe('other venues in the bot', () => {
   it('/signals shows the better venue under a Binance row; /signals all ranks every venue; /funding has a per-venue table', async () => {
     const h = await start();
     try {
-      const signals = await ask(h, '/signals');
+      const signals = await askChart(h, '/signals');
       assert.match(signals, /SOLUSDT[^\n]*\n[^\n]*\n\s+↗ Bybit \+84%/, 'Bybit net 87.6 − 3.77');
       assert.doesNotMatch(signals, /TRBUSDT[^\n]*\n[^\n]*\n\s+↗/, 'TRB trades on Binance only');
 
@@ -122,7 +123,7 @@ describe('other venues in the bot', () => {
       const h = await start(undefined, fault === 'hang' ? 1000 : undefined);
       try {
         bybit.setFault(fault);
-        const signals = await ask(h, '/signals');
+        const signals = await askChart(h, '/signals');
         assert.match(signals, /Top 3 signals/);
         assert.match(signals, /TRBUSDT/);
         assert.doesNotMatch(signals, /↗ Bybit/);

@@ -1,10 +1,11 @@
-import type { Decimal } from '../../money.js';
+import { Decimal } from '../../money.js';
 import type { Translator } from '../../notify.js';
 
 /**
- * Number formatting for the ledger views. Money is shown EXACTLY as the ledger holds it (at
- * least 2, at most 8 fraction digits): funding of a small position is 0.0375, not 0.04, and a
- * sum the trader checks by hand must match to the last digit.
+ * Number formatting for the ledger views. Money in /status and /pnl is rounded for a person:
+ * to the cent, and a figure under 1 USDT to four significant digits (funding of a small
+ * position is "+0.03752 USDT", not "+0.04"), always with its sign and unit. The ledger keeps
+ * every digit, and /fills shows quantities, prices and fees exactly as they were filled.
  */
 
 export function fractionDigits(v: string, min = 2, max = 8): number {
@@ -12,10 +13,11 @@ export function fractionDigits(v: string, min = 2, max = 8): number {
   return Math.max(min, Math.min(max, frac.length));
 }
 
-/** "+6.25121 USDT" / "−90.753925 USDT" (locale grouping, forced sign) */
+/** "+6.25 USDT", "−90.75 USDT", "+0.03752 USDT" (locale grouping, forced sign, half-up rounding) */
 export function money(t: Translator, v: Decimal, opts: { sign?: boolean } = { sign: true }): string {
-  const s = v.toFixed();
-  return t.usdt(s, { sign: opts.sign, digits: fractionDigits(s) });
+  const rounded = v.abs().lt(1) ? v.toSignificantDigits(4, Decimal.ROUND_HALF_UP) : v.toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+  const s = rounded.toFixed();
+  return t.usdt(s, { sign: opts.sign, digits: fractionDigits(s, 2, 12) });
 }
 
 /** a quantity with as many digits as it has: "0.5 BTC" */

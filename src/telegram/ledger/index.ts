@@ -3,6 +3,8 @@ import { PERIODS, type Period } from '../../ledger/pnl.js';
 import { createLedgerService, type LedgerService } from '../../ledger/service.js';
 import { commandArgs, parseSymbol } from '../args.js';
 import type { BotDeps, Feature } from '../context.js';
+import { pnlChart } from '../../charts/pnl.js';
+import { replyWithChart } from '../photo.js';
 import { replyHtml } from '../reply.js';
 import type { PositionMargin } from '../../risk/index.js';
 import { keepOpenData } from '../risk/buttons.js';
@@ -68,7 +70,11 @@ export const ledgerFeature: Feature = (bot, deps) => {
       return void (await replyHtml(ctx, ctx.t.t('core.errors.usage', { usageHtml: ctx.t.t('ledger.pnl.usage') })));
     }
     await ctx.sendChatAction('typing').catch(() => undefined);
-    await replyHtml(ctx, renderPnl(ctx.t, await reports.pnl(period)));
+    const report = await reports.pnl(period);
+    const text = renderPnl(ctx.t, report);
+    if (!report.rows.length) return void (await replyHtml(ctx, text));
+    const labels = { period: ctx.t.t(`ledger.pnl.period.${period}`), mode: ctx.t.t(`core.mode.${report.mode}`) };
+    await replyWithChart(ctx, deps, text, () => pnlChart(reports.pnlSeries(period, report.now), ctx.t, labels));
   });
 
   bot.command('fills', async (ctx) => {
