@@ -13,8 +13,8 @@ import { CHART_HEIGHT, CHART_WIDTH, type ChartSpec, type RenderedChart } from '.
  * rasterises it. Only the font shipped in assets/fonts is used (system fonts are not loaded),
  * so an image looks the same on every machine and in the Docker image, Cyrillic included.
  *
- * The SVG is built on the calling thread (a few ms); rasterising, the costly part, runs on
- * libuv's thread pool (renderAsync), so a render never holds the event loop for long.
+ * The SVG is built on the calling thread (15–30 ms for a 30-day chart); rasterising, the larger
+ * part, runs on libuv's thread pool (renderAsync), so the event loop is held only for the SVG.
  */
 
 echarts.use([LineChart, BarChart, GridComponent, TitleComponent, LegendComponent, MarkLineComponent, SVGRenderer]);
