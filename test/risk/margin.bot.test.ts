@@ -81,6 +81,21 @@ test('live: a mark move under MARGIN_ALERT_PCT pushes ONE alert; Move previews, 
     await bot.scan();
     await bot.scan();
     assert.equal(tg.callsOf('sendMessage', OWNER).filter((c) => /margin low/.test(String(c.body.text))).length, 2);
+
+    // the ADL queue: quantile 4 is pushed once, and again only after it fell back and returned
+    const adlAlerts = () => tg.sentTexts(OWNER).filter((t) => /ADL quantile 4<\/b>/.test(t)).length;
+    fake.adl.set('BTCUSDT', 3);
+    await bot.scan();
+    assert.equal(adlAlerts(), 0);
+    fake.adl.set('BTCUSDT', 4);
+    await bot.scan();
+    await bot.scan();
+    assert.equal(adlAlerts(), 1);
+    fake.adl.set('BTCUSDT', 2);
+    await bot.scan();
+    fake.adl.set('BTCUSDT', 4);
+    await bot.scan();
+    assert.equal(adlAlerts(), 2);
   } finally {
     await bot.close();
   }
