@@ -1,4 +1,4 @@
-import { renderChart } from '../charts/render.js';
+import { renderChart } from '../charts/offThread.js';
 import type { ChartRenderer, ChartSpec } from '../charts/spec.js';
 import type { BotContext, BotDeps } from './context.js';
 import { HTML_OPTIONS, replyHtml } from './reply.js';
