@@ -2,7 +2,7 @@ import { ZERO, dec, type Decimal } from '../money.js';
 import type { LegPrices, PnlOptions, PnlReport, PositionPnl, ReportOptions } from './pnl.js';
 import type { PnlSeries, PnlSeriesOptions } from './pnlSeries.js';
 import type { FillQuery } from './queries.js';
-import type { Fill, FundingRow, Intent, Position, StoreData, UserSettings } from './schema.js';
+import type { Fill, FundingRow, Intent, OutboxEntry, Position, StoreData, UserSettings } from './schema.js';
 import type { RiskRecords } from './risk.js';
 
 /**
@@ -20,8 +20,10 @@ export interface TradeRecord {
   readonly position: Position | undefined;
   /** records a fill (a fill id seen before replaces the earlier record) */
   recordFill(fill: Fill): void;
-  /** stops new opens (an unknown order, a naked short) */
-  pause(reason: string): void;
+  /** stops new opens (a naked short); `auto`: set by an unresolved trade, lifted once it is settled */
+  pause(reason: string, opts?: { auto?: boolean }): void;
+  /** a message about this trade, owed to each chat, in the same write (see outbox.ts) */
+  publish(event: { type: string } & object, chats: readonly number[], edit?: { chatId: number; messageId: number }): void;
   /** the open never executed: the position never existed */
   discardPosition(): void;
 }
@@ -59,9 +61,15 @@ export interface Health {
 export interface Ledger extends RiskRecords {
   readonly file: string;
   readonly createdAt: number;
+  /** the last write failed (a full disk): memory is back at the file; new opens wait */
+  readonly unsaved: boolean;
+  /** called when a write succeeds after failed ones */
+  onSaved(listener: () => void): void;
 
   // ── settings and the pause switch
   pauseState(): { paused: boolean; reason?: string };
+  /** lifts a pause an unresolved trade set, once nothing is pending or broken; true if lifted */
+  liftAutoPause(): Promise<boolean>;
   pause(reason: string): Promise<void>;
   resume(): Promise<void>;
   userSettings(userId: number): UserSettings | undefined;
@@ -88,6 +96,8 @@ export interface Ledger extends RiskRecords {
   busySymbols(mode: Mode, since: number): Set<string>;
   /** written before any order is sent; `position` is the one an open creates */
   recordIntent(intent: Intent, position?: Position): Promise<void>;
+  /** the intent write failed: make sure it (and the position it created) is not in memory */
+  discardIntent(intent: Intent, created: boolean, restoreStatus?: Position['status']): Promise<void>;
   /** one atomic change to an intent, its position and its fills */
   updateTrade<T>(intentId: string, change: (t: TradeRecord) => T): Promise<T>;
   /** the fill recorded for one order of an intent */
@@ -128,6 +138,16 @@ export interface Ledger extends RiskRecords {
   leverageOf(symbol: string): number | undefined;
   recordLeverage(symbol: string, leverage: number): Promise<void>;
   health(): Health;
+
+  // ── the outbox: messages owed to chats (written with what they report)
+  /** the oldest unsent message of each chat */
+  nextMessages(): OutboxEntry[];
+  /** Telegram accepted it: never sent again */
+  markSent(id: string, at: number): Promise<void>;
+
+  // ── Telegram updates
+  lastUpdateId(): number | undefined;
+  recordUpdateId(updateId: number): Promise<void>;
 
   // ── tools and tests: the whole ledger as one document (walks all history; never on a hot path)
   snapshot(): StoreData;

@@ -7,6 +7,7 @@ import type { Ledger, TradeRecord } from './ledger.js';
 import { DAY_MS, SettledLines, pnlReport, positionPnl, type PnlSource } from './pnl.js';
 import { pnlSeries } from './pnlSeries.js';
 import { isHeld, latestFills, positionAt } from './queries.js';
+import { enqueue, nextPerChat, pruneSent } from './outbox.js';
 import { riskRecords } from './risk.js';
 import { fundingRowSchema, intentSchema, stateSchema, storeSchema, type Fill, type FundingRow, type Intent, type Position, type StateData, type StoreData } from './schema.js';
 import { openStore, type OpenStoreOptions, type Store } from './store.js';
@@ -203,11 +204,29 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
     return { positions: allPositions(), fillsOf: (id) => h.fillsByPosition.get(id) ?? [], funding: { rows: h.recent } };
   }
 
+  let seq = 0;
+  const messageId = () => `m${Date.now().toString(36)}${(seq++).toString(36)}`;
+
   const ledger: Ledger = {
     ...riskRecords(store),
     file: store.file,
     get createdAt() {
       return data().createdAt;
+    },
+    get unsaved() {
+      return store.unsaved;
+    },
+    onSaved: (l) => store.onSaved(l),
+    async liftAutoPause() {
+      const d = data();
+      if (!d.autoPaused || !d.paused) return false;
+      if (d.intents.some((i) => i.status === 'pending') || d.positions.some((p) => p.status === 'broken')) return false;
+      await write((x) => {
+        x.paused = false;
+        x.autoPaused = false;
+        x.pausedReason = undefined;
+      });
+      return true;
     },
 
     pauseState: () => ({ paused: data().paused, ...(data().pausedReason !== undefined ? { reason: data().pausedReason } : {}) }),
@@ -215,10 +234,13 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
       write((d) => {
         d.paused = true;
         d.pausedReason = reason;
+        // a person's pause: the bot does not lift it when a trade settles
+        d.autoPaused = false;
       }),
     resume: () =>
       write((d) => {
         d.paused = false;
+        d.autoPaused = false;
         d.pausedReason = undefined;
       }),
     userSettings: (userId) => data().users[String(userId)],
@@ -266,9 +288,13 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
           intent,
           position,
           recordFill: (fill) => void batch.fills.push(fill),
-          pause(reason) {
+          pause(reason, o) {
+            if (o?.auto && !d.paused) d.autoPaused = true;
             d.paused = true;
             d.pausedReason = reason;
+          },
+          publish(event, chats, edit) {
+            enqueue(d, event, chats, { now: Date.now(), newId: messageId, ...(edit ? { edit } : {}) });
           },
           discardPosition() {
             d.positions = d.positions.filter((p) => p.id !== intent.positionId);
@@ -278,6 +304,13 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
         const result = change(record);
         settle(d, batch, intent, position);
         return result;
+      }),
+    discardIntent: (intent, created, restoreStatus) =>
+      write((d) => {
+        d.intents = d.intents.filter((i) => i.id !== intent.id);
+        if (created) d.positions = d.positions.filter((p) => p.id !== intent.positionId);
+        const p = d.positions.find((x) => x.id === intent.positionId);
+        if (p && restoreStatus) p.status = restoreStatus;
       }),
     fillOf(intentId, clientOrderId) {
       const find = () => [...hist().fills.values()].find((f) => f.intentId === intentId && f.clientOrderId === clientOrderId);
@@ -379,6 +412,16 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
     leverageOf: (symbol) => data().leverageSet[symbol],
     recordLeverage: (symbol, leverage) => write((d) => void (d.leverageSet[symbol] = leverage)),
     health: () => ({ ...data().health }),
+
+    nextMessages: () => nextPerChat(data()),
+    markSent: (id, at) =>
+      write((d) => {
+        const e = d.outbox.find((x) => x.id === id);
+        if (e) e.sentAt = at;
+        pruneSent(d, at);
+      }),
+    lastUpdateId: () => data().lastUpdateId,
+    recordUpdateId: (updateId) => write((d) => void (d.lastUpdateId = Math.max(d.lastUpdateId ?? -1, updateId))),
 
     snapshot: () => snapshotOf(data(), hist(), allPositions()),
     async rewrite(change) {

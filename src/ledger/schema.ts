@@ -68,6 +68,8 @@ export const intentSchema = z.object({
   qty: decimalString,
   userId: z.number(),
   chatId: z.number(),
+  /** the preview message the trade was confirmed under (its outcome is shown there) */
+  messageId: z.number().optional(),
   createdAt: z.number(),
   updatedAt: z.number(),
   /** pending → done | failed | unwound | broken */
@@ -154,6 +156,23 @@ export const activeSignalSchema = z.object({
   netApr: z.number(),
 });
 
+/**
+ * One message owed to one chat: a domain event (plain data, rendered by the Telegram layer when
+ * it is sent, in the recipient's language). Written in the same store write as what it reports;
+ * `sentAt` is set once Telegram accepted it, so it is sent once, in order per chat, across restarts.
+ */
+export const outboxEntrySchema = z.object({
+  id: z.string(),
+  chatId: z.number(),
+  createdAt: z.number(),
+  /** the event: `type` picks its renderer; the rest is plain data (symbols, quantities, prices, codes) */
+  event: z.looseObject({ type: z.string() }),
+  /** deliver by editing this message (the preview the trade was confirmed under) */
+  editMessageId: z.number().optional(),
+  sentAt: z.number().optional(),
+  attempts: z.number().default(0),
+});
+
 export const stateSchema = z.object({
   version: z.literal(STORE_VERSION),
   createdAt: z.number(),
@@ -188,6 +207,11 @@ export const stateSchema = z.object({
     })
     // a factory, not an object: a literal default's nested record would be shared by every new store
     .default(() => ({ paperFunding: {} })),
+  outbox: z.array(outboxEntrySchema).default([]),
+  /** the last Telegram update_id handled (a re-delivered update is skipped) */
+  lastUpdateId: z.number().optional(),
+  /** new opens paused by an unresolved trade: lifted by the bot once recovery resolves it */
+  autoPaused: z.boolean().default(false),
   health: z
     .object({
       lastScanAt: z.number().optional(),
@@ -209,6 +233,7 @@ export type Intent = z.infer<typeof intentSchema>;
 export type IntentLeg = z.infer<typeof intentLegSchema>;
 export type Fill = z.infer<typeof fillSchema>;
 export type FundingRow = z.infer<typeof fundingRowSchema>;
+export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
 export type Transfer = z.infer<typeof transferSchema>;
 export type AutoExit = z.infer<typeof autoExitSchema>;
 export type UserSettings = z.infer<typeof userSettingsSchema>;

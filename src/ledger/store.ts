@@ -23,6 +23,10 @@ export interface Store {
   update<T>(change: (data: StateData) => T, beforeWrite?: () => Promise<void>): Promise<T>;
   /** wait for pending writes */
   flush(): Promise<void>;
+  /** the last write failed (a full disk): new opens wait until a write succeeds again */
+  readonly unsaved: boolean;
+  /** called when a write succeeds after failed ones */
+  onSaved(listener: () => void): void;
 }
 
 export interface OpenStoreOptions {
@@ -106,11 +110,17 @@ export async function openStore(fileName: string, opts: OpenStoreOptions = {}): 
   const write = opts.writeText ? () => opts.writeText!(JSON.stringify(db.data)) : () => db.write();
 
   let queue: Promise<unknown> = Promise.resolve();
+  let unsaved = false;
+  const savedListeners: Array<() => void> = [];
   const store: Store = {
     file,
     get data() {
       return db.data;
     },
+    get unsaved() {
+      return unsaved;
+    },
+    onSaved: (l) => void savedListeners.push(l),
     update<T>(change: (data: StateData) => T, beforeWrite?: () => Promise<void>): Promise<T> {
       const run = queue.then(async () => {
         const result = change(db.data);
@@ -123,7 +133,13 @@ export async function openStore(fileName: string, opts: OpenStoreOptions = {}): 
           opts.logger?.error({ err, file }, 'store write failed; change discarded');
           const prior = await readFile(file, 'utf8').then(parse).catch(() => undefined);
           if (prior) db.data = prior;
+          unsaved = true;
           throw new StoreError(`could not save the store ${file}: ${errorMessage(err)}`, file, { cause: err });
+        }
+        if (unsaved) {
+          unsaved = false;
+          opts.logger?.warn({ file }, 'store saved again after failed writes');
+          for (const l of savedListeners) l();
         }
         return result;
       });

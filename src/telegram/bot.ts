@@ -4,6 +4,7 @@ import { ExchangeError, RateLimitError, UserError, errorMessage } from '../error
 import { allowlist } from './auth.js';
 import type { BotContext, BotDeps, Feature } from './context.js';
 import { replyHtml } from './reply.js';
+import { guardTelegram } from './transport.js';
 
 /**
  * The bot factory. Middleware order (do not reorder):
@@ -33,6 +34,16 @@ export function createBot(deps: BotDeps, features: Feature[], opts: CreateBotOpt
   const bot = new Telegraf<BotContext>(token, {
     telegram: { apiRoot: config.telegram.apiRoot },
     handlerTimeout: 120_000,
+  });
+
+  // before anything else: an update seen before is not handled again; every Bot API call of
+  // this update is scrubbed of secrets and a reply is retried through a short Telegram outage
+  bot.use(async (ctx, next) => {
+    guardTelegram(ctx.telegram, { scrub: deps.scrub, logger });
+    const { fresh, saved } = deps.updates.claim(ctx.update.update_id);
+    if (!fresh) return void logger.warn({ updateId: ctx.update.update_id }, 'update already handled; skipped');
+    await saved;
+    return next();
   });
 
   bot.use(allowlist({ allowed: config.telegram.allowedUsers, i18n, logger, now: opts.now ?? deps.now }));

@@ -1,8 +1,14 @@
 import type { Context, Telegraf } from 'telegraf';
 import type { Binance } from '../binance/index.js';
+import type { ChartRenderer } from '../charts/spec.js';
 import type { Config } from '../config.js';
 import type { Ledger } from '../ledger/ledger.js';
-import type { Logger } from '../logger.js';
+import type { LedgerService } from '../ledger/service.js';
+import type { UpdateLog } from '../ledger/updates.js';
+import type { Logger, Scrubber } from '../logger.js';
+import type { Risk } from '../risk/index.js';
+import type { Trading } from '../trading/index.js';
+import type { RiskPushes } from './risk/push.js';
 import type { MarketService, ScanResult } from '../market/types.js';
 import type { Translator } from '../notify.js';
 import type { I18n } from './i18n.js';
@@ -27,19 +33,6 @@ export type ScanHook = (scan: ScanResult) => Promise<void>;
 /** Runs on shutdown, after polling and jobs stop and before the store is flushed. */
 export type StopHook = () => Promise<void> | void;
 
-/**
- * Open-ended bag for services other modules build in main.ts (the trading executor, the
- * ledger queries, the Binance clients...). Add an optional field here or augment it from your
- * own module:
- *
- *   declare module '../telegram/context.js' {
- *     interface BotServices { executor?: Executor }
- *   }
- */
-export interface BotServices {
-  [name: string]: unknown;
-}
-
 export interface BotDeps {
   config: Config;
   logger: Logger;
@@ -55,7 +48,20 @@ export interface BotDeps {
   onScan: ScanHook[];
   /** shutdown hooks (stop your own cron jobs, finish in-flight work) */
   onStop: StopHook[];
-  services: BotServices;
+  trading: Trading;
+  /** margin, top-ups, automatic exit, the kill switch */
+  risk: Risk;
+  riskPushes: RiskPushes;
+  /** turns a chart spec into a PNG (ECharts + resvg; tests swap in one that fails) */
+  charts: ChartRenderer;
+  /** /status, /pnl: the ledger's figures with market prices */
+  reports: LedgerService;
+  /** strips secrets from text (the same scrubber as the logs): every Bot API call goes through it */
+  scrub: Scrubber;
+  /** re-delivered updates are skipped */
+  updates: UpdateLog;
+  /** previews being edited to "sending…" (the outbox edits the outcome in after them) */
+  editsInFlight: Map<string, Promise<unknown>>;
 }
 
 /**

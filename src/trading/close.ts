@@ -1,7 +1,7 @@
 import { UserError } from '../errors.js';
 import type { Intent } from '../ledger/schema.js';
 import { Decimal, dec, floorToStep, toPlain } from '../money.js';
-import { checkNoPending, clientOrderId, complete, fillRow, legPatch, type ExecutorContext, type Placed } from './executorContext.js';
+import { checkNoPending, clientOrderId, complete, fillRow, legPatch, publish, writeIntent, type ExecutorContext, type Placed } from './executorContext.js';
 import type { ClosePlan, CloseOutcome } from './executorTypes.js';
 import { executedOf, expiredSince, place, resolveByQuery, undetermined } from './orders.js';
 import { isFinalStatus, type LegFill } from './port.js';
@@ -13,14 +13,14 @@ import { isFinalStatus, type LegFill } from './port.js';
 
 /** Spot SELL with retries (a failed sell leaves coins unhedged but no short: retry, then alert). */
 export async function sellSpot(ctx: ExecutorContext, intent: Intent, baseAsset: string, qty: Decimal, firstAttempt: number, queryFirst: boolean): Promise<Placed> {
-  const { sellDelays, sleep, ledger, now, port } = ctx;
+  const { sellDelays, sleep, now, port } = ctx;
   let last: Placed = { ok: false, kind: 'rejected', error: { message: 'not attempted' } };
   const attempts = Math.max(1 + sellDelays.length, firstAttempt);
   for (let attempt = firstAttempt; attempt <= attempts; attempt++) {
     const cid = clientOrderId(intent.id, 'S', attempt);
     if (attempt > firstAttempt) {
       await sleep(sellDelays[attempt - firstAttempt - 1] ?? 0);
-      await ledger.updateTrade(intent.id, ({ intent: i }) => {
+      await ctx.record(intent.id, ({ intent: i }) => {
         if (i.legs.spot) i.legs.spot.clientOrderId = cid;
         i.updatedAt = now();
       });
@@ -43,7 +43,7 @@ export async function sellSpot(ctx: ExecutorContext, intent: Intent, baseAsset: 
 }
 
 export async function finishClose(ctx: ExecutorContext, intent: Intent, futures: LegFill | undefined, plan: Pick<ClosePlan, 'spotStep' | 'spotMinQty' | 'spotAvailable'>, queryFirst: boolean, firstSellAttempt = 1): Promise<CloseOutcome> {
-  const { ledger, now, alert } = ctx;
+  const { ledger, now } = ctx;
   const pos = ledger.position(intent.positionId);
   if (!pos) throw new Error(`position ${intent.positionId} vanished from the ledger`);
   const closed = futures ? dec(futures.executedQty) : dec(0);
@@ -81,7 +81,20 @@ export async function finishClose(ctx: ExecutorContext, intent: Intent, futures:
   if (plan.spotMinQty && sellable.lt(plan.spotMinQty)) sellable = dec(0);
   const done = futuresLeft.lte(0) && !spotFailed && sellable.lte(0);
 
-  await ledger.updateTrade(intent.id, (t) => {
+  const base = { symbol: intent.symbol, positionId: intent.positionId, ...(futuresFill ? { futures: futuresFill } : {}), ...(spotFill ? { spot: spotFill } : {}) };
+  const outcome: CloseOutcome = spotFailed
+    ? {
+        kind: 'spot_failed',
+        symbol: intent.symbol,
+        positionId: intent.positionId,
+        ...(futuresFill ? { futures: futuresFill } : {}),
+        spotQty: toPlain(sellQty),
+        error: spot && !spot.ok ? spot.error : { message: 'unknown' },
+      }
+    : done
+      ? { kind: 'closed', ...base, dustQty: toPlain(spotLeft) }
+      : { kind: 'partial', ...base, futuresLeft: toPlain(futuresLeft), spotLeft: toPlain(spotLeft) };
+  await ctx.record(intent.id, (t) => {
     const i = t.intent;
     if (futures) {
       i.legs.futures.state = 'filled';
@@ -97,6 +110,7 @@ export async function finishClose(ctx: ExecutorContext, intent: Intent, futures:
     i.updatedAt = now();
     if (futuresFill) t.recordFill(fillRow(ctx, i, 'futures', 'BUY', 'close', futuresFill, true));
     if (spotFill) t.recordFill(fillRow(ctx, i, 'spot', 'SELL', 'close', spotFill, false));
+    publish(ctx, t, outcome);
     const p = t.position;
     if (!p) return;
     p.futuresQty = toPlain(futuresLeft);
@@ -114,22 +128,7 @@ export async function finishClose(ctx: ExecutorContext, intent: Intent, futures:
       p.status = 'closing';
     }
   });
-
-  if (spotFailed) {
-    const outcome: CloseOutcome = {
-      kind: 'spot_failed',
-      symbol: intent.symbol,
-      positionId: intent.positionId,
-      ...(futuresFill ? { futures: futuresFill } : {}),
-      spotQty: toPlain(sellQty),
-      error: spot && !spot.ok ? spot.error : { message: 'unknown' },
-    };
-    alert(outcome, intent);
-    return outcome;
-  }
-  const base = { symbol: intent.symbol, positionId: intent.positionId, ...(futuresFill ? { futures: futuresFill } : {}), ...(spotFill ? { spot: spotFill } : {}) };
-  if (done) return { kind: 'closed', ...base, dustQty: toPlain(spotLeft) };
-  return { kind: 'partial', ...base, futuresLeft: toPlain(futuresLeft), spotLeft: toPlain(spotLeft) };
+  return outcome;
 }
 
 export async function closeLocked(ctx: ExecutorContext, plan: ClosePlan): Promise<CloseOutcome> {
@@ -154,6 +153,7 @@ export async function closeLocked(ctx: ExecutorContext, plan: ClosePlan): Promis
     qty: futuresQty,
     userId: plan.userId,
     chatId: plan.chatId,
+    ...(plan.messageId !== undefined ? { messageId: plan.messageId } : {}),
     createdAt: t,
     updatedAt: t,
     status: 'pending',
@@ -163,7 +163,7 @@ export async function closeLocked(ctx: ExecutorContext, plan: ClosePlan): Promis
     },
   };
   const previous = pos.status;
-  await ledger.recordIntent(intent);
+  await writeIntent(ctx, intent);
 
   let futures: LegFill | undefined;
   if (dec(futuresQty).gt(0)) {
@@ -173,8 +173,10 @@ export async function closeLocked(ctx: ExecutorContext, plan: ClosePlan): Promis
     }
     if (!fut.ok || executedOf(fut).lte(0)) {
       const error = fut.ok ? { message: `status ${fut.fill.status}` } : fut.error;
-      await ledger.updateTrade(id, (t) => {
+      const outcome: CloseOutcome = { kind: 'not_placed', action: 'close', symbol: pos.symbol, error };
+      await ctx.record(id, (t) => {
         const i = t.intent;
+        publish(ctx, t, outcome);
         legPatch(i.legs.futures, fut);
         if (i.legs.spot) i.legs.spot.state = 'skipped';
         i.status = 'failed';
@@ -182,7 +184,7 @@ export async function closeLocked(ctx: ExecutorContext, plan: ClosePlan): Promis
         i.updatedAt = now();
         if (t.position) t.position.status = previous;
       });
-      return { kind: 'not_placed', action: 'close', symbol: pos.symbol, error };
+      return outcome;
     }
     futures = fut.fill;
   }

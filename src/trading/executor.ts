@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { closeLocked } from './close.js';
-import { createAlerts, type ExecutorContext } from './executorContext.js';
+import { StoreError } from '../errors.js';
+import type { TradeRecord } from '../ledger/ledger.js';
+import type { ExecutorContext } from './executorContext.js';
 import type { Executor, ExecutorDeps } from './executorTypes.js';
 import { openLocked } from './open.js';
 import { ABSENT_AFTER_MS } from './orders.js';
-import { recoverPending } from './recovery.js';
+import { latestSentAt, recoverPending } from './recovery.js';
 
 /**
  * The one executor for paper and live. Rules it never breaks:
@@ -45,7 +47,13 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     return run;
   }
 
-  const { alert, pendingAlerts } = createAlerts(deps, logger);
+  /** memory keeps a change the disk refused; the store retries it and new opens wait for that */
+  const record = async (intentId: string, change: (t: TradeRecord) => void): Promise<void> => {
+    await ledger.updateTrade(intentId, change).catch((err: unknown) => {
+      if (!(err instanceof StoreError)) throw err;
+      logger.error({ err: err.message }, 'trade recorded in memory only; the store retries the write');
+    });
+  };
   const ctx: ExecutorContext = {
     ledger,
     port,
@@ -62,17 +70,20 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     recoverySentAt: 0,
     halted: false,
     haltedSignal,
-    alert,
+    record,
+    audience: deps.audience ?? ((chatId) => [chatId]),
+    recovery: undefined,
   };
 
   return {
     open: (plan) => exclusive(() => openLocked(ctx, plan)),
     close: (plan) => exclusive(() => closeLocked(ctx, plan)),
-    recover: async () => exclusive(() => recoverPending(ctx)),
-    exclusive,
-    alertsSettled: async () => {
-      await Promise.allSettled([...pendingAlerts]);
+    recover: async (trigger = 'start') => exclusive(() => recoverPending(ctx, trigger)),
+    settleAt: () => {
+      const sentAt = latestSentAt(ctx);
+      return sentAt === 0 ? 0 : sentAt + absentAfterMs + 1;
     },
+    exclusive,
     halt() {
       ctx.halted = true;
       onHalt();

@@ -1,10 +1,11 @@
 import type { Side } from '../binance/types.js';
-import { UserError, errorMessage } from '../errors.js';
-import type { Ledger } from '../ledger/ledger.js';
-import type { Fill, Intent, IntentLeg } from '../ledger/schema.js';
+import { StoreError, UserError, errorMessage } from '../errors.js';
+import type { RecoveryInfo, TradeEvent } from '../events.js';
+import type { Ledger, TradeRecord } from '../ledger/ledger.js';
+import type { Fill, Intent, IntentLeg, Position } from '../ledger/schema.js';
 import type { Logger } from '../logger.js';
 import { dec, toPlain } from '../money.js';
-import type { ErrorInfo, ExecutorDeps, Outcome } from './executorTypes.js';
+import type { ErrorInfo, Outcome } from './executorTypes.js';
 import type { ExchangePort, Leg, LegFill } from './port.js';
 
 /**
@@ -36,8 +37,15 @@ export interface ExecutorContext {
   halted: boolean;
   /** resolves on halt(), cutting recover()'s wait short */
   readonly haltedSignal: Promise<void>;
-  /** fires a critical alert without waiting for it (see createAlerts) */
-  readonly alert: (outcome: Outcome, intent: Pick<Intent, 'chatId' | 'userId'>) => void;
+  /**
+   * A ledger change after orders went out: if the disk refuses it, memory keeps it (the store
+   * retries the write) and the trade carries on; new opens pause while the ledger is unsaved.
+   */
+  readonly record: (intentId: string, change: (t: TradeRecord) => void) => Promise<void>;
+  /** who hears about a trade started from a chat */
+  readonly audience: (chatId: number) => number[];
+  /** set while recovery finishes an intent: its outcome is published as a recovery report */
+  recovery: RecoveryInfo | undefined;
 }
 
 export type Placed =
@@ -103,28 +111,33 @@ export function checkNoPending(ctx: ExecutorContext, symbol: string, positionId?
   }
 }
 
-// ---- critical alerts -----------------------------------------------------------------------
-
-/** The executor's critical alerts; `deps.alerts` is read at each alert, as before the split. */
-export function createAlerts(deps: Pick<ExecutorDeps, 'alerts'>, logger: Logger): { alert: ExecutorContext['alert']; pendingAlerts: Set<Promise<void>> } {
-  /** critical alerts still being delivered (the notifier retries them for long) */
-  const pendingAlerts = new Set<Promise<void>>();
-
-  /**
-   * Fires the critical alert WITHOUT waiting for it: delivery (retried by the notifier while
-   * Telegram is down) must not hold the trading lock, or an emergency /close would wait for it.
-   */
-  function alert(outcome: Outcome, intent: Pick<Intent, 'chatId' | 'userId'>): void {
-    const failed = (err: unknown) => logger.error({ err: errorMessage(err), outcome }, 'critical alert could not be sent');
-    try {
-      const sent = deps.alerts?.critical(outcome, { chatId: intent.chatId, userId: intent.userId });
-      if (!sent) return;
-      const p = sent.catch(failed).finally(() => pendingAlerts.delete(p));
-      pendingAlerts.add(p);
-    } catch (err) {
-      failed(err);
-    }
+/**
+ * The intent write, before any order: if it cannot be saved, it is taken back out of memory and
+ * the user is told plainly that nothing was sent.
+ */
+export async function writeIntent(ctx: ExecutorContext, intent: Intent, position?: Position): Promise<void> {
+  const before = position ? undefined : ctx.ledger.position(intent.positionId)?.status;
+  try {
+    await ctx.ledger.recordIntent(intent, position);
+  } catch (err) {
+    if (!(err instanceof StoreError)) throw err;
+    await ctx.ledger.discardIntent(intent, position !== undefined, before).catch(() => undefined);
+    ctx.logger.error({ err: errorMessage(err) }, 'the trade intent could not be saved; nothing was sent');
+    throw new UserError('trading.error.notSaved');
   }
+}
 
-  return { alert, pendingAlerts };
+// ---- events --------------------------------------------------------------------------------
+
+/**
+ * Call inside the ledger change that records the outcome: the message about it is written in
+ * the same write (the outbox), so a crash can never keep the outcome and lose the message.
+ */
+export function publish(ctx: ExecutorContext, t: TradeRecord, outcome: Outcome, extra: Partial<TradeEvent> = {}): void {
+  const { intent } = t;
+  const recovery = ctx.recovery;
+  const event: TradeEvent = { type: 'trade', mode: ctx.mode, outcome, ...(recovery ? { recovery } : {}), ...extra };
+  // the preview is edited with the first outcome only; a later report is a message of its own
+  const edit = intent.messageId !== undefined && !recovery ? { chatId: intent.chatId, messageId: intent.messageId } : undefined;
+  t.publish(event, ctx.audience(intent.chatId), edit);
 }

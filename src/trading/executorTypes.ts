@@ -1,6 +1,7 @@
 import type { Side } from '../binance/types.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Intent } from '../ledger/schema.js';
+import type { RecoveryTrigger } from '../events.js';
 import type { Logger } from '../logger.js';
 import type { ExchangePort, Leg, LegFill } from './port.js';
 
@@ -48,11 +49,6 @@ export interface RecoveryReport {
   outcome: Outcome;
 }
 
-/** Tells people about things that cannot wait for a reply: unwind failures, unknown orders. */
-export interface TradingAlerts {
-  critical(outcome: Outcome, ctx: { chatId: number; userId: number }): Promise<void>;
-}
-
 export interface OpenPlan {
   symbol: string;
   baseAsset: string;
@@ -64,6 +60,8 @@ export interface OpenPlan {
   futuresStep?: string;
   userId: number;
   chatId: number;
+  /** the preview message the trade was confirmed under: its outcome is shown there */
+  messageId?: number;
   /**
    * Runs inside the lock before anything is written (state checks, the 1 % / funding re-check,
    * token expiry); throws UserError to refuse. Nothing but the intent write follows it.
@@ -83,6 +81,7 @@ export interface ClosePlan {
   spotAvailable?: string;
   userId: number;
   chatId: number;
+  messageId?: number;
   guard?: () => void | Promise<void>;
 }
 
@@ -90,7 +89,6 @@ export interface ExecutorDeps {
   ledger: Ledger;
   port: ExchangePort;
   logger: Logger;
-  alerts?: TradingAlerts;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   /** waits before each query of an unknown order (default 100, 300, 700, 1500 ms) */
@@ -98,6 +96,8 @@ export interface ExecutorDeps {
   /** waits before each retry of a failed spot SELL on close (default 500, 1000, 2000 ms: 3 retries) */
   sellRetryDelaysMs?: number[];
   newId?: () => string;
+  /** who hears about a trade started from this chat (default: that chat only) */
+  audience?: (chatId: number) => number[];
   /**
    * An order whose send outcome is unknown may still be accepted by the exchange until its
    * request timestamp + recvWindow has passed; only after this long (recvWindow 5 s + 2 s
@@ -110,11 +110,11 @@ export interface Executor {
   open(plan: OpenPlan): Promise<OpenOutcome>;
   close(plan: ClosePlan): Promise<CloseOutcome>;
   /** resolves every pending intent against the exchange; call before the bot starts taking commands */
-  recover(): Promise<RecoveryReport[]>;
+  recover(trigger?: RecoveryTrigger): Promise<RecoveryReport[]>;
+  /** when every order of the pending intents can be settled by a query (0 when none is pending) */
+  settleAt(): number;
   /** runs fn under the trading lock */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
-  /** resolves once the critical alerts fired so far were delivered or given up on */
-  alertsSettled(): Promise<void>;
   /** shutdown: recover() stops waiting and leaves intents it has not started on pending (for the next start) */
   halt(): void;
 }

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../logger.js';
 import type { MarketService } from '../market/types.js';
-import { createExecutor, type Executor, type RecoveryReport, type TradingAlerts } from './executor.js';
+import { createExecutor, type Executor } from './executor.js';
 import { createLivePort } from './live.js';
 import { createPaperPort } from './paper.js';
 import type { ExchangePort } from './port.js';
@@ -23,12 +23,13 @@ export interface TradingDeps {
   market: MarketService;
   binance: Pick<Binance, 'spot' | 'futures'>;
   logger: Logger;
-  alerts?: TradingAlerts & { recovered?(report: RecoveryReport): Promise<void> };
   now?: () => number;
   /** test hooks */
   sleep?: (ms: number) => Promise<void>;
   queryDelaysMs?: number[];
   sellRetryDelaysMs?: number[];
+  recoveryRetryMs?: number[];
+  absentAfterMs?: number;
 }
 
 export interface Trading extends TradingService {
@@ -59,12 +60,14 @@ export function createTrading(deps: TradingDeps): Trading {
     ledger,
     port,
     logger: logger.child({ module: 'trading' }),
-    alerts: deps.alerts,
+    // every allowlisted user hears about every trade, and so does the chat it came from (a group)
+    audience: (chatId) => [chatId, ...config.telegram.allowedUsers],
     now: deps.now,
+    ...(deps.absentAfterMs !== undefined ? { absentAfterMs: deps.absentAfterMs } : {}),
     sleep: deps.sleep,
     queryDelaysMs: deps.queryDelaysMs,
     sellRetryDelaysMs: deps.sellRetryDelaysMs,
   });
-  const service = createTradingService({ config, ledger, market: deps.market, port, executor, logger, alerts: deps.alerts, now: deps.now });
+  const service = createTradingService({ config, ledger, market: deps.market, port, executor, logger, now: deps.now, ...(deps.recoveryRetryMs ? { recoveryRetryMs: deps.recoveryRetryMs } : {}) });
   return { ...service, port, executor };
 }

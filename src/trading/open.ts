@@ -1,7 +1,7 @@
 import type { Side } from '../binance/types.js';
 import type { Intent, IntentLeg, Position } from '../ledger/schema.js';
-import { dec, floorToStep, toPlain } from '../money.js';
-import { checkNoPending, clientOrderId, complete, fillRow, legPatch, type ExecutorContext, type Placed } from './executorContext.js';
+import { Decimal, dec, floorToStep, toPlain } from '../money.js';
+import { checkNoPending, clientOrderId, complete, fillRow, legPatch, publish, writeIntent, type ExecutorContext, type Placed } from './executorContext.js';
 import type { ErrorInfo, OpenOutcome, OpenPlan } from './executorTypes.js';
 import { executedOf, place, undetermined } from './orders.js';
 import type { Leg, LegFill } from './port.js';
@@ -13,7 +13,7 @@ import { unwindFutures } from './unwind.js';
  */
 
 export async function finishOpen(ctx: ExecutorContext, intent: Intent, futures: LegFill, spotPlaced: Placed | undefined, queryFirst: boolean, futuresStep?: string): Promise<OpenOutcome> {
-  const { ledger, now, alert } = ctx;
+  const { now } = ctx;
   const shorted = dec(futures.executedQty);
   const spotError: ErrorInfo = spotPlaced && !spotPlaced.ok ? spotPlaced.error : { message: 'spot quantity below the spot step' };
 
@@ -79,7 +79,8 @@ export async function finishOpen(ctx: ExecutorContext, intent: Intent, futures: 
   const spotHeld = bought.minus(spotFill?.baseCommission ?? '0');
   const unwindFills = unwind ? await Promise.all(unwind.fills.map((f) => complete(ctx, 'futures', intent.symbol, f))) : [];
 
-  await ledger.updateTrade(intent.id, (t) => {
+  const outcome = openOutcome(intent, status, futuresFill, spotFill, unwindFills, spotError, unwind && !unwind.ok ? unwind.error : undefined, futuresHeld, spotHeld);
+  await ctx.record(intent.id, (t) => {
     const i = t.intent;
     i.legs.futures.state = 'filled';
     i.legs.futures.orderId = futures.orderId;
@@ -92,6 +93,7 @@ export async function finishOpen(ctx: ExecutorContext, intent: Intent, futures: 
     t.recordFill(fillRow(ctx, i, 'futures', 'SELL', 'open', futuresFill, false));
     if (spotFill) t.recordFill(fillRow(ctx, i, 'spot', 'BUY', 'open', spotFill, false));
     for (const f of unwindFills) t.recordFill(fillRow(ctx, i, 'futures', 'BUY', 'unwind', f, true));
+    publish(ctx, t, outcome);
     const pos = t.position;
     if (pos) {
       pos.futuresQty = toPlain(futuresHeld);
@@ -111,7 +113,10 @@ export async function finishOpen(ctx: ExecutorContext, intent: Intent, futures: 
       }
     }
   });
+  return outcome;
+}
 
+function openOutcome(intent: Intent, status: Intent['status'], futuresFill: LegFill, spotFill: LegFill | undefined, unwindFills: LegFill[], spotError: ErrorInfo, unwindError: ErrorInfo | undefined, futuresHeld: Decimal, spotHeld: Decimal): OpenOutcome {
   if (status === 'done') {
     const excessFill = unwindFills[0];
     return {
@@ -126,21 +131,19 @@ export async function finishOpen(ctx: ExecutorContext, intent: Intent, futures: 
     };
   }
   if (status === 'unwound') return { kind: 'unwound', symbol: intent.symbol, futures: futuresFill, unwind: unwindFills, spotError };
-  const outcome: OpenOutcome = {
+  return {
     kind: 'broken',
     symbol: intent.symbol,
     futures: futuresFill,
     spotError,
-    unwindError: unwind && !unwind.ok ? unwind.error : { message: 'unknown' },
+    unwindError: unwindError ?? { message: 'unknown' },
     // the exact short still held (a multiple of the futures step: exchange quantities)
     manual: [{ market: 'futures', side: 'BUY', qty: toPlain(futuresHeld), symbol: intent.symbol, reduceOnly: true }],
   };
-  alert(outcome, intent);
-  return outcome;
 }
 
 export async function openLocked(ctx: ExecutorContext, plan: OpenPlan): Promise<OpenOutcome> {
-  const { ledger, newId, now, mode } = ctx;
+  const { newId, now, mode } = ctx;
   checkNoPending(ctx, plan.symbol);
   await plan.guard?.();
   const id = newId();
@@ -156,6 +159,7 @@ export async function openLocked(ctx: ExecutorContext, plan: OpenPlan): Promise<
     qty,
     userId: plan.userId,
     chatId: plan.chatId,
+    ...(plan.messageId !== undefined ? { messageId: plan.messageId } : {}),
     createdAt: t,
     updatedAt: t,
     status: 'pending',
@@ -174,7 +178,7 @@ export async function openLocked(ctx: ExecutorContext, plan: OpenPlan): Promise<
     futuresEntryPrice: '0',
     openedBy: plan.userId,
   };
-  await ledger.recordIntent(intent, position);
+  await writeIntent(ctx, intent, position);
 
   const fut = await place(ctx, 'futures', { symbol: plan.symbol, side: 'SELL', qty, clientOrderId: intent.legs.futures.clientOrderId, baseAsset: plan.baseAsset });
   if (!fut.ok && fut.kind === 'unknown') {
@@ -182,8 +186,7 @@ export async function openLocked(ctx: ExecutorContext, plan: OpenPlan): Promise<
   }
   if (!fut.ok || executedOf(fut).lte(0)) {
     const error = fut.ok ? { message: `status ${fut.fill.status}` } : fut.error;
-    await abandonOpen(ctx, intent, fut);
-    return { kind: 'not_placed', action: 'open', symbol: plan.symbol, error };
+    return abandonOpen(ctx, intent, fut, error);
   }
 
   // The spot buy goes out right away: nothing but this line between the short and the hedge.
@@ -195,10 +198,12 @@ export async function openLocked(ctx: ExecutorContext, plan: OpenPlan): Promise<
 }
 
 /** The futures leg never executed: nothing to undo; the position never existed. */
-export async function abandonOpen(ctx: ExecutorContext, intent: Intent, fut: Placed | undefined): Promise<void> {
-  const { ledger, now } = ctx;
-  await ledger.updateTrade(intent.id, (t) => {
+export async function abandonOpen(ctx: ExecutorContext, intent: Intent, fut: Placed | undefined, error: ErrorInfo): Promise<OpenOutcome> {
+  const { now } = ctx;
+  const outcome: OpenOutcome = { kind: 'not_placed', action: 'open', symbol: intent.symbol, error };
+  await ctx.record(intent.id, (t) => {
     const i = t.intent;
+    publish(ctx, t, outcome);
     legPatch(i.legs.futures, fut);
     if (i.legs.spot) i.legs.spot.state = 'skipped';
     i.status = 'failed';
@@ -206,4 +211,5 @@ export async function abandonOpen(ctx: ExecutorContext, intent: Intent, fut: Pla
     i.updatedAt = now();
     t.discardPosition();
   });
+  return outcome;
 }

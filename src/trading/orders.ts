@@ -2,7 +2,7 @@ import { RateLimitError, RejectedError, RetryableError, errorMessage } from '../
 import type { TradeRecord } from '../ledger/ledger.js';
 import type { Intent } from '../ledger/schema.js';
 import { Decimal, dec } from '../money.js';
-import type { ExecutorContext, Placed } from './executorContext.js';
+import { publish, type ExecutorContext, type Placed } from './executorContext.js';
 import type { ErrorInfo } from './executorTypes.js';
 import { isFinalStatus, type Leg, type LegFill, type OrderRequest } from './port.js';
 
@@ -93,16 +93,21 @@ export async function place(ctx: ExecutorContext, market: Leg, req: OrderRequest
 /** A placed order that executed nothing (EXPIRED with 0) is as good as not placed. */
 export const executedOf = (p: Placed): Decimal => (p.ok ? dec(p.fill.executedQty) : dec(0));
 
-/** Could not tell whether an order exists: stop new opens, keep the intent for recovery, tell everyone. */
+/**
+ * Could not tell whether an order exists: stop new opens, keep the intent for recovery (the bot
+ * retries it on its own), tell everyone — once: a recovery retry that still cannot tell is quiet.
+ */
 export async function undetermined(ctx: ExecutorContext, intent: Intent, market: Leg, cid: string, p: Placed, extra: (t: TradeRecord) => void): Promise<{ kind: 'unknown'; symbol: string; market: Leg; clientOrderId: string; error: ErrorInfo }> {
-  const { ledger, now, alert } = ctx;
+  const { now } = ctx;
   const error = p.ok ? { message: 'unknown' } : p.error;
-  await ledger.updateTrade(intent.id, (t) => {
-    extra(t);
-    t.pause(`${intent.symbol}: ${market} order ${cid} outcome unknown`);
-    t.intent.updatedAt = now();
-  });
   const outcome = { kind: 'unknown' as const, symbol: intent.symbol, market, clientOrderId: cid, error };
-  alert(outcome, intent);
+  const retry = ctx.recovery?.trigger === 'auto';
+  await ctx.record(intent.id, (t) => {
+    extra(t);
+    t.pause(`${intent.symbol}: ${market} order ${cid} outcome unknown`, { auto: true });
+    // recovery only queries: the intent's "could it still arrive" window does not move
+    if (!ctx.recovery) t.intent.updatedAt = now();
+    if (!retry) publish(ctx, t, outcome);
+  });
   return outcome;
 }

@@ -1,7 +1,8 @@
 import { errorMessage } from '../errors.js';
+import type { RecoveryTrigger } from '../events.js';
 import type { Intent, IntentLeg } from '../ledger/schema.js';
 import { Decimal, dec } from '../money.js';
-import { legPatch, type ExecutorContext, type Placed } from './executorContext.js';
+import { legPatch, publish, type ExecutorContext, type Placed } from './executorContext.js';
 import type { Outcome, RecoveryReport } from './executorTypes.js';
 import { finishClose } from './close.js';
 import { abandonOpen, finishOpen } from './open.js';
@@ -9,7 +10,7 @@ import { errorInfo, expiredSince, resolveByQuery, undetermined } from './orders.
 import { isFinalStatus, type LegFill } from './port.js';
 
 /**
- * Recovery (at start and on /resume): every pending intent is re-read from the exchange by its
+ * Recovery (at start, on /resume, and by the bot itself once an unknown order can be settled): every pending intent is re-read from the exchange by its
  * client order ids and moved toward flat or completed; nothing is sent before the lookups.
  */
 
@@ -54,8 +55,17 @@ export function recordedFill(ctx: ExecutorContext, intent: Intent, leg: IntentLe
 
 const describe = (p: Placed): string => (p.ok ? (dec(p.fill.executedQty).gt(0) ? 'filled' : 'not_filled') : p.kind);
 
-export async function recoverOne(ctx: ExecutorContext, intent: Intent): Promise<RecoveryReport> {
-  const { port, ledger, now } = ctx;
+const spotStateOf = (intent: Intent): string => {
+  const state = intent.legs.spot?.state;
+  return state === 'filled' ? 'filled' : state === undefined || state === 'pending' || state === 'skipped' ? 'not_sent' : 'unknown';
+};
+
+export async function recoverOne(ctx: ExecutorContext, intent: Intent, trigger: RecoveryTrigger): Promise<RecoveryReport> {
+  const { port, now } = ctx;
+  /** what was found; set before the step that records the outcome publishes it */
+  const found = (futures: string, spot: string): void => {
+    ctx.recovery = { trigger, kind: intent.kind, found: { futures, spot } };
+  };
   const report = (found: RecoveryReport['found'], outcome: Outcome): RecoveryReport => ({
     intentId: intent.id,
     kind: intent.kind,
@@ -67,6 +77,7 @@ export async function recoverOne(ctx: ExecutorContext, intent: Intent): Promise<
   });
   const fut = await lookup(ctx, intent, intent.legs.futures);
   if (!fut.ok && fut.kind === 'unknown') {
+    found('unknown', 'unknown');
     const outcome = await undetermined(ctx, intent, 'futures', intent.legs.futures.clientOrderId, fut, () => undefined);
     return report({ futures: 'unknown', spot: 'unknown' }, outcome);
   }
@@ -74,14 +85,16 @@ export async function recoverOne(ctx: ExecutorContext, intent: Intent): Promise<
 
   if (intent.kind === 'open') {
     if (!futFilled) {
-      await abandonOpen(ctx, intent, fut);
-      return report({ futures: describe(fut), spot: 'not_sent' }, { kind: 'not_placed', action: 'open', symbol: intent.symbol, error: { message: 'interrupted before any order executed' } });
+      found(describe(fut), 'not_sent');
+      const outcome = await abandonOpen(ctx, intent, fut, { message: 'interrupted before any order executed' });
+      return report({ futures: describe(fut), spot: 'not_sent' }, outcome);
     }
     // The short exists. If the spot buy went through, the hedge is complete; if it never did,
     // buy the short back rather than send a spot buy now: the user confirmed a price at a time,
     // and moving toward flat (reduceOnly can only shrink the short) needs no new decision.
     const spotLeg = intent.legs.spot;
     const spot = spotLeg ? await lookup(ctx, intent, spotLeg) : undefined;
+    found('filled', spot ? describe(spot) : 'not_sent');
     if (spot && !spot.ok && spot.kind === 'unknown') {
       const outcome = await undetermined(ctx, intent, 'spot', spotLeg!.clientOrderId, spot, () => undefined);
       return report({ futures: 'filled', spot: 'unknown' }, outcome);
@@ -93,15 +106,19 @@ export async function recoverOne(ctx: ExecutorContext, intent: Intent): Promise<
   }
 
   // close: moving toward flat means completing it (the user asked to exit).
+  found(intent.legs.futures.state === 'skipped' ? 'not_sent' : describe(fut), spotStateOf(intent));
   if (!futFilled && intent.legs.futures.state !== 'skipped') {
-    await ledger.updateTrade(intent.id, ({ intent: i, position: p }) => {
+    const outcome: Outcome = { kind: 'not_placed', action: 'close', symbol: intent.symbol, error: { message: 'interrupted before any order executed' } };
+    await ctx.record(intent.id, (t) => {
+      const { intent: i, position: p } = t;
+      publish(ctx, t, outcome);
       legPatch(i.legs.futures, fut);
       if (i.legs.spot) i.legs.spot.state = 'skipped';
       i.status = 'failed';
       i.updatedAt = now();
       if (p && p.status === 'closing' && dec(p.futuresQty).gt(0)) p.status = 'open';
     });
-    return report({ futures: describe(fut), spot: 'not_sent' }, { kind: 'not_placed', action: 'close', symbol: intent.symbol, error: { message: 'interrupted before any order executed' } });
+    return report({ futures: describe(fut), spot: 'not_sent' }, outcome);
   }
   const rules = await port.rules(intent.symbol).catch(() => ({ spot: undefined }));
   const spotStep = rules.spot ? Decimal.max(dec(rules.spot.stepSize), dec(rules.spot.marketStepSize)).toFixed() : '0';
@@ -114,17 +131,25 @@ export async function recoverOne(ctx: ExecutorContext, intent: Intent): Promise<
 }
 
 /**
- * Resolves every pending intent against the exchange. Runs under the trading lock (the caller
- * takes it): executor.recover() is `exclusive(() => recoverPending(ctx))`.
+ * The latest moment any order of a pending intent may have been sent: an earlier process's
+ * before this one started, this process's before lastSentAt / the intent's last update. "Not
+ * found" means "never placed" only once that request can no longer be accepted. 0: none pending.
  */
-export async function recoverPending(ctx: ExecutorContext): Promise<RecoveryReport[]> {
-  const { ledger, startedAt, mode, sleep, absentAfterMs, now, haltedSignal, logger } = ctx;
+export function latestSentAt(ctx: ExecutorContext): number {
+  const pending = ctx.ledger.pendingIntents();
+  if (!pending.length) return 0;
+  return Math.max(ctx.startedAt, ctx.lastSentAt, ...pending.map((i) => i.updatedAt));
+}
+
+/**
+ * Resolves every pending intent against the exchange. Runs under the trading lock (the caller
+ * takes it): executor.recover() is `exclusive(() => recoverPending(ctx, trigger))`.
+ */
+export async function recoverPending(ctx: ExecutorContext, trigger: RecoveryTrigger): Promise<RecoveryReport[]> {
+  const { ledger, mode, sleep, absentAfterMs, now, haltedSignal, logger } = ctx;
   const reports: RecoveryReport[] = [];
   const pending = ledger.pendingIntents();
-  // The latest moment any of their orders may have been sent: an earlier process's before this
-  // one started, this process's before lastSentAt / the intent's last update. "Not found" means
-  // "never placed" only once that request can no longer be accepted: wait that out (≤ 7 s).
-  ctx.recoverySentAt = Math.max(startedAt, ctx.lastSentAt, ...pending.map((i) => i.updatedAt));
+  ctx.recoverySentAt = latestSentAt(ctx);
   if (pending.length && mode === 'live' && !expiredSince(ctx, ctx.recoverySentAt)) {
     await Promise.race([sleep(ctx.recoverySentAt + absentAfterMs + 1 - now()), haltedSignal]);
   }
@@ -134,10 +159,14 @@ export async function recoverPending(ctx: ExecutorContext): Promise<RecoveryRepo
       continue;
     }
     try {
-      reports.push(await recoverOne(ctx, intent));
+      reports.push(await recoverOne(ctx, intent, trigger));
     } catch (err) {
       logger.error({ intentId: intent.id, err: errorMessage(err) }, 'recovery of an intent failed; it stays pending');
+    } finally {
+      ctx.recovery = undefined;
     }
   }
+  // the pause an unresolved trade set is lifted once nothing is pending or broken any more
+  await ledger.liftAutoPause().catch((err: unknown) => logger.error({ err: errorMessage(err) }, 'could not lift the automatic pause'));
   return reports;
 }

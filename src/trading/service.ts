@@ -7,7 +7,8 @@ import type { Position } from '../ledger/schema.js';
 import type { Logger } from '../logger.js';
 import type { MarketService, SignalWarning, SymbolSignal } from '../market/types.js';
 import { Decimal, dec, floorToStep, toPlain } from '../money.js';
-import type { CloseOutcome, Executor, OpenOutcome, RecoveryReport, TradingAlerts } from './executor.js';
+import type { RecoveryTrigger } from '../events.js';
+import type { CloseOutcome, Executor, OpenOutcome, RecoveryReport } from './executor.js';
 import type { ExchangePort } from './port.js';
 import { createConfirmTokens } from './tokens.js';
 import { checkAccount, checkCanOpen, checkCaps, fundingFlipped, movedMoreThan, parseSymbol, sizeOpen, type SizedOpen } from './risk.js';
@@ -79,6 +80,13 @@ export type ConfirmResult =
   | { kind: 'open'; preview: OpenPreview; outcome: OpenOutcome }
   | { kind: 'close'; preview: ClosePreview; outcome: CloseOutcome };
 
+/** What a tap decides at once; the trade itself runs on the trading queue (`result`). */
+export type ConfirmStart =
+  | { kind: 'expired' }
+  | { kind: 'not_yours' }
+  | { kind: 'stopping' }
+  | { kind: 'started'; preview: Preview; result: Promise<ConfirmResult> };
+
 export type CancelResult = 'cancelled' | 'expired' | 'not_yours';
 
 export interface TradingServiceDeps {
@@ -88,19 +96,22 @@ export interface TradingServiceDeps {
   port: ExchangePort;
   executor: Executor;
   logger: Logger;
-  /** recovery reports go to the intent's chat through this */
-  alerts?: TradingAlerts & { recovered?(report: RecoveryReport): Promise<void> };
   now?: () => number;
+  /** waits between the bot's own retries of a trade it could not settle yet (default 1, 2, 5, 10, 30 s) */
+  recoveryRetryMs?: number[];
 }
 
 export interface TradingService {
   readonly mode: TradingMode;
   previewOpen(userId: number, chatId: number, symbol: string | undefined, qtyText: string | undefined): Promise<{ token: string; preview: OpenPreview }>;
   previewClose(userId: number, chatId: number, symbol?: string): Promise<ClosePreviewResult>;
+  /** decides the tap at once and runs the trade on the trading queue; messageId: the preview to show the outcome in */
+  start(token: string, userId: number, messageId?: number): ConfirmStart;
+  /** start() and wait for the trade */
   confirm(token: string, userId: number): Promise<ConfirmResult>;
   cancel(token: string, userId: number): CancelResult;
-  /** resolves unfinished intents and tells their users; run before taking commands */
-  recover(): Promise<RecoveryReport[]>;
+  /** resolves unfinished intents and tells their users (start: before taking commands; resume: /resume) */
+  recover(trigger?: Exclude<RecoveryTrigger, 'auto'>): Promise<RecoveryReport[]>;
   /** symbols with a position that /close can act on */
   closable(): Position[];
   /** shutdown: from now on confirms send nothing (also those already waiting for the lock) and recovery stops waiting */
@@ -165,6 +176,7 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
     if (qtyText === undefined || qtyText.trim() === '') throw new UserError('trading.error.usage_open');
     // "0,01" is how a decimal is written in many locales (ru): accept a single comma as the point
     if (/^\s*\d+,\d+\s*$/.test(qtyText)) qtyText = qtyText.replace(',', '.');
+    checkSaved();
     checkCanOpen(ledger, symbol);
     checkNoPending(symbol);
     try {
@@ -297,13 +309,25 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
 
   let stopping = false;
 
-  async function confirm(token: string, userId: number): Promise<ConfirmResult> {
+  function start(token: string, userId: number, messageId?: number): ConfirmStart {
     if (stopping) return { kind: 'stopping' };
     const claimed = claim(token, userId);
     if (claimed === 'expired') return { kind: 'expired' };
     if (claimed === 'not_yours') return { kind: 'not_yours' };
-    const p = claimed;
+    const result = run(claimed, userId, messageId).finally(() => scheduleRecovery());
+    // the caller looks at it later (after answering the tap): not an unhandled rejection meanwhile
+    result.catch(() => undefined);
+    return { kind: 'started', preview: claimed.preview, result };
+  }
+
+  async function confirm(token: string, userId: number): Promise<ConfirmResult> {
+    const s = start(token, userId);
+    return s.kind === 'started' ? s.result : s;
+  }
+
+  async function run(p: Pending, userId: number, messageId: number | undefined): Promise<ConfirmResult> {
     const { preview } = p;
+    const msg = messageId !== undefined ? { messageId } : {};
     // Expiry and the 1 % / funding re-check run under the trading lock, right before the intent
     // write: waiting for the lock (another trade, recovery) must not let stale prices through.
     const fresh = async (): Promise<void> => {
@@ -322,8 +346,10 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
           ...(p.futuresStep ? { futuresStep: p.futuresStep } : {}),
           userId,
           chatId: p.chatId,
+          ...msg,
           // state may have changed since the preview (another open, a pause): checked under the lock
           guard: async () => {
+            checkSaved();
             checkCanOpen(ledger, preview.symbol);
             checkCaps(ledger, sized, config);
             await fresh();
@@ -338,6 +364,7 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
         ...(p.spotAvailable !== undefined ? { spotAvailable: p.spotAvailable } : {}),
         userId,
         chatId: p.chatId,
+        ...msg,
         guard: async () => {
           const pos = ledger.position(preview.positionId);
           if (!pos || !['open', 'closing', 'broken'].includes(pos.status)) throw new UserError('trading.error.no_position', { symbol: preview.symbol });
@@ -365,23 +392,54 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
     return typeof claimed === 'string' ? claimed : 'cancelled';
   }
 
-  async function recover(): Promise<RecoveryReport[]> {
-    const reports = await executor.recover();
-    for (const r of reports) {
-      logger.warn({ intentId: r.intentId, symbol: r.symbol, found: r.found, outcome: r.outcome.kind }, 'unfinished trade resolved at start');
-      try {
-        await deps.alerts?.recovered?.(r);
-      } catch (err) {
-        logger.error({ err: errorMessage(err) }, 'could not tell the user about a recovered trade');
-      }
-    }
+  async function recover(trigger: Exclude<RecoveryTrigger, 'auto'> = 'start'): Promise<RecoveryReport[]> {
+    const reports = await executor.recover(trigger);
+    for (const r of reports) logger.warn({ intentId: r.intentId, symbol: r.symbol, found: r.found, outcome: r.outcome.kind, trigger }, 'unfinished trade resolved');
+    scheduleRecovery();
     return reports;
+  }
+
+  // ── the bot settles an unknown outcome itself: once its order can no longer arrive, a query
+  // says for sure whether it exists; then the hedge is completed or unwound and people are told
+  const retryMs = deps.recoveryRetryMs ?? [1000, 2000, 5000, 10_000, 30_000];
+  let recoveryTimer: NodeJS.Timeout | undefined;
+  let retries = 0;
+  function scheduleRecovery(): void {
+    if (stopping || recoveryTimer) return;
+    const due = executor.settleAt();
+    if (due === 0) {
+      retries = 0;
+      return;
+    }
+    const wait = Math.max(due - now(), retries === 0 ? 0 : (retryMs[Math.min(retries - 1, retryMs.length - 1)] ?? 1000));
+    retries += 1;
+    recoveryTimer = setTimeout(() => {
+      recoveryTimer = undefined;
+      if (stopping) return;
+      executor
+        .recover('auto')
+        .then((reports) => {
+          for (const r of reports) logger.warn({ intentId: r.intentId, symbol: r.symbol, found: r.found, outcome: r.outcome.kind }, 'unresolved trade settled by the bot');
+        })
+        .catch((err: unknown) => logger.error({ err: errorMessage(err) }, 'automatic recovery failed; retrying'))
+        .finally(() => scheduleRecovery());
+    }, wait);
+    recoveryTimer.unref();
+  }
+  // a full disk kept a trade in memory: once it is written, settle whatever is still open
+  ledger.onSaved(() => scheduleRecovery());
+
+  /** memory is ahead of the file (a failed write): no new opens until it is saved */
+  function checkSaved(): void {
+    if (ledger.unsaved) throw new UserError('trading.error.notSavedYet');
   }
 
   function shutdown(): void {
     stopping = true;
+    if (recoveryTimer) clearTimeout(recoveryTimer);
+    recoveryTimer = undefined;
     executor.halt();
   }
 
-  return { mode: port.mode, previewOpen, previewClose, confirm, cancel, recover, closable, shutdown };
+  return { mode: port.mode, previewOpen, previewClose, start, confirm, cancel, recover, closable, shutdown };
 }

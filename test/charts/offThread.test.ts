@@ -66,7 +66,7 @@ describe('chart worker', () => {
     } as unknown as BotContext;
     try {
       await assert.rejects(w.render(spec()), /memory|exited/i);
-      await replyWithChart(ctx, { services: { charts: w.render } }, 'the answer', () => spec());
+      await replyWithChart(ctx, { charts: w.render }, 'the answer', () => spec());
       assert.deepEqual(sent, ['the answer']);
       assert.equal(w.stats.started, 2);
     } finally {

@@ -15,7 +15,7 @@ function fakeCtx() {
   return { ctx, sent };
 }
 
-const services = { services: { charts: async () => ({ png: Buffer.from('png'), width: 1, height: 1 }) } };
+const services = { charts: async () => ({ png: Buffer.from('png'), width: 1, height: 1 }) };
 const spec = () => ({ title: '', locale: 'en', x: { kind: 'time' as const }, axes: [], series: [] });
 
 it('a caption over 1024 characters: the photo carries the first part, the rest follows as a message', async () => {

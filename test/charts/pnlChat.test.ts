@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Position } from '../../src/ledger/schema.js';
+import { renderChart } from '../../src/charts/render.js';
 import { USER, row, startLedgerBot, type LedgerBot } from '../ledger/botHarness.js';
 import { DAY, HOUR, fill } from '../ledger/helpers.js';
 import { pngSize } from '../helpers/png.js';
@@ -32,7 +33,7 @@ describe('/pnl chart in the chat (fake Bot API)', () => {
     await bot.close();
   });
   beforeEach(() => {
-    delete bot.running.deps.services.charts;
+    bot.running.deps.charts = renderChart;
     bot.tg.clearCalls();
   });
 
@@ -47,12 +48,12 @@ describe('/pnl chart in the chat (fake Bot API)', () => {
     assert.equal(row(caption, 'Fees'), `-13.50${NB}USDT`);
     assert.equal(row(caption, 'Net'), `-6.29${NB}USDT`);
     // and the chart's series end on the ledger's exact figures
-    const series = bot.running.deps.services.ledger!.pnlSeries('all');
+    const series = bot.running.deps.reports.pnlSeries('all');
     assert.equal(series.total.at(-1)!.net.toFixed(), '-6.28524449');
   });
 
   it('a renderer that throws: the /pnl text still arrives, alone', async () => {
-    bot.running.deps.services.charts = async () => {
+    bot.running.deps.charts = async () => {
       throw new Error('renderer exploded');
     };
     const text = await bot.ask('/pnl all', /PnL/);

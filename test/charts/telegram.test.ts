@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { renderChart } from '../../src/charts/render.js';
 import { pngSize } from '../helpers/png.js';
 import { startHarness, waitUntil, type Harness } from '../telegram/harness.js';
 
@@ -15,7 +16,7 @@ describe('charts in the chat (fake Bot API)', () => {
     await h.close();
   });
   beforeEach(() => {
-    delete h.running.deps.services.charts;
+    h.running.deps.charts = renderChart;
     h.tg.clearCalls();
   });
 
@@ -39,7 +40,7 @@ describe('charts in the chat (fake Bot API)', () => {
   });
 
   it('a renderer that throws: the text still arrives, alone, and the failure is logged', async () => {
-    h.running.deps.services.charts = async () => {
+    h.running.deps.charts = async () => {
       throw new Error('renderer exploded');
     };
     const reply = h.tg.nextCall('sendMessage', (c) => c.body.chat_id === OWNER, 15_000);

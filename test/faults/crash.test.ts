@@ -9,7 +9,7 @@ import { dec } from '../../src/money.js';
 import { startFakeBinance, type FakeBinance, type FakeFault } from '../fakes/binance.js';
 import { startFakeTelegram, type FakeTelegram, type RecordedCall } from '../fakes/telegram.js';
 import { runBot as run, type BotProcess as Proc } from '../helpers/botProcess.js';
-import { baseEnv, waitUntil } from '../telegram/harness.js';
+import { baseEnv, isOutcomeEdit, waitUntil } from '../telegram/harness.js';
 
 /**
  * Fault injection, crashes ("on start, unfinished intents are resolved"): the real
@@ -75,7 +75,7 @@ describe('faults: SIGKILL at each step of open and close, recovered on restart',
   }
 
   async function openFully(p: Proc): Promise<void> {
-    const done = tg.nextCall('editMessageText', (c) => c.body.chat_id === USER, 15_000);
+    const done = tg.nextCall('editMessageText', (c) => c.body.chat_id === USER && isOutcomeEdit(c), 15_000);
     await tapConfirm('/open BTCUSDT 0.01');
     await done;
     void p;

@@ -23,7 +23,7 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function tradingRig(fake: FakeBinance, opts: { env?: Record<string, string>; writeText?: (file: string) => NonNullable<OpenStoreOptions['writeText']> } = {}): Promise<Rig> {
+export async function tradingRig(fake: FakeBinance, opts: { env?: Record<string, string>; writeText?: (file: string) => NonNullable<OpenStoreOptions['writeText']>; absentAfterMs?: number } = {}): Promise<Rig> {
   const dir = await mkdtemp(join(tmpdir(), 'carrybot-faults-'));
   const file = join(dir, 'store.json');
   const config = createConfig({
@@ -44,7 +44,7 @@ export async function tradingRig(fake: FakeBinance, opts: { env?: Record<string,
   }
   const ledger = await openLedger(file, { logger: silent, ...(opts.writeText ? { writeText: opts.writeText(file) } : {}) });
   const market = createMarketService({ spot: binance.spot, futures: binance.futures, config, logger: silent });
-  const trading = createTrading({ config, ledger, market, binance, logger: silent, sleep: async () => undefined, queryDelaysMs: [0, 0, 0], sellRetryDelaysMs: [0, 0] });
+  const trading = createTrading({ config, ledger, market, binance, logger: silent, sleep: async () => undefined, queryDelaysMs: [0, 0, 0], sellRetryDelaysMs: [0, 0], ...(opts.absentAfterMs !== undefined ? { absentAfterMs: opts.absentAfterMs } : {}) });
   return {
     dir,
     file,
@@ -53,6 +53,7 @@ export async function tradingRig(fake: FakeBinance, opts: { env?: Record<string,
     binance,
     trading,
     async close() {
+      trading.shutdown();
       await ledger.flush().catch(() => undefined);
       await binance.close();
       await rm(dir, { recursive: true, force: true });

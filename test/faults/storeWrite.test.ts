@@ -3,9 +3,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { StoreError } from '../../src/errors.js';
+import { StoreError, UserError } from '../../src/errors.js';
+import type { StateData } from '../../src/ledger/schema.js';
 import { openStore } from '../../src/ledger/store.js';
 import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
+import { waitUntil } from '../telegram/harness.js';
 import { isOrderPost, silent, tradingRig } from './helpers.js';
 
 /**
@@ -64,6 +66,49 @@ describe('faults: store write failure', () => {
     }
   });
 
+  it('the disk fills after the intent write: new opens wait, and once space returns the bot settles the trade by itself — no restart', async () => {
+    fake.reset();
+    let full = false;
+    let armed = false;
+    const rig = await tradingRig(fake, {
+      absentAfterMs: 300,
+      writeText: (file) => async (text) => {
+        if (full) throw enospc();
+        await writeFile(file, text);
+        // the intent is on disk; every write after it fails until space returns
+        if (armed && text.includes('"kind":"open"')) {
+          armed = false;
+          full = true;
+        }
+      },
+    });
+    try {
+      const { token } = await rig.trading.previewOpen(1001, 1001, 'BTCUSDT', '0.01');
+      await rig.ledger.flush();
+      armed = true;
+      const res = await rig.trading.confirm(token, 1001);
+      assert.equal(res.kind === 'open' && res.outcome.kind, 'opened', 'both legs went out and the bot knows it');
+      assert.deepEqual(fake.orders.map((o) => `${o.market}:${o.side}`), ['futures:SELL', 'spot:BUY']);
+      assert.equal(rig.ledger.unsaved, true);
+      const onDisk = JSON.parse(await readFile(rig.file, 'utf8')) as StateData;
+      assert.equal(onDisk.intents[0]?.status, 'pending', 'the disk has the intent: nothing is forgotten');
+      await assert.rejects(rig.trading.previewOpen(1001, 1001, 'ETHUSDT', '0.1'), (e: unknown) => e instanceof UserError && e.key === 'trading.error.notSavedYet');
+
+      full = false;
+      // nobody does anything: the bot queries the orders, finds both fills and records the hedge
+      await waitUntil(() => !rig.ledger.unsaved && rig.ledger.pendingIntents().length === 0, 'the trade settled and saved', 20_000);
+      const saved = JSON.parse(await readFile(rig.file, 'utf8')) as StateData;
+      assert.equal(saved.intents.length, 0, 'no intent pending on disk');
+      assert.equal(saved.positions[0]?.status, 'open');
+      assert.ok(saved.outbox.some((e) => (e.event as { outcome?: { kind?: string } }).outcome?.kind === 'opened'), 'the outcome message is saved with it');
+      assert.equal(fake.orders.length, 2, 'nothing was sent again');
+      await rig.trading.previewOpen(1001, 1001, 'ETHUSDT', '0.1');
+    } finally {
+      full = false;
+      await rig.close();
+    }
+  });
+
   it('the open intent cannot be written: NO order is sent, no position, file intact', async () => {
     fake.reset();
     let full = false;
@@ -80,11 +125,9 @@ describe('faults: store write failure', () => {
       fake.clearRequests();
 
       full = true;
-      const res = await rig.trading.confirm(token, 1001).then(
-        (r) => r,
-        (err: unknown) => err,
-      );
-      assert.ok(res instanceof StoreError || (typeof res === 'object' && res !== null && 'kind' in res && res.kind !== 'open'), `confirm did not open: ${String(res)}`);
+      const res = await rig.trading.confirm(token, 1001);
+      // told plainly: nothing was sent
+      assert.equal(res.kind === 'refused' && res.error.key, 'trading.error.notSaved');
       assert.deepEqual(fake.requests.filter(isOrderPost).map((r) => r.path), [], 'no order reached the exchange');
       assert.equal(fake.orders.length, 0);
       assert.equal(await readFile(rig.file, 'utf8'), before, 'previous file intact');

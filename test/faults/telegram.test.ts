@@ -7,7 +7,7 @@ import { startHarness, type Harness } from '../telegram/harness.js';
 /**
  * Fault injection, Telegram (pushes): while the Bot API fails — a 502, a 429 with
  * retry_after, a reset connection — the critical alert of a failed leg (spot rejected, unwind
- * rejected: a naked short) is retried until it is delivered, and the bot keeps running.
+ * rejected: a naked short) is retried from the outbox until it is delivered, and the bot keeps running.
  */
 
 const USER = 111;
@@ -40,17 +40,18 @@ describe('faults: Telegram failing while a leg fails', () => {
     // the spot leg is rejected and so is every unwind attempt: a critical alert must go out
     binance.inject({ path: SPOT, method: 'POST' }, { status: 400, code: -2010 });
     binance.inject({ path: FUT, method: 'POST', when: (r) => r.params.reduceOnly === 'true' }, { status: 400, code: -2022 }, { times: 5 });
-    // and Telegram fails the next three sendMessage calls, three different ways
-    tg.inject({ method: 'sendMessage', status: 502, description: 'Bad Gateway' });
-    tg.inject({ method: 'sendMessage', status: 429, retryAfter: 1, description: 'Too Many Requests: retry after 1' });
-    tg.inject({ method: 'sendMessage', reset: true });
+    // and Telegram fails the next three attempts at the alert (the preview's edit), three different ways
+    const isAlert = (b: Record<string, unknown>) => /NAKED SHORT/.test(String(b.text));
+    tg.inject({ method: 'editMessageText', status: 502, description: 'Bad Gateway', when: isAlert });
+    tg.inject({ method: 'editMessageText', status: 429, retryAfter: 1, description: 'Too Many Requests: retry after 1', when: isAlert });
+    tg.inject({ method: 'editMessageText', reset: true, when: isAlert });
     tg.clearCalls();
 
-    const delivered = tg.waitFor('sendMessage', (c) => c.body.chat_id === USER && c.error === undefined && /BTCUSDT/.test(String(c.body.text)), 30_000);
+    const delivered = tg.waitFor('editMessageText', (c) => c.body.chat_id === USER && c.error === undefined && isAlert(c.body), 30_000);
     tg.sendCallback(USER, data, { messageId: preview.result?.message_id });
     const alert = await delivered;
 
-    const attempts = tg.calls.filter((c) => c.method === 'sendMessage' && c.body.chat_id === USER && c.at <= alert.at);
+    const attempts = tg.calls.filter((c) => c.method === 'editMessageText' && c.body.chat_id === USER && isAlert(c.body) && c.at <= alert.at);
     assert.deepEqual(
       attempts.map((c) => (c.error === undefined || c.error === null ? 'ok' : c.error)),
       [502, 429, 0, 'ok'],

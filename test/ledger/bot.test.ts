@@ -56,7 +56,7 @@ test('live: income pages (with a duplicate tranId) sum exactly in /pnl and /stat
     // rounded for a person in the chat; exact in the ledger
     assert.equal(row(pnl, 'Funding'), `+7.12${NB}USDT`);
     assert.equal(row(pnl, 'Fees'), `-85.53${NB}USDT`);
-    const exact = await bot.running.deps.services.ledger!.pnl('all');
+    const exact = await bot.running.deps.reports.pnl('all');
     assert.equal(exact.total.funding.toFixed(), '7.12345678');
     assert.equal(exact.total.fees.toFixed(), '85.525');
     assert.match(pnl, new RegExp(`ETHUSDT\\s+-0\\.30${NB}USDT`), 'unattributed funding shown apart');
@@ -78,7 +78,7 @@ test('live: income pages (with a duplicate tranId) sum exactly in /pnl and /stat
     // and the income sync after the restart adds nothing
     await bot.job(INCOME_JOB).runNow();
     assert.equal(row(await bot.ask('/pnl', /PnL/), 'Funding'), `+7.12${NB}USDT`);
-    assert.equal((await bot.running.deps.services.ledger!.pnl('all')).total.funding.toFixed(), '7.12345678');
+    assert.equal((await bot.running.deps.reports.pnl('all')).total.funding.toFixed(), '7.12345678');
 
     // drift: part of the short disappears on the exchange
     fake.setPosition('BTCUSDT', '-0.3', '114100');

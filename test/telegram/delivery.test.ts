@@ -8,7 +8,7 @@ import { createI18n } from '../../src/telegram/i18n.js';
 import { createNotifier } from '../../src/telegram/notifier.js';
 import { FAKE_API_KEY, FAKE_API_SECRET } from '../fakes/binance.js';
 import { startFakeTelegram, type RecordedCall } from '../fakes/telegram.js';
-import { startHarness, waitUntil, type Harness } from './harness.js';
+import { isOutcomeEdit, startHarness, waitUntil, type Harness } from './harness.js';
 
 /** Delivery: trade outcomes are never lost and reach every allowlisted user; alerts are sent outside the trading lock with bounded retries; polling backs off on 409. */
 
@@ -38,7 +38,7 @@ describe('confirm outcome (paper, two allowlisted users)', () => {
   it('a fill is pushed to the other allowlisted users; the initiator only gets the edited preview', async () => {
     const p = await preview(h, '/open BTCUSDT 0.01');
     h.tg.clearCalls();
-    const edit = h.tg.nextCall('editMessageText');
+    const edit = h.tg.nextCall('editMessageText', isOutcomeEdit);
     const pushed = h.tg.nextCall('sendMessage', (c) => c.body.chat_id === PARTNER);
     h.tg.sendCallback(OWNER, okData(p), { messageId: p.result.message_id, chatId: OWNER });
     assert.match(String((await edit).body.text), /Opened BTCUSDT/);
@@ -49,36 +49,36 @@ describe('confirm outcome (paper, two allowlisted users)', () => {
 
   it('edit fails and the fallback hits a 429: the outcome is retried and delivered', async () => {
     const p = await preview(h, '/close BTCUSDT');
-    h.tg.inject({ method: 'editMessageText', status: 400, description: "Bad Request: message can't be edited" });
-    h.tg.inject({ method: 'sendMessage', status: 429, retryAfter: 1, description: 'Too Many Requests: retry after 1' });
+    h.tg.inject({ method: 'editMessageText', status: 400, description: "Bad Request: message can't be edited", when: (b) => /Closed/.test(String(b.text)) });
+    h.tg.inject({ method: 'sendMessage', status: 429, retryAfter: 1, description: 'Too Many Requests: retry after 1', when: (b) => /Closed/.test(String(b.text)) });
     h.tg.clearCalls();
     const delivered = h.tg.waitFor('sendMessage', (c) => c.body.chat_id === OWNER && c.error === undefined && /Closed BTCUSDT/.test(String(c.body.text)), 8000);
     h.tg.sendCallback(OWNER, okData(p), { messageId: p.result.message_id, chatId: OWNER });
     await delivered;
   });
 
-  it('confirm throwing unexpectedly (StoreError) shows "outcome unknown — check /status", not a generic toast', async () => {
+  it('a trade throwing unexpectedly shows "outcome unknown — see /status", not a generic toast', async () => {
     const p = await preview(h, '/open ETHUSDT 0.1');
-    const trading = h.running.deps.services.trading!;
-    const real = trading.confirm;
-    trading.confirm = async () => {
+    const executor = h.running.deps.trading.executor;
+    const real = executor.open;
+    executor.open = async () => {
       throw new StoreError('disk full', h.dataFile);
     };
     try {
-      const edit = h.tg.nextCall('editMessageText');
+      const edit = h.tg.nextCall('editMessageText', isOutcomeEdit);
       h.tg.sendCallback(OWNER, okData(p), { messageId: p.result.message_id, chatId: OWNER });
       const text = String((await edit).body.text);
       assert.match(text, /Outcome unknown/);
       assert.match(text, /\/status/);
     } finally {
-      trading.confirm = real;
+      executor.open = real;
     }
   });
 
   it('once shutdown began, a confirm sends nothing and says so', async () => {
     const p = await preview(h, '/open SOLUSDT 1');
     const positions = h.running.deps.ledger.snapshot().positions.length;
-    h.running.deps.services.trading!.shutdown();
+    h.running.deps.trading.shutdown();
     const answer = h.tg.nextCall('answerCallbackQuery');
     h.tg.sendCallback(OWNER, okData(p), { messageId: p.result.message_id, chatId: OWNER });
     assert.match(String((await answer).body.text), /shutting down/);
@@ -97,17 +97,17 @@ describe('critical alerts do not hold the trading lock', () => {
     await h.close();
   });
 
-  it('with Telegram rate-limiting, the naked-short outcome is shown at once and the lock is free', async () => {
+  it('with Telegram rate-limiting, the naked-short outcome waits out retry_after outside the lock and is then shown', async () => {
     const p = await preview(h, '/open ETHUSDT 0.1');
     h.binance.inject({ path: '/api/v3/order', method: 'POST' }, { code: -2010 });
     h.binance.inject({ path: '/fapi/v1/order', method: 'POST', when: (r) => r.params.reduceOnly === 'true' }, { code: -2022 }, { times: 3 });
-    h.tg.inject({ method: 'sendMessage', status: 429, retryAfter: 3, times: 2 });
-    const edit = h.tg.nextCall('editMessageText', undefined, 4000);
+    h.tg.inject({ method: 'editMessageText', status: 429, retryAfter: 1, when: (b) => /NAKED SHORT/.test(String(b.text)) });
+    const shown = h.tg.waitFor('editMessageText', (c) => c.error === undefined && /naked short/.test(String(c.body.text)), 8000);
     h.tg.sendCallback(OWNER, okData(p), { messageId: p.result.message_id, chatId: OWNER });
-    assert.match(String((await edit).body.text), /naked short/);
-    const free = await Promise.race([h.running.deps.services.trading!.executor.exclusive(async () => 'free'), new Promise((r) => setTimeout(() => r('held'), 1000))]);
+    await waitUntil(() => h.tg.calls.some((c) => c.method === 'editMessageText' && c.error === 429), 'the outcome being rate-limited');
+    const free = await Promise.race([h.running.deps.trading.executor.exclusive(async () => 'free'), new Promise((r) => setTimeout(() => r('held'), 1000))]);
     assert.equal(free, 'free');
-    await waitUntil(() => h.tg.calls.some((c) => c.method === 'sendMessage' && c.error === 429), 'the alert being attempted');
+    await shown;
   });
 });
 

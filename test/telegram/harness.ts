@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { startBot, type RunningBot } from '../../src/main.js';
+import { startBot, type RunningBot, type StartOptions } from '../../src/main.js';
 import { startFakeBinance, type FakeBinance, type FakeBinanceOptions } from '../fakes/binance.js';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram.js';
 
@@ -41,6 +41,8 @@ export interface HarnessOptions {
   scanOnStart?: boolean;
   /** deadline for each other venue's part of a scan (tests with a hanging venue shorten it) */
   venueTimeoutMs?: number;
+  /** shorter waits (recvWindow window, retries) */
+  timings?: StartOptions['timings'];
   /** the bot's clock (default the wall clock) */
   now?: () => number;
 }
@@ -77,7 +79,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
   });
   const env = { ...baseEnv(tg, binance, dataFile, opts.allowed ?? [111]), ...opts.env };
-  const running = await startBot(env, { logDestination: destination, pollRetryMs: 50, scanOnStart: opts.scanOnStart ?? false, venueTimeoutMs: opts.venueTimeoutMs, ...(opts.now ? { now: opts.now } : {}) });
+  const running = await startBot(env, { logDestination: destination, pollRetryMs: 50, scanOnStart: opts.scanOnStart ?? false, venueTimeoutMs: opts.venueTimeoutMs, ...(opts.now ? { now: opts.now } : {}), ...(opts.timings ? { timings: opts.timings } : {}) });
   return {
     tg,
     binance,
@@ -102,3 +104,6 @@ export async function waitUntil(check: () => boolean, what: string, timeoutMs = 
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** An edit of a confirmed preview that is not the "sending…" progress line: the trade's outcome or refusal. */
+export const isOutcomeEdit = (c: { body: Record<string, unknown> }): boolean => !/Sending orders/.test(String(c.body.text));

@@ -6,7 +6,11 @@ import { createConfig, type Config } from '../../src/config.js';
 import { openLedger, type Ledger } from '../../src/ledger/ledger.js';
 import { createLogger } from '../../src/logger.js';
 import { createMarketService } from '../../src/market/service.js';
-import type { Outcome, RecoveryReport } from '../../src/trading/executor.js';
+import type { TradeEvent } from '../../src/events.js';
+import type { Outcome } from '../../src/trading/executor.js';
+
+/** outcomes everyone must hear about at once (they need a person's attention) */
+const CRITICAL = new Set(['broken', 'unknown', 'spot_failed']);
 import { createTrading, type Trading } from '../../src/trading/index.js';
 import { startFakeBinance, type FakeBinance, type FakeBinanceOptions, type FakeRequest } from '../fakes/binance.js';
 
@@ -22,7 +26,8 @@ export interface Harness {
   /** added to Date.now() for the trading clock (token expiry) */
   clock: { offset: number; now: () => number };
   critical: Array<{ outcome: Outcome; chatId: number }>;
-  recovered: RecoveryReport[];
+  /** recovery reports in the outbox */
+  recovered: TradeEvent[];
   /** order POSTs in arrival order */
   orders(): FakeRequest[];
   signed(): FakeRequest[];
@@ -58,8 +63,6 @@ export async function harness(opts: { env?: Record<string, string>; fake?: FakeB
   });
   const ledger = await openLedger(file, { logger: silent });
   const market = createMarketService({ spot: binance.spot, futures: binance.futures, config, logger: silent });
-  const critical: Harness['critical'] = [];
-  const recovered: RecoveryReport[] = [];
   const trading = createTrading({
     config,
     ledger,
@@ -71,10 +74,6 @@ export async function harness(opts: { env?: Record<string, string>; fake?: FakeB
     sleep: async (ms) => void (clock.offset += Math.max(0, ms)),
     queryDelaysMs: [0, 0, 0],
     sellRetryDelaysMs: [0, 0],
-    alerts: {
-      critical: async (outcome, ctx) => void critical.push({ outcome, chatId: ctx.chatId }),
-      recovered: async (r) => void recovered.push(r),
-    },
   });
   const isOrder = (r: FakeRequest) => r.method === 'POST' && (r.path === '/fapi/v1/order' || r.path === '/api/v3/order');
   return {
@@ -85,8 +84,16 @@ export async function harness(opts: { env?: Record<string, string>; fake?: FakeB
     trading,
     file,
     clock,
-    critical,
-    recovered,
+    // what the trades told people: the outbox (one entry per chat; the chat a trade came from here)
+    get critical() {
+      return ledger.snapshot().outbox
+        .map((e) => ({ chatId: e.chatId, event: e.event as unknown as TradeEvent }))
+        .filter(({ event }) => !event.recovery && CRITICAL.has(event.outcome.kind))
+        .map(({ chatId, event }) => ({ chatId, outcome: event.outcome }));
+    },
+    get recovered() {
+      return ledger.snapshot().outbox.map((e) => e.event as unknown as TradeEvent).filter((e) => e.recovery !== undefined);
+    },
     orders: () => fake.requests.filter(isOrder),
     signed: () => fake.requests.filter((r) => 'signature' in r.params || r.headers['x-mbx-apikey'] !== undefined),
     async close() {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import type { FuturesApi, SpotApi } from '../../src/binance/types.js';
 import { ExchangeError, RejectedError, UnknownOutcomeError, UserError } from '../../src/errors.js';
+import type { TradeEvent } from '../../src/events.js';
 import { openLedger, type Ledger } from '../../src/ledger/ledger.js';
 import { dec } from '../../src/money.js';
 import { createExecutor, type Outcome } from '../../src/trading/executor.js';
@@ -82,7 +83,7 @@ afterEach(async () => {
 });
 
 /** executor on a controllable clock; sleep moves it on */
-function executorOn(port: ExchangePort, extra: { critical?: Outcome[] } = {}) {
+function executorOn(port: ExchangePort) {
   const clock = { t: 1_700_000_000_000 };
   const ex = createExecutor({
     ledger,
@@ -92,9 +93,10 @@ function executorOn(port: ExchangePort, extra: { critical?: Outcome[] } = {}) {
     sleep: async (ms) => void (clock.t += Math.max(0, ms)),
     queryDelaysMs: [0, 0],
     sellRetryDelaysMs: [0],
-    alerts: { critical: async (o) => void extra.critical?.push(o) },
   });
-  return { ex, clock };
+  // what it told people (the outbox)
+  const told = (): Outcome[] => ledger.snapshot().outbox.map((e) => (e.event as unknown as TradeEvent).outcome).filter((o) => ['broken', 'unknown', 'spot_failed'].includes(o.kind));
+  return { ex, clock, told };
 }
 
 const openPlan = { symbol: 'BTCUSDT', baseAsset: 'BTC', qty: '1', spotStep: '0.001', userId: 1, chatId: 1 };
@@ -127,8 +129,7 @@ describe('no second order on a position while an earlier one is unresolved', () 
 describe('"not found" right after an unknown send is not "never placed"', () => {
   test('close: spot SELL unknown then not found → unknown, pending, no new client order id', async () => {
     const s = scripted();
-    const critical: Outcome[] = [];
-    const { ex } = executorOn(s.port, { critical });
+    const { ex, told } = executorOn(s.port);
     await ex.open(openPlan);
     let n = 0;
     s.set({ placeSpot: async (o) => (++n === 1 ? Promise.reject(new UnknownOutcomeError('timeout')) : fillOf(o)), queryOrder: async () => null });
@@ -139,7 +140,7 @@ describe('"not found" right after an unknown send is not "never placed"', () => 
     assert.equal(sells.length, 1, 'no second SELL under a new id');
     assert.equal(ledger.snapshot().paused, true);
     assert.equal(ledger.snapshot().intents.at(-1)!.status, 'pending');
-    assert.equal(critical.length, 1);
+    assert.equal(told().length, 1);
   });
 
   test('open: futures unknown then not found → not abandoned; recovery after recvWindow concludes absent', async () => {
@@ -210,15 +211,14 @@ describe('an unwind whose outcome is unknown stays pending for recovery', () => 
       },
       queryOrder: async () => Promise.reject(new ExchangeError('net down')),
     });
-    const critical: Outcome[] = [];
-    const { ex } = executorOn(s.port, { critical });
+    const { ex, told } = executorOn(s.port);
     const r = await ex.open(openPlan);
     assert.equal(r.kind, 'unknown');
     const intent = ledger.snapshot().intents[0]!;
     assert.equal(intent.status, 'pending', 'not final: recovery must query the U order');
     assert.notEqual(ledger.snapshot().positions[0]!.status, 'broken');
     assert.equal(ledger.snapshot().paused, true);
-    assert.equal(critical.length, 1);
+    assert.equal(told().length, 1);
 
     s.set({ queryOrder: async (_m, _s, cid) => (cid.endsWith('F') ? fillOf({ symbol: 'BTCUSDT', side: 'SELL', qty: '1', clientOrderId: cid }) : cid === uFill?.clientOrderId ? uFill : null) });
     s.sent.length = 0;

@@ -75,7 +75,7 @@ describe('other venues in the bot', () => {
       assert.match(all, /Binance\s+TRB\s+1h/);
 
       const specs: ChartSpec[] = [];
-      h.running.deps.services.charts = async (spec) => (specs.push(spec), renderChart(spec));
+      h.running.deps.charts = async (spec) => (specs.push(spec), renderChart(spec));
       const funding = await askFunding(h, 'SOLUSDT');
       assert.deepEqual(
         specs[0]!.series.map((x) => x.name).filter((n) => n === 'Bybit' || n === 'OKX'),

@@ -5,7 +5,7 @@ import { replyHtml } from '../reply.js';
  * /pause and /resume: the ledger's pause switch. While paused, TRADING refuses new opens and
  * automatic actions; closing stays possible.
  */
-export const pauseCommands: Feature = (bot, { ledger, now, logger, services }) => {
+export const pauseCommands: Feature = (bot, { ledger, now, logger, trading }) => {
   bot.command('pause', async (ctx) => {
     const pause = ledger.pauseState();
     if (pause.paused) {
@@ -27,7 +27,7 @@ export const pauseCommands: Feature = (bot, { ledger, now, logger, services }) =
     }
     // A pause may stand over trades whose outcome Binance could not tell us. Resolve them
     // first (recovery queries by client order id); new opens stay blocked while any is open.
-    await services.trading?.recover();
+    await trading.recover('resume');
     const unresolved = ledger.pendingIntents().length;
     if (unresolved > 0) {
       logger.warn({ userId: ctx.from.id, unresolved }, 'resume refused: unfinished trades remain');

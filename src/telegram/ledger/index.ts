@@ -1,6 +1,5 @@
 import { checkExitAlerts } from '../../ledger/exitAlerts.js';
 import { PERIODS, type Period } from '../../ledger/pnl.js';
-import { createLedgerService, type LedgerService } from '../../ledger/service.js';
 import { commandArgs, parseSymbol } from '../args.js';
 import type { BotDeps, Feature } from '../context.js';
 import { pnlChart } from '../../charts/pnl.js';
@@ -17,34 +16,15 @@ import { renderStatus } from './status.js';
  * hook. The numbers come from src/ledger (plain data); this module only formats them.
  */
 
-declare module '../context.js' {
-  interface BotServices {
-    ledger?: LedgerService;
-  }
-}
-
 export const FILLS_LIMIT = 10;
 
 /** TRADING's one-tap close button (`trade:cl:SYMBOL`): opens the /close preview with its own confirm step. */
 export const closeButtonData = (symbol: string): string => `${TRADING_CALLBACKS.close}${symbol}`;
 
-export function ledgerService(deps: BotDeps): LedgerService {
-  deps.services.ledger ??= createLedgerService({
-    ledger: deps.ledger,
-    market: deps.market,
-    config: deps.config,
-    futures: deps.binance.futures,
-    stats: () => deps.binance.stats(),
-    logger: deps.logger,
-    now: deps.now,
-  });
-  return deps.services.ledger;
-}
-
 /** the risk view's margin per position id; undefined when it cannot be read (the rest of /status still shows) */
 async function marginByPosition(deps: BotDeps): Promise<Map<string, PositionMargin> | undefined> {
   try {
-    const view = await deps.services.risk?.view();
+    const view = await deps.risk.view();
     return view && new Map(view.positions.map((p) => [p.positionId, p]));
   } catch (err) {
     deps.logger.warn({ err }, '/status: margin not readable');
@@ -54,13 +34,14 @@ async function marginByPosition(deps: BotDeps): Promise<Map<string, PositionMarg
 
 export const ledgerFeature: Feature = (bot, deps) => {
   const { config, logger } = deps;
-  const reports = ledgerService(deps);
+  const { reports, ledger } = deps;
 
   bot.command('status', async (ctx) => {
     if (commandArgs(ctx).length) return void (await replyHtml(ctx, ctx.t.t('core.errors.usage', { usageHtml: '/status' })));
     await ctx.sendChatAction('typing').catch(() => undefined);
     const [status, margin] = await Promise.all([reports.status(), marginByPosition(deps)]);
-    await replyHtml(ctx, renderStatus(ctx.t, status, margin));
+    const unresolved = new Set(ledger.pendingIntents().map((i) => i.positionId));
+    await replyHtml(ctx, renderStatus(ctx.t, status, { ...(margin ? { margin } : {}), unresolved, unsaved: ledger.unsaved }));
   });
 
   bot.command('pnl', async (ctx) => {
@@ -88,7 +69,7 @@ export const ledgerFeature: Feature = (bot, deps) => {
   });
 
   deps.onScan.push(async (scan) => {
-    const autoExit = deps.services.risk?.autoExit;
+    const autoExit = deps.risk.autoExit;
     const result = await checkExitAlerts(
       {
         ledger: deps.ledger,

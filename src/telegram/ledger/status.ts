@@ -10,7 +10,7 @@ import { money, price, qty } from './format.js';
  * (live) liquidation price and distance; then totals and health.
  */
 
-function positionBlock(t: Translator, s: PositionStatus, now: number, margin?: PositionMargin): string {
+function positionBlock(t: Translator, s: PositionStatus, now: number, margin: PositionMargin | undefined, unresolved: boolean): string {
   const p = s.position;
   const { pnl, market: m } = s;
   const head = t.t('ledger.status.position', { symbol: p.symbol, state: t.t(`ledger.status.state.${p.status}`), since: t.time(p.openedAt, now) });
@@ -18,7 +18,7 @@ function positionBlock(t: Translator, s: PositionStatus, now: number, margin?: P
   const rows: TableRow[] = [
     [t.t('ledger.status.spot'), qty(t, p.spotQty, p.baseAsset)],
     [t.t('ledger.status.short'), qty(t, p.futuresQty, p.baseAsset)],
-    [t.t('ledger.status.drift'), s.drift.isZero() ? t.t('ledger.status.hedged') : qty(t, s.drift, p.baseAsset, { sign: true })],
+    [t.t('ledger.status.drift'), unresolved ? t.t('ledger.status.unresolved') : s.drift.isZero() ? t.t('ledger.status.hedged') : qty(t, s.drift, p.baseAsset, { sign: true })],
     [t.t('ledger.status.basisEntry'), pctOrDash(s.entryBasisPct, 3)],
     [t.t('ledger.status.basisNow'), pctOrDash(s.currentBasisPct, 3)],
     [t.t('ledger.status.funding'), money(t, pnl.funding)],
@@ -53,12 +53,21 @@ function positionBlock(t: Translator, s: PositionStatus, now: number, margin?: P
 const distanceCell = (t: Translator, m: PositionMargin): string =>
   m.adl === null ? t.pct(m.distancePct ?? 0, 1, { sign: true }) : `${t.pct(m.distancePct ?? 0, 1, { sign: true })} · ADL ${m.adl}`;
 
-/** `margin`: the risk view per position id, when it could be read */
-export function renderStatus(t: Translator, v: StatusView, margin?: ReadonlyMap<string, PositionMargin>): string {
+export interface StatusExtras {
+  /** the risk view per position id, when it could be read */
+  margin?: ReadonlyMap<string, PositionMargin>;
+  /** positions with a trade whose outcome is not settled yet: not shown as hedged */
+  unresolved?: ReadonlySet<string>;
+  /** memory is ahead of the file (a write failed; retried) */
+  unsaved?: boolean;
+}
+
+export function renderStatus(t: Translator, v: StatusView, extras: StatusExtras = {}): string {
   const mode = t.t(`core.mode.${v.mode}`);
   const out = [t.t('ledger.status.title', { mode })];
+  if (extras.unsaved) out.push(t.t('ledger.status.unsaved'));
   if (!v.positions.length) out.push(t.t('ledger.status.none'));
-  for (const s of v.positions) out.push('', positionBlock(t, s, v.now, margin?.get(s.position.id)));
+  for (const s of v.positions) out.push('', positionBlock(t, s, v.now, extras.margin?.get(s.position.id), extras.unresolved?.has(s.position.id) ?? false));
 
   if (v.positions.length) {
     const totals: TableRow[] = [

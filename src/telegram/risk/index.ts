@@ -1,22 +1,13 @@
-import type { Risk, RiskConfirmResult } from '../../risk/index.js';
+import type { RiskConfirmResult } from '../../risk/index.js';
 import { UserError } from '../../errors.js';
 import { commandArgs } from '../args.js';
 import type { BotContext, Feature } from '../context.js';
 import { HTML_OPTIONS, replyHtml } from '../reply.js';
 import { RISK_CB } from './buttons.js';
-import type { RiskPushes } from './push.js';
 import { renderCloseAllPreview, renderMargin, renderRiskResult, renderTopupPreview } from './render.js';
 
 export { createRiskPushes, type RiskPushes } from './push.js';
 export { keepOpenData } from './buttons.js';
-
-declare module '../context.js' {
-  interface BotServices {
-    /** built in main.ts with createRisk(); /margin, /topup, /close all and the risk: buttons use it */
-    risk?: Risk;
-    riskPushes?: RiskPushes;
-  }
-}
 
 /** how often a due automatic exit is looked for between scans */
 export const AUTO_EXIT_POLL_MS = 15_000;
@@ -26,9 +17,7 @@ export const AUTO_EXIT_POLL_MS = 15_000;
  * whose /close handles the rest), the risk: buttons, and the post-scan margin watch.
  */
 export const riskFeature: Feature = (bot, deps) => {
-  const risk = deps.services.risk;
-  const pushes = deps.services.riskPushes;
-  if (!risk || !pushes) throw new Error('riskFeature needs deps.services.risk and riskPushes (main.ts)');
+  const { risk, riskPushes: pushes } = deps;
   const { config, notifier } = deps;
   const ttl = config.confirmTtlSeconds;
 

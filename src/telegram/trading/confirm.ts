@@ -1,54 +1,48 @@
 import type { Telegraf } from 'telegraf';
-import type { Notifier } from '../../notify.js';
+import { errorMessage } from '../../errors.js';
 import type { ConfirmResult, TradingService } from '../../trading/service.js';
 import type { BotContext } from '../context.js';
 import { HTML_OPTIONS } from '../reply.js';
 import { CB } from './buttons.js';
-import { renderConfirmResult, renderOutcome } from './render.js';
-
-/** outcomes not pushed by the executor as critical alerts (those already reach every allowlisted user) */
-const PUSHED_AS_CRITICAL = new Set(['broken', 'unknown', 'spot_failed']);
+import { previewText, renderConfirmResult } from './render.js';
 
 /**
- * The confirm / cancel buttons. The service is asked FIRST (nothing Telegram-bound before the
- * order goes out); then the tap is answered and the preview message edited to the outcome.
- * The outcome is never lost: when the edit fails it goes through the notifier (retried), and
- * fills and failures are pushed to the other allowlisted users too.
+ * The confirm / cancel buttons. A tap is decided at once (expired, someone else's, shutting
+ * down) and answered; the trade itself runs on the trading queue, off the update handler, so
+ * other users' commands are answered while it waits on Binance. The preview shows "sending…";
+ * the outcome reaches it (and every allowlisted user) through the outbox, which the trade
+ * writes in the same store write as the outcome. Only a refusal (nothing sent) is shown here.
  */
-export function confirmActions(bot: Telegraf<BotContext>, trading: TradingService, notifier: Notifier): void {
-  /** edit the preview to `text`; if that fails, send it to the chat through the notifier (critical: retried) */
-  async function show(ctx: BotContext, text: string): Promise<void> {
-    try {
-      await ctx.editMessageText(text, HTML_OPTIONS);
-    } catch (err) {
-      // the preview may be gone or too old to edit: the outcome must still reach the user
-      ctx.log.warn({ err }, 'could not edit the preview; sending the outcome instead');
-      await notifier.send(ctx.chat?.id ?? ctx.from!.id, () => ({ text }), { critical: true });
-    }
-  }
-
+export function confirmActions(bot: Telegraf<BotContext>, trading: TradingService, editsInFlight: Map<string, Promise<unknown>>): void {
   bot.action(new RegExp(`^${CB.confirm}([A-Za-z0-9_-]{8,40})$`), async (ctx) => {
     const { t } = ctx;
-    let result: ConfirmResult;
-    try {
-      result = await trading.confirm(ctx.match[1]!, ctx.from.id);
-    } catch (err) {
-      // orders may have gone out (e.g. the store failed after the futures fill): never a generic toast
-      ctx.log.error({ err }, 'confirm failed unexpectedly; the outcome is unknown');
-      await ctx.answerCbQuery().catch(() => undefined);
-      await show(ctx, t.t('trading.confirm.outcomeUnknown'));
-      return;
-    }
-    if (result.kind === 'expired') return void (await ctx.answerCbQuery(t.t('trading.confirm.expired')));
-    if (result.kind === 'not_yours') return void (await ctx.answerCbQuery(t.t('trading.confirm.notYours')));
-    if (result.kind === 'stopping') return void (await ctx.answerCbQuery(t.t('trading.confirm.stopping')));
-    await ctx.answerCbQuery(result.kind === 'refused' ? t.t('trading.confirm.refused') : undefined).catch(() => undefined);
-    await show(ctx, renderConfirmResult(t, result));
-    if (result.kind !== 'refused' && !PUSHED_AS_CRITICAL.has(result.outcome.kind)) {
-      // fills and failures go to every allowlisted user; the initiator already has the edited preview.
-      // Not awaited: retries must not hold up the update loop (the notifier never throws).
-      const { outcome, preview } = result;
-      void notifier.broadcast((tr) => ({ text: renderOutcome(tr, outcome, preview.mode) }), { except: [ctx.from.id] });
+    const message = ctx.callbackQuery.message;
+    const chatId = ctx.chat?.id ?? ctx.from.id;
+    const started = trading.start(ctx.match[1]!, ctx.from.id, message?.message_id);
+    if (started.kind === 'expired') return void (await ctx.answerCbQuery(t.t('trading.confirm.expired')));
+    if (started.kind === 'not_yours') return void (await ctx.answerCbQuery(t.t('trading.confirm.notYours')));
+    if (started.kind === 'stopping') return void (await ctx.answerCbQuery(t.t('trading.confirm.stopping')));
+    const key = message ? `${chatId}:${message.message_id}` : undefined;
+    const edit = (text: string) => (message ? ctx.telegram.editMessageText(chatId, message.message_id, undefined, text, HTML_OPTIONS) : Promise.resolve(undefined));
+    // the outbox edits the same message with the outcome: it waits for this edit first
+    const progress = edit(`${previewText(t, started.preview)}\n\n${t.t('trading.confirm.inProgress')}`).catch(() => undefined);
+    if (key) editsInFlight.set(key, progress);
+    await Promise.all([ctx.answerCbQuery(t.t('trading.confirm.working')).catch(() => undefined), progress]);
+    void started.result.then(
+      (r) => showRefusal(r),
+      async (err: unknown) => {
+        // orders may have gone out: never a generic toast
+        ctx.log.error({ err: errorMessage(err) }, 'trade failed unexpectedly; its outcome is unknown');
+        await edit(t.t('trading.confirm.outcomeUnknown')).catch(() => undefined);
+      },
+    ).finally(() => {
+      if (key && editsInFlight.get(key) === progress) editsInFlight.delete(key);
+    });
+
+    async function showRefusal(r: ConfirmResult): Promise<void> {
+      if (r.kind === 'open' || r.kind === 'close') return; // the outbox tells
+      const text = r.kind === 'refused' ? renderConfirmResult(t, r) : t.t(r.kind === 'expired' ? 'trading.confirm.expired' : r.kind === 'stopping' ? 'trading.confirm.stopping' : 'trading.confirm.notYours');
+      await edit(text).catch((err: unknown) => ctx.log.warn({ err: errorMessage(err) }, 'could not show that nothing was sent'));
     }
   });
 

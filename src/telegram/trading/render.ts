@@ -1,7 +1,8 @@
 import { UserError } from '../../errors.js';
 import { dec } from '../../money.js';
 import type { OutgoingMessage, Translator } from '../../notify.js';
-import type { ErrorInfo, Outcome, RecoveryReport } from '../../trading/executor.js';
+import type { DomainEvent } from '../../events.js';
+import type { ErrorInfo, Outcome } from '../../trading/executor.js';
 import type { LegFill } from '../../trading/port.js';
 import type { ConfirmResult, Preview } from '../../trading/service.js';
 import { pre, type TableRow } from '../render.js';
@@ -46,7 +47,8 @@ function signalRows(t: Translator, p: Preview): TableRow[] {
 /** t() output is HTML-escaped; pre() escapes its cells itself, so undo it to avoid &amp;amp; */
 const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
 
-function previewBody(t: Translator, p: Preview): string {
+/** The preview without its expiry line and buttons (shown above "sending…" and refusals). */
+export function previewText(t: Translator, p: Preview): string {
   const rows: TableRow[] =
     p.action === 'open'
       ? [
@@ -71,7 +73,7 @@ function previewBody(t: Translator, p: Preview): string {
 /** The preview and its keyboard: exactly two buttons, confirm first, cancel second. */
 export function renderPreview(t: Translator, p: Preview, token: string, ttlSeconds: number): OutgoingMessage {
   return {
-    text: `${previewBody(t, p)}\n${t.t('trading.preview.expires', { seconds: ttlSeconds })}`,
+    text: `${previewText(t, p)}\n${t.t('trading.preview.expires', { seconds: ttlSeconds })}`,
     buttons: [[
       { text: t.t('trading.preview.confirm'), data: `${CB.confirm}${token}` },
       { text: t.t('trading.preview.cancel'), data: `${CB.cancel}${token}` },
@@ -157,16 +159,19 @@ export function renderOutcome(t: Translator, outcome: Outcome, mode: string): st
 
 /** The preview message after the tap: the preview stays above, the result below, no buttons. */
 export function renderConfirmResult(t: Translator, r: Exclude<ConfirmResult, { kind: 'expired' } | { kind: 'not_yours' } | { kind: 'stopping' }>): string {
-  if (r.kind === 'refused') return `${previewBody(t, r.preview)}\n\n${userErrorText(t, r.error)}`;
+  if (r.kind === 'refused') return `${previewText(t, r.preview)}\n\n${userErrorText(t, r.error)}`;
   return renderOutcome(t, r.outcome, r.preview.mode);
 }
 
-export function renderRecovery(t: Translator, r: RecoveryReport, mode: string): string {
+/** An outbox event, rendered when it is sent, in the recipient's language. */
+export function renderEvent(t: Translator, event: DomainEvent): string {
+  const text = renderOutcome(t, event.outcome, event.mode);
+  const r = event.recovery;
+  if (!r) return text;
   const state = (s: string) => t.t(`trading.recovery.state.${s}`);
   return [
-    t.t('trading.recovery.title', { kind: t.t(`trading.recovery.kind.${r.kind}`), symbol: r.symbol }),
+    t.t(`trading.recovery.title.${r.trigger}`, { kind: t.t(`trading.recovery.kind.${r.kind}`), symbol: event.outcome.symbol }),
     t.t('trading.recovery.found', { futures: state(r.found.futures), spot: state(r.found.spot) }),
-    renderOutcome(t, r.outcome, mode),
+    text,
   ].join('\n');
 }
-

@@ -1,0 +1,43 @@
+import type { OutboxEntry, StateData } from './schema.js';
+
+/**
+ * The outbox: messages owed to chats, written in the same store write as what they report and
+ * marked sent once Telegram accepted them. The ledger (ledger.ts) is their only caller.
+ */
+
+/** sent entries are kept this long (to read back what was said), then dropped: the state document stays small */
+const KEEP_SENT_MS = 3600_000;
+
+export interface EnqueueOptions {
+  now: number;
+  newId: () => string;
+  /** deliver to this chat by editing this message */
+  edit?: { chatId: number; messageId: number };
+}
+
+/** Call inside a store change: one entry per chat (each chat once), in the order given. */
+export function enqueue(d: StateData, event: { type: string } & object, chats: readonly number[], opts: EnqueueOptions): void {
+  for (const chatId of new Set(chats)) {
+    const editMessageId = opts.edit && opts.edit.chatId === chatId ? opts.edit.messageId : undefined;
+    const entry: OutboxEntry = { id: opts.newId(), chatId, createdAt: opts.now, event: structuredClone(event) as OutboxEntry['event'], attempts: 0 };
+    if (editMessageId !== undefined) entry.editMessageId = editMessageId;
+    d.outbox.push(entry);
+  }
+}
+
+/** The oldest unsent entry of each chat, in outbox order (a chat's later entries wait for it). */
+export function nextPerChat(d: StateData): OutboxEntry[] {
+  const seen = new Set<number>();
+  const out: OutboxEntry[] = [];
+  for (const e of d.outbox) {
+    if (e.sentAt !== undefined || seen.has(e.chatId)) continue;
+    seen.add(e.chatId);
+    out.push(e);
+  }
+  return out;
+}
+
+/** Sent entries older than a week are dropped (call inside a store change). */
+export function pruneSent(d: StateData, now: number): void {
+  d.outbox = d.outbox.filter((x) => x.sentAt === undefined || now - x.sentAt < KEEP_SENT_MS);
+}

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { FAKE_API_KEY, FAKE_API_SECRET } from '../fakes/binance.js';
+import type { RecordedCall } from '../fakes/telegram.js';
+import { isOutcomeEdit, startHarness, waitUntil, type Harness } from '../telegram/harness.js';
+
+/**
+ * Fault injection, Telegram side: the outcome of a trade is written to the outbox with the
+ * trade and delivered once Telegram takes it (however long it refused), exactly once per chat;
+ * a re-delivered update is handled once; a reply survives a short 502; exchange text that
+ * reaches a chat is scrubbed of secrets.
+ */
+
+const OWNER = 111;
+const PARTNER = 222;
+const live = { TRADING_MODE: 'live', BINANCE_API_KEY: FAKE_API_KEY, BINANCE_API_SECRET: FAKE_API_SECRET };
+
+const okData = (call: RecordedCall): string => call.body.reply_markup.inline_keyboard[0][0].callback_data as string;
+
+async function preview(h: Harness, text: string): Promise<RecordedCall> {
+  const reply = h.tg.nextCall('sendMessage', (c) => c.body.chat_id === OWNER && c.body.reply_markup !== undefined, 8000);
+  h.tg.sendText(OWNER, text);
+  return reply;
+}
+
+/** accepted (not failed) sends and edits whose text matches, per chat */
+const delivered = (h: Harness, re: RegExp, chatId: number) =>
+  h.tg.calls.filter((c) => (c.method === 'sendMessage' || c.method === 'editMessageText') && c.error === undefined && c.body.chat_id === chatId && re.test(String(c.body.text)));
+
+describe('faults: Telegram refuses, the outcome still arrives, once', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  it('Telegram refuses every message while an open fills: the outcome arrives once it is back, once per chat', async () => {
+    h = await startHarness({ allowed: [OWNER, PARTNER], env: live, timings: { outboxRetryMs: [100, 200] } });
+    await h.running.launched;
+    const p = await preview(h, '/open BTCUSDT 0.01');
+    // from now on Telegram takes no message at all (polling still works: the tap comes in)
+    h.tg.inject({ method: /^(sendMessage|editMessageText|answerCallbackQuery)$/, status: 502, description: 'Bad Gateway', times: Infinity });
+    h.tg.sendCallback(OWNER, okData(p), { messageId: p.result.message_id, chatId: OWNER });
+    const { ledger } = h.running.deps;
+    await waitUntil(() => ledger.snapshot().intents.some((i) => i.status === 'done'), 'the trade to finish', 10_000);
+    // long past any reply retry: every attempt at the outcome was refused
+    await waitUntil(() => h!.tg.calls.filter((c) => c.error === 502 && /Opened/.test(String(c.body.text))).length >= 8, 'refused attempts', 15_000);
+    assert.equal(delivered(h, /Opened BTCUSDT/, PARTNER).length, 0);
+    h.tg.clearInjections();
+    await waitUntil(() => delivered(h!, /Opened BTCUSDT/, OWNER).length > 0 && delivered(h!, /Opened BTCUSDT/, PARTNER).length > 0, 'the outcome after Telegram is back', 10_000);
+    await waitUntil(() => ledger.snapshot().outbox.every((e) => e.sentAt !== undefined), 'the outbox marked sent');
+    // one more poll round: nothing is sent again
+    await h.running.deps.ledger.flush();
+    await new Promise((r) => setTimeout(r, 700));
+    assert.equal(delivered(h, /Opened BTCUSDT/, OWNER).length, 1, 'the initiator: once (its preview edited)');
+    assert.equal(delivered(h, /Opened BTCUSDT/, PARTNER).length, 1, 'the other user: once');
+  });
+
+  it('an update delivered again (twice, or after a restart) is handled once', async () => {
+    h = await startHarness({ allowed: [OWNER] });
+    await h.running.launched;
+    const replied = h.tg.nextCall('sendMessage', (c) => c.body.chat_id === OWNER);
+    const update = h.tg.sendText(OWNER, '/pause');
+    await replied;
+    const answers = () => h!.tg.callsOf('sendMessage', OWNER).length;
+    assert.equal(answers(), 1);
+    // the same update again, through the bot's own update handling (a second delivery)
+    await h.running.bot.handleUpdate(structuredClone(update));
+    assert.equal(answers(), 1, 'not answered again ("already paused")');
+    // after a restart on the same store: still known
+    const dataFile = h.dataFile;
+    await h.running.stop('test');
+    const again = await startHarness({ allowed: [OWNER], dataFile });
+    try {
+      await again.running.launched;
+      await again.running.bot.handleUpdate(structuredClone(update));
+      assert.equal(again.tg.callsOf('sendMessage', OWNER).length, 0, 'not handled after the restart either');
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('a reply that meets a short Telegram 502 is retried, not lost', async () => {
+    h = await startHarness({ allowed: [OWNER] });
+    await h.running.launched;
+    h.tg.inject({ method: 'sendMessage', status: 502, description: 'Bad Gateway', times: 3 });
+    const answered = h.tg.waitFor('sendMessage', (c) => c.error === undefined && /\/funding/.test(String(c.body.text)), 8000);
+    h.tg.sendText(OWNER, '/help');
+    await answered;
+  });
+
+  it('exchange error text that reaches a chat carries no secret', async () => {
+    h = await startHarness({ allowed: [OWNER], env: live });
+    await h.running.launched;
+    const p = await preview(h, '/open BTCUSDT 0.01');
+    // an exchange that echoes the key back in its error message
+    h.binance.inject({ path: '/api/v3/order', method: 'POST' }, { code: -2010, msg: `Account has insufficient balance for key ${FAKE_API_KEY}` });
+    const outcome = h.tg.nextCall('editMessageText', (c) => isOutcomeEdit(c) && /not opened/.test(String(c.body.text)), 8000);
+    h.tg.sendCallback(OWNER, okData(p), { messageId: p.result.message_id, chatId: OWNER });
+    const text = String((await outcome).body.text);
+    assert.match(text, /insufficient balance/);
+    for (const c of h.tg.calls) assert.ok(!JSON.stringify(c.body).includes(FAKE_API_KEY), `${c.method} carried the API key`);
+  });
+});
