@@ -40,6 +40,10 @@ describe('faults: the bot settles what it could not tell, and nobody waits for a
     h.binance.inject({ path: '/api/v3/order', method: 'GET' }, { status: 503, unknown: true }, { times: 4 });
     await tapOpen(h, '/open BTCUSDT 0.01');
     await waitUntil(() => ledger.snapshot().intents.some((i) => i.status === 'pending' && i.legs.futures.state === 'filled'), 'the trade to be left unknown', 15_000);
+    // meanwhile /status does not call the position hedged
+    const status = h.tg.nextCall('sendMessage', (c) => c.body.chat_id === PARTNER && /being checked/.test(String(c.body.text)), 8000);
+    h.tg.sendText(PARTNER, '/status');
+    assert.doesNotMatch(String((await status).body.text), /\bhedged\b/);
     // nobody sends anything from here on
     const short = () => h!.binance.positions.get('BTCUSDT')?.amt ?? dec(0);
     const coins = () => h!.binance.spotBalances.get('BTC')?.free ?? dec(0);
