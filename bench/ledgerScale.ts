@@ -45,7 +45,10 @@ interface SizeRun {
   fixtureMb: number;
   probe: Probe;
   toFutures: number[];
+  /** fill → spot with a ledger write queued during the futures order (every other round) */
   toSpot: number[];
+  /** the same without one: the machine's own noise */
+  toSpotQuiet: number[];
   bytesPerUpdate: number;
   tickCpuMs: number;
 }
@@ -77,7 +80,7 @@ function ledgerBytes(file: string): { state: number; journals: number } {
 }
 
 /** Opens and closes ROUNDS times; a ledger write is queued while each futures order is in flight. */
-async function tradePath(fake: FakeBinance, ledger: Ledger, file: string, now: number): Promise<Pick<SizeRun, 'toFutures' | 'toSpot' | 'bytesPerUpdate'>> {
+async function tradePath(fake: FakeBinance, ledger: Ledger, file: string, now: number): Promise<Pick<SizeRun, 'toFutures' | 'toSpot' | 'toSpotQuiet' | 'bytesPerUpdate'>> {
   const binance = unlimitedClient(fake, true);
   const config = createConfig({
     TRADING_MODE: 'live',
@@ -93,6 +96,7 @@ async function tradePath(fake: FakeBinance, ledger: Ledger, file: string, now: n
   const trading = createTrading({ config, ledger, market, binance, logger: silent });
   let futuresReq: FakeRequest | undefined;
   let spotReq: FakeRequest | undefined;
+  let withWrite = false;
   let queued = 0;
   let tran = 0;
   // what a job would write while the short is in flight: a scan result or an income page
@@ -109,12 +113,13 @@ async function tradePath(fake: FakeBinance, ledger: Ledger, file: string, now: n
   const onRequest = (r: FakeRequest) => {
     if (r.method === 'POST' && r.path === '/fapi/v1/order' && !futuresReq) {
       futuresReq = r;
-      concurrentWrite();
+      if (withWrite) concurrentWrite();
     } else if (r.method === 'POST' && r.path === '/api/v3/order' && !spotReq) spotReq = r;
   };
   fake.on('request', onRequest);
   const toFutures: number[] = [];
   const toSpot: number[] = [];
+  const toSpotQuiet: number[] = [];
   let bytesPerUpdate = 0;
   try {
     const symbols = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'];
@@ -124,6 +129,7 @@ async function tradePath(fake: FakeBinance, ledger: Ledger, file: string, now: n
       await ledger.flush();
       futuresReq = undefined;
       spotReq = undefined;
+      withWrite = i % 2 === 0;
       const before = ledgerBytes(file);
       const t0 = performance.now();
       const res = await trading.confirm(token, USER);
@@ -132,11 +138,11 @@ async function tradePath(fake: FakeBinance, ledger: Ledger, file: string, now: n
       const s = spotReq as FakeRequest | undefined;
       if (!f || !s || f.answeredAt === undefined) throw new Error(`open ${i}: orders not seen at the fake`);
       toFutures.push(f.at - t0);
-      toSpot.push(s.at - f.answeredAt);
+      (withWrite ? toSpot : toSpotQuiet).push(s.at - f.answeredAt);
       await ledger.flush();
-      // the open's two writes (intent, result) plus the queued one: what each rewrote or appended
+      // the open's two writes (intent, result), plus the queued one if any: what each rewrote or appended
       const after = ledgerBytes(file);
-      bytesPerUpdate = Math.max(bytesPerUpdate, (after.journals - before.journals) / 3 + Math.max(before.state, after.state));
+      bytesPerUpdate = Math.max(bytesPerUpdate, (after.journals - before.journals) / (withWrite ? 3 : 2) + Math.max(before.state, after.state));
       const close = await trading.previewClose(USER, USER, symbol);
       if (close.kind !== 'preview') throw new Error(`close ${i}: ${close.kind}`);
       const closed = await trading.confirm(close.token, USER);
@@ -147,7 +153,7 @@ async function tradePath(fake: FakeBinance, ledger: Ledger, file: string, now: n
     await ledger.flush();
     await binance.close();
   }
-  return { toFutures: toFutures.slice(5), toSpot: toSpot.slice(5), bytesPerUpdate };
+  return { toFutures, toSpot, toSpotQuiet, bytesPerUpdate };
 }
 
 /** CPU (user + system) of one signal tick against the fake, median over TICKS after a warm-up. */
@@ -182,6 +188,7 @@ async function oneSize(entry: string, fake: FakeBinance, rows: number): Promise<
     const ledger = await openLedger(file, { logger: silent });
     const trade = await tradePath(fake, ledger, file, now);
     const tickCpuMs = await tickCpu(fake, ledger);
+    await ledger.close();
     return { rows, fixtureMb, probe: p, ...trade, tickCpuMs };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -195,6 +202,8 @@ export async function benchLedgerScale(): Promise<Figure[]> {
   const fake = await startFakeBinance({ spotBalances: { USDT: '1000000000' }, futuresBalances: { USDT: '1000000000' } });
   const runs: SizeRun[] = [];
   try {
+    // a first pass at 0 rows warms the JIT, so the sizes compare like with like
+    await oneSize(entry, fake, 0);
     for (const rows of SIZES) runs.push(await oneSize(entry, fake, rows));
   } finally {
     await fake.close();
@@ -217,8 +226,9 @@ export async function benchLedgerScale(): Promise<Figure[]> {
         value: round(percentile(r.toSpot, 99), 3),
         unit: 'ms',
         target: 2,
-        note: `median ${round(median(r.toSpot), 3)} ms; a scan or income write queued during each futures order`,
+        note: `median ${round(median(r.toSpot), 3)} ms; a scan or income write queued during the futures order`,
       },
+      { name: `ledger ${n}: fill → spot, nothing queued (p99)`, value: round(percentile(r.toSpotQuiet, 99), 3), unit: 'ms', note: `median ${round(median(r.toSpotQuiet), 3)} ms; the machine's own noise` },
       { name: `ledger ${n}: bytes written per trade update (max)`, value: round(r.bytesPerUpdate / 1024, 1), unit: 'KB', target: 64 },
       { name: `ledger ${n}: CPU per signal tick (median)`, value: round(r.tickCpuMs, 2), unit: 'ms', note: 'scan of the fake market in this process, ledger write included' },
     );

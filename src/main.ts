@@ -181,7 +181,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
     },
     // what the last trade wrote to the outbox: try to deliver it now (else it goes after restart)
     { name: 'outbox', run: async (left) => { await outbox.drain(Math.max(0, left - 500)); outbox.stop(); } },
-    { name: 'ledger', run: async () => void (await ledger.flush()) },
+    { name: 'ledger', run: async () => void (await ledger.close()) },
     { name: 'venues', run: async (left) => void (await Promise.race([venues?.close().catch(() => undefined), sleep(left, undefined, { ref: false })])) },
     {
       // undici's close() waits for requests in flight; closing the pools under a running trade

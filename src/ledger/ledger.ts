@@ -153,6 +153,8 @@ export interface Ledger extends RiskRecords {
   snapshot(): StoreData;
   rewrite(change: (d: StoreData) => void): Promise<void>;
   flush(): Promise<void>;
+  /** flush, then release the journals' file handles */
+  close(): Promise<void>;
 }
 
 /** Σ of held quantities per leg: what the ledger says the exchange should hold in a symbol. */

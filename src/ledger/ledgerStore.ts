@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ZERO } from '../money.js';
@@ -44,6 +44,9 @@ function recentFrom(state: StateData, now: number): number {
   return from;
 }
 
+/** The first version with journals beside the state document. */
+const JOURNAL_VERSION = 2;
+
 /** Fills kept in memory from open: those of held positions and of positions closed within the windows. */
 const fillsFrom = (state: StateData, now: number) => (closed: Iterable<Position>): number => {
   const windowStart = now - RECENT_MS;
@@ -77,15 +80,20 @@ export async function saveLedger(file: string, whole: StoreData, opts: { now?: (
 
 export async function openLedger(fileName: string, opts: OpenStoreOptions = {}): Promise<Ledger> {
   const now = opts.now ?? Date.now;
-  const opened = await openStore(fileName, opts);
+  const paths = historyPaths(resolve(fileName));
+  // an older state document of this layout: its history is in the journals, and migrates with it
+  const layered = (doc: Record<string, unknown>) => (typeof doc.version === 'number' && doc.version >= JOURNAL_VERSION ? { ...readLedgerFiles(fileName) } : doc);
+  const opened = await openStore(fileName, { ...opts, whole: layered });
   const { store } = opened;
-  const paths = historyPaths(store.file);
   const historyOpts = { logger: opts.logger, now };
   let history: History;
   if (opened.migrated) {
     // journals first, then the state document: a crash in between leaves the old file, and the
-    // migration runs again from it
+    // migration runs again from it; journals it replaces are kept beside the state's backup
     const { state, batch } = split(opened.migrated.whole);
+    if (opened.migrated.from >= JOURNAL_VERSION) {
+      for (const f of Object.values(paths)) if (existsSync(f)) copyFileSync(f, `${f}.v${opened.migrated.from}.${now()}.bak`);
+    }
     removeHistory(paths);
     history = await openHistory(paths, { ...historyOpts, recentFrom: recentFrom(state, now()), fillsFrom: fillsFrom(state, now()) });
     await history.append(batch);
@@ -360,7 +368,8 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
       const h = hist();
       const source = {
         positions: allPositions(),
-        fillsOf: (id: string) => h.fillsByPosition.get(id) ?? [],
+        // an old closed position's fills are read from the journal the first time (see fillsOf)
+        fillsOf,
         rows: h.recent,
         rowsFrom: h.recentFrom,
         fundingTotal: (id: string) => h.sums.byPosition.get(id)?.sum.value() ?? ZERO,
@@ -442,6 +451,10 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
       await appending;
       await store.flush();
       hist().checkpoint();
+    },
+    async close() {
+      await ledger.flush();
+      await hist().close();
     },
   };
   return ledger;

@@ -473,15 +473,15 @@ export function documentSource(data: Pick<StoreData, 'positions' | 'fills' | 'fu
 }
 
 /** Funding inside the window per position, and unattributed per symbol. */
-function fundingOf(src: PnlSource, since: number | undefined, now: number, mode: Position['mode']) {
+function fundingOf(src: PnlSource, since: number | undefined, now: number, mode: Position['mode']): { fundingBy: Pick<Map<string, ExactSum>, 'get' | 'has'>; loose: Map<string, { symbol: string; sum: ExactSum; count: number }> } {
   const fundingBy = new Map<string, ExactSum>();
   const loose = new Map<string, { symbol: string; sum: ExactSum; count: number }>();
   if ('sums' in src.funding) {
     // running sums cover every row ever recorded: only a report over all time can use them
     if (since !== undefined) throw new Error('funding sums only answer a report over all time');
-    for (const [id, c] of src.funding.sums.byPosition) fundingBy.set(id, c.sum);
+    const { byPosition } = src.funding.sums;
     for (const u of src.funding.sums.loose) if (u.mode === mode) loose.set(u.symbol, u);
-    return { fundingBy, loose };
+    return { fundingBy: { get: (id) => byPosition.get(id)?.sum, has: (id) => byPosition.has(id) }, loose };
   }
   // One pass over the funding rows (the long side): in-window sums per position, in row order
   // (what summing each position's rows would give), and unattributed rows per symbol.
@@ -555,16 +555,20 @@ export function pnlReport(src: PnlSource, opts: ReportOptions): PnlReport {
     if (!line) bySymbol.set(symbol, (line = emptyLine(symbol)));
     return line;
   };
+  /** per symbol: its cached settled line (copied into bySymbol once), or null when there is none */
+  const cachedOf = new Map<string, LineAcc | null>();
   for (const p of src.positions) {
     if (p.mode !== mode) continue;
+    // closed (a day's margin for late fills) before a window opened, with no funding in it: nothing to add
+    if (since !== undefined && !isHeld(p) && p.closedAt !== undefined && p.closedAt < since - DAY_MS && !fundingBy.has(p.id)) continue;
     if (!settled) add(lineOf(p.symbol), p, true);
     else if (!isHeld(p) && p.closedAt !== undefined && p.closedAt <= now) {
-      const key = `${mode} ${opts.leverage} ${p.symbol}`;
-      const cached = settled.get(key);
-      if (cached) {
-        if (!bySymbol.has(p.symbol)) bySymbol.set(p.symbol, { ...cached });
-        continue;
+      let cached = cachedOf.get(p.symbol);
+      if (cached === undefined) {
+        cachedOf.set(p.symbol, (cached = settled.get(`${mode} ${opts.leverage} ${p.symbol}`) ?? null));
+        if (cached) bySymbol.set(p.symbol, { ...cached });
       }
+      if (cached) continue;
       const list = toSettle.get(p.symbol);
       if (list) list.push(p);
       else toSettle.set(p.symbol, [p]);

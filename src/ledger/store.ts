@@ -34,6 +34,8 @@ export interface OpenStoreOptions {
   now?: () => number;
   /** test hook: replaces the file writer (to simulate a full disk) */
   writeText?: (text: string) => Promise<void>;
+  /** an older state document with its history merged in (the ledger reads its journals), before migrating */
+  whole?: (doc: Record<string, unknown>) => Record<string, unknown>;
 }
 
 type Parsed = { kind: 'state'; state: StateData } | { kind: 'migrated'; from: number; whole: StoreData };
@@ -42,7 +44,7 @@ function refuse(file: string, why: string, cause?: unknown): never {
   throw new StoreError(`the store ${file} ${why}`, file, cause === undefined ? undefined : { cause });
 }
 
-function parseStore(text: string, file: string): Parsed {
+function parseStore(text: string, file: string, whole?: OpenStoreOptions['whole']): Parsed {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -57,7 +59,7 @@ function parseStore(text: string, file: string): Parsed {
   if (version > STORE_VERSION) {
     refuse(file, `is version ${version}, newer than this carrybot (${STORE_VERSION}); upgrade carrybot — the file was left untouched`);
   }
-  const parsed = version < STORE_VERSION ? storeSchema.safeParse(migrate(doc)) : stateSchema.safeParse(doc);
+  const parsed = version < STORE_VERSION ? storeSchema.safeParse(migrate(whole ? whole(doc) : doc)) : stateSchema.safeParse(doc);
   if (!parsed.success) {
     const where = parsed.error.issues
       .slice(0, 3)
@@ -89,7 +91,7 @@ export async function openStore(fileName: string, opts: OpenStoreOptions = {}): 
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') refuse(file, `cannot be read: ${errorMessage(err)}`, err);
   }
 
-  const parsed: Parsed = text === null ? { kind: 'state', state: stateSchema.parse({ version: STORE_VERSION, createdAt: now() }) } : parseStore(text, file);
+  const parsed: Parsed = text === null ? { kind: 'state', state: stateSchema.parse({ version: STORE_VERSION, createdAt: now() }) } : parseStore(text, file, opts.whole);
   let migrated: OpenedStore['migrated'];
   if (parsed.kind === 'migrated') {
     const backup = `${file}.v${parsed.from}.${now()}.bak`;

@@ -20,8 +20,9 @@ export type RiskEvent = MarginEvent | AutoExitEvent;
 /**
  * The risk guardrails as one service for any transport: the margin picture, the confirm-gated
  * top-up and kill switch, the margin watch (alerts, automatic top-up) and the automatic exit.
- * Runs that push (`watch`, `runDueExits`) are serialised, so a scan and the income tick never
- * alert or move money twice for the same crossing.
+ * Each scheduled run (`watch`, `runDueExits`) is serialised with itself, so a scan and the
+ * income tick never alert or move money twice for the same crossing; a slow alert never holds
+ * up a due exit.
  */
 export interface Risk extends RiskActions {
   view(): Promise<MarginView>;
@@ -53,22 +54,28 @@ export function createRisk(deps: RiskDeps): Risk {
   const watcher = createMarginWatch({ config, ledger, view, move, logger, now });
   const autoExit = createAutoExit({ config, ledger, closer: deps.closer, logger, now, isStopping: deps.isStopping });
 
-  let chain: Promise<unknown> = Promise.resolve();
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = chain.then(fn);
-    chain = run.catch(() => undefined);
-    return run;
-  };
+  const watchOne = serialised();
+  const exitOne = serialised();
 
   return {
     ...actions,
     view,
-    watch: (push) => serial(async () => void (await watcher.check(push))),
+    watch: (push) => watchOne(async () => void (await watcher.check(push))),
     runDueExits: (push) =>
-      serial(async () => {
+      exitOne(async () => {
         const events = await autoExit.runDue();
         if (events.length) await push(events);
       }),
     autoExit,
+  };
+}
+
+/** runs the functions it is given one at a time, in call order */
+function serialised(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let chain: Promise<unknown> = Promise.resolve();
+  return (fn) => {
+    const run = chain.then(fn);
+    chain = run.catch(() => undefined);
+    return run;
   };
 }

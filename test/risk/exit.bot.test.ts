@@ -38,7 +38,7 @@ test('AUTO_EXIT_MINUTES=1, negative funding: closed futures-first after the dela
     bot.clock.advance(31_000);
     await bot.scan();
     assert.deepEqual(bot.orders().map(leg), ['futures BUY BTCUSDT reduceOnly', 'spot SELL BTCUSDT']);
-    assert.ok(bot.tg.sentTexts(PARTNER).some((t) => /BTCUSDT<\/b>: closed automatically/.test(t)), 'reported to everyone');
+    await bot.tg.waitFor('sendMessage', (c) => c.body.chat_id === PARTNER && /BTCUSDT<\/b>: closed automatically/.test(String(c.body.text)));
     assert.equal(bot.running.deps.ledger.snapshot().positions[0]!.status, 'closed');
   } finally {
     await bot.close();

@@ -147,7 +147,8 @@ test('live: AUTO_TOPUP_USDT moves by itself below half the threshold, never more
     await bot.scan();
     const moved = () => bot.transfers().map((r) => ({ amount: dec(r.params.amount!), at: Number(r.params.timestamp) }));
     assert.deepEqual(moved().map((m) => m.amount.toFixed()), ['100'], 'the whole budget once, then nothing within 24 h');
-    assert.match(bot.tg.sentTexts(OWNER).find((t) => /by itself/.test(t)) ?? '', /Moved <b>100(\.00)? USDT<\/b>.*100(\.00)? of 100(\.00)? USDT used in 24 h/);
+    const told = await bot.tg.waitFor('sendMessage', (c) => c.body.chat_id === OWNER && /by itself/.test(String(c.body.text)));
+    assert.match(String(told.body.text), /Moved <b>100(\.00)? USDT<\/b>.*100(\.00)? of 100(\.00)? USDT used in 24 h/);
 
     clock.advance(4 * 3_600_000); // 25 h after the first move: the budget is free again
     await bot.scan();

@@ -4,9 +4,10 @@ import type { BotNotifier } from '../notifier.js';
 import { renderRiskEvent } from './render.js';
 
 /**
- * The scheduled risk runs with their pushes: margin alerts, automatic top-ups and automatic
- * exits go to every allowlisted user, as critical messages (retried until delivered).
- * Each run catches and logs its own errors, like the jobs that call it.
+ * The scheduled risk runs with their pushes, to every allowlisted user. Alerts are awaited
+ * (recorded only once sent, within the notifier's normal budget); what the bot already did by
+ * itself (a move, a close) is in the ledger, so its report is sent as critical (retried for
+ * long) without holding up the next run. Each run catches and logs its own errors.
  */
 export interface RiskPushes {
   /** margin alerts and automatic top-ups (after each scan, on the income schedule) */
@@ -20,7 +21,9 @@ export function createRiskPushes(deps: { risk: Risk; notifier: BotNotifier; mode
   const push = async (events: RiskEvent[]) => {
     for (const e of events) {
       logger.warn({ event: e.kind, symbol: 'symbol' in e ? e.symbol : e.position.symbol }, 'risk push');
-      await notifier.broadcast((t) => renderRiskEvent(t, e, mode), { critical: true });
+      const render = (t: Parameters<typeof renderRiskEvent>[0]) => renderRiskEvent(t, e, mode);
+      if (e.kind === 'margin_alert' || e.kind === 'adl_alert') await notifier.broadcast(render);
+      else void notifier.broadcast(render, { critical: true });
     }
   };
   const guarded = (what: string, run: () => Promise<void>) => async () => {

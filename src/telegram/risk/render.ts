@@ -75,9 +75,11 @@ export function renderRiskResult(t: Translator, r: Exclude<RiskConfirmResult, { 
       return t.t('risk.topup.unknown', { amount: t.num(r.amount, 2), reason: r.reason });
     case 'closed_all': {
       const closed = r.results.filter((x) => 'outcome' in x && x.outcome.kind === 'closed').length;
+      // each close's fills reach everyone as its own trade report; the summary says how it ended
       const parts = [t.t('risk.closeAll.summary', { closed, total: r.results.length })];
       for (const x of r.results) {
-        parts.push('', 'outcome' in x ? renderOutcome(t, x.outcome, mode) : t.t('risk.closeAll.failed', { symbol: x.symbol, reason: t.t(x.error.key, x.error.params) }));
+        if ('outcome' in x && x.outcome.kind === 'closed') parts.push(t.t('risk.closeAll.closed', { symbol: x.symbol }));
+        else parts.push('outcome' in x ? renderOutcome(t, x.outcome, mode) : t.t('risk.closeAll.failed', { symbol: x.symbol, reason: t.t(x.error.key, x.error.params) }));
       }
       return parts.join('\n');
     }
@@ -109,7 +111,8 @@ export function renderRiskEvent(t: Translator, e: RiskEvent, mode: string): Outg
           : t.t('risk.alert.autoUnknown', { symbol: e.symbol, amount: t.num(e.amount, 2), reason: e.reason }),
       };
     case 'auto_exit':
-      return { text: [t.t('risk.exit.closedTitle', { symbol: e.symbol }), renderOutcome(t, e.outcome, mode)].join('\n') };
+      // the fills themselves reach everyone as the close's trade report
+      return { text: e.outcome.kind === 'closed' ? t.t('risk.exit.closedTitle', { symbol: e.symbol }) : [t.t('risk.exit.closedTitle', { symbol: e.symbol }), renderOutcome(t, e.outcome, mode)].join('\n') };
     case 'auto_exit_failed':
       return { text: t.t('risk.exit.failed', { symbol: e.symbol, reason: t.t(e.error.key, e.error.params) }) };
   }
