@@ -14,7 +14,7 @@ import type { Job } from './jobs/schedule.js';
 import { openLedger } from './ledger/ledger.js';
 import { createLogger, createScrubber, type Logger } from './logger.js';
 import { startLifecycle, type CloseHook } from './lifecycle.js';
-import { renderChart } from './charts/render.js';
+import { renderChart, stopChartWorker } from './charts/offThread.js';
 import { createLedgerService } from './ledger/service.js';
 import { createUpdateLog } from './ledger/updates.js';
 import { createOutboxSender } from './telegram/outbox.js';
@@ -132,7 +132,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
   });
   const riskPushes = createRiskPushes({ risk, notifier, mode: config.mode, logger });
 
-  const deps: BotDeps = { config, logger, ledger, market, binance, i18n, notifier, now, onScan: [], onStop: [], trading, risk, riskPushes, reports, charts: renderChart, scrub, updates: createUpdateLog(ledger), editsInFlight };
+  const deps: BotDeps = { config, logger, ledger, market, binance, i18n, notifier, now, onScan: [], onStop: [stopChartWorker], trading, risk, riskPushes, reports, charts: renderChart, scrub, updates: createUpdateLog(ledger), editsInFlight };
 
   // ── features: ONE line per module, in order (allowlist and ctx.t/ctx.log run before all) ──
   const features: Feature[] = [

@@ -1,12 +1,11 @@
-import { buildSignal, exitConditions, type SignalParams } from '../market/signals.js';
-import type { SymbolSignal } from '../market/types.js';
+import { decide, exitConditions, type Decision, type SignalParams } from '../market/signals.js';
 import { Decimal, ZERO, type Decimal as Dec } from '../money.js';
 import type { Prepared, Step } from './prepare.js';
 import { DAY_MS, type BacktestParams, type ExitReason, type ReplayResult, type Trade } from './types.js';
 
 /**
- * Replays one symbol settlement by settlement. `rules` asks the bot's own signal code at each
- * settlement, fed only the funding rows up to that settlement and the prices of that hour:
+ * Replays one symbol settlement by settlement. `rules` asks the bot's own signal decision (the
+ * one the scan uses) at each settlement, fed only the funding rows up to that settlement:
  * entry when it would signal, exit when the exit rule fires. `always` enters at the first
  * priced settlement and never exits. Both pay taker fees on both legs at entry and exit and the
  * basis of that hour; funding accrues on the held quantity × the settlement's mark. A position
@@ -26,16 +25,10 @@ interface Open {
 }
 
 /** The decision at one settlement, made by the same function the live scan uses. */
-export function signalAt(prep: Prepared, step: Step, params: SignalParams): SymbolSignal {
-  const spot = step.spot ?? '0';
-  const futures = step.futures ?? '0';
-  return buildSignal({
-    symbol: prep.symbol,
-    baseAsset: '',
+export function signalAt(prep: Prepared, step: Step, params: SignalParams): Decision {
+  return decide({
     intervalHours: step.intervalHours,
-    premium: { lastFundingRate: step.rate, markPrice: step.mark, nextFundingTime: 0 },
-    spotBook: { bidPrice: spot, askPrice: spot },
-    futuresBook: { bidPrice: futures, askPrice: futures },
+    rate: prep.rows[step.index]!.rate,
     // only what had settled by now: the slice ends at this settlement
     history: prep.rows.slice(step.lo, step.index + 1),
     now: step.time,

@@ -146,10 +146,34 @@ export interface SignalInput {
   params: SignalParams;
 }
 
-/** Assembles one row of the scan: the figures, the warnings and the signal decision. */
-export function buildSignal(input: SignalInput): SymbolSignal {
-  const { intervalHours, premium, params, now } = input;
-  const rate = Number(premium.lastFundingRate);
+export interface DecisionInput {
+  intervalHours: number;
+  /** the current funding rate as a fraction */
+  rate: number;
+  /** settled funding rows; undefined when history was not fetched (yet) */
+  history?: readonly RateRow[];
+  now: number;
+  params: Pick<SignalParams, 'minApr' | 'holdDays' | 'spotTakerFee' | 'futuresTakerFee'>;
+}
+
+export interface Decision {
+  rate: number;
+  apr: number;
+  apr7d: number | null;
+  /** mean daily funding (fraction per day) of the 7-day window; null without settlements */
+  daily: number | null;
+  settlements7d: number;
+  feePct: number;
+  netApr: number;
+  isSignal: boolean;
+}
+
+/**
+ * The decision alone, from the rate and the history available at `now`: what the scan shows as
+ * a signal and what the backtest replays at each settlement. Exit is `exitConditions` on it.
+ */
+export function decide(input: DecisionInput): Decision {
+  const { intervalHours, rate, params, now } = input;
   const apr = fundingApr(rate, intervalHours);
   const feePct = roundTripFeePct(params.spotTakerFee, params.futuresTakerFee);
   // Daily, not per settlement × the current periods per day: the interval may have changed in the window.
@@ -157,6 +181,17 @@ export function buildSignal(input: SignalInput): SymbolSignal {
   const apr7d = stats.daily === null ? null : clean(stats.daily * 365 * 100);
   // Without history the current APR stands in so the row still ranks, but it is never a signal.
   const net = netApr(apr7d ?? apr, feePct, params.holdDays);
+  const signal = isSignal({ netApr: net, rate, apr7d, settlements7d: stats.count, periodsPerDay: periodsPerDay(intervalHours) }, params.minApr);
+  return { rate, apr, apr7d, daily: stats.daily, settlements7d: stats.count, feePct, netApr: net, isSignal: signal };
+}
+
+/** Assembles one row of the scan: the figures, the warnings and the signal decision. */
+export function buildSignal(input: SignalInput): SymbolSignal {
+  const { intervalHours, premium, params, now } = input;
+  const rate = Number(premium.lastFundingRate);
+  const d = decide({ intervalHours, rate, history: input.history, now, params });
+  const { apr, apr7d, feePct, netApr: net } = d;
+  const stats = { daily: d.daily, count: d.settlements7d };
 
   const warnings: SignalWarning[] = [];
   const untilSettlement = premium.nextFundingTime - now;
@@ -189,7 +224,7 @@ export function buildSignal(input: SignalInput): SymbolSignal {
     futuresAsk: input.futuresBook.askPrice,
     nextFundingTime: premium.nextFundingTime,
     warnings,
-    isSignal: isSignal({ netApr: net, rate, apr7d, settlements7d: stats.count, periodsPerDay: periodsPerDay(intervalHours) }, params.minApr),
+    isSignal: d.isSignal,
   };
 }
 
