@@ -80,6 +80,13 @@ function ledgerBytes(file: string): { state: number; journals: number } {
 }
 
 /** Opens and closes ROUNDS times; a ledger write is queued while each futures order is in flight. */
+/** What the bot's outbox sender does once Telegram accepted each message (the bench runs no Telegram). */
+async function deliverOutbox(ledger: Ledger): Promise<void> {
+  for (let next = ledger.nextMessages(); next.length > 0; next = ledger.nextMessages()) {
+    for (const entry of next) await ledger.markSent(entry.id);
+  }
+}
+
 async function tradePath(fake: FakeBinance, ledger: Ledger, file: string, now: number): Promise<Pick<SizeRun, 'toFutures' | 'toSpot' | 'toSpotQuiet' | 'bytesPerUpdate'>> {
   const binance = unlimitedClient(fake, true);
   const config = createConfig({
@@ -143,10 +150,12 @@ async function tradePath(fake: FakeBinance, ledger: Ledger, file: string, now: n
       // the open's two writes (intent, result), plus the queued one if any: what each rewrote or appended
       const after = ledgerBytes(file);
       bytesPerUpdate = Math.max(bytesPerUpdate, (after.journals - before.journals) / (withWrite ? 3 : 2) + Math.max(before.state, after.state));
+      await deliverOutbox(ledger);
       const close = await trading.previewClose(USER, USER, symbol);
       if (close.kind !== 'preview') throw new Error(`close ${i}: ${close.kind}`);
       const closed = await trading.confirm(close.token, USER);
       if (closed.kind !== 'close' || closed.outcome.kind !== 'closed') throw new Error(`close ${i}: ${JSON.stringify(closed).slice(0, 200)}`);
+      await deliverOutbox(ledger);
     }
   } finally {
     fake.off('request', onRequest);

@@ -116,7 +116,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
   if (opts.stopSignal?.aborted) trading.shutdown();
   const reports = createLedgerService({ ledger, market, config, futures: binance.futures, stats: () => binance.stats(), logger, now });
   const editsInFlight = new Map<string, Promise<unknown>>();
-  const outbox = createOutboxSender({ telegram: pushTelegram, ledger, i18n, config, logger, now, editsInFlight, retryMs: timings.outboxRetryMs });
+  const outbox = createOutboxSender({ telegram: pushTelegram, ledger, i18n, config, logger, editsInFlight, retryMs: timings.outboxRetryMs });
 
   /** set by the first close hook: automatic actions (exits, top-ups) start nothing new */
   let stopping = false;

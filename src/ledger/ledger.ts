@@ -143,7 +143,7 @@ export interface Ledger extends RiskRecords {
   /** the oldest unsent message of each chat */
   nextMessages(): OutboxEntry[];
   /** Telegram accepted it: never sent again */
-  markSent(id: string, at: number): Promise<void>;
+  markSent(id: string): Promise<void>;
 
   // ── Telegram updates
   lastUpdateId(): number | undefined;

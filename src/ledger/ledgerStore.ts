@@ -7,7 +7,7 @@ import type { Ledger, TradeRecord } from './ledger.js';
 import { DAY_MS, SettledLines, pnlReport, positionPnl, type PnlSource } from './pnl.js';
 import { pnlSeries } from './pnlSeries.js';
 import { isHeld, latestFills, positionAt } from './queries.js';
-import { enqueue, nextPerChat, pruneSent } from './outbox.js';
+import { dropSent, enqueue, nextPerChat } from './outbox.js';
 import { riskRecords } from './risk.js';
 import { fundingRowSchema, intentSchema, stateSchema, storeSchema, type Fill, type FundingRow, type Intent, type Position, type StateData, type StoreData } from './schema.js';
 import { openStore, type OpenStoreOptions, type Store } from './store.js';
@@ -423,12 +423,7 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
     health: () => ({ ...data().health }),
 
     nextMessages: () => nextPerChat(data()),
-    markSent: (id, at) =>
-      write((d) => {
-        const e = d.outbox.find((x) => x.id === id);
-        if (e) e.sentAt = at;
-        pruneSent(d, at);
-      }),
+    markSent: (id) => write((d) => dropSent(d, id)),
     lastUpdateId: () => data().lastUpdateId,
     recordUpdateId: (updateId) => write((d) => void (d.lastUpdateId = Math.max(d.lastUpdateId ?? -1, updateId))),
 

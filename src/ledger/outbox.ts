@@ -5,9 +5,6 @@ import type { OutboxEntry, StateData } from './schema.js';
  * marked sent once Telegram accepted them. The ledger (ledger.ts) is their only caller.
  */
 
-/** sent entries are kept this long (to read back what was said), then dropped: the state document stays small */
-const KEEP_SENT_MS = 3600_000;
-
 export interface EnqueueOptions {
   now: number;
   newId: () => string;
@@ -37,7 +34,12 @@ export function nextPerChat(d: StateData): OutboxEntry[] {
   return out;
 }
 
-/** Sent entries older than a week are dropped (call inside a store change). */
-export function pruneSent(d: StateData, now: number): void {
-  d.outbox = d.outbox.filter((x) => x.sentAt === undefined || now - x.sentAt < KEEP_SENT_MS);
+/**
+ * Once Telegram accepted an entry it leaves the state document (call inside a store change):
+ * nothing reads a sent message back, and every kept one would ride along in each later state
+ * write (100 trades in an hour made every trade-path write ~160 KB). Entries marked sent by an
+ * older version are dropped too.
+ */
+export function dropSent(d: StateData, id: string): void {
+  d.outbox = d.outbox.filter((x) => x.id !== id && x.sentAt === undefined);
 }

@@ -29,7 +29,6 @@ export interface OutboxSenderOptions {
   i18n: I18n;
   config: Pick<Config, 'locale'>;
   logger: Logger;
-  now?: () => number;
   /** backoff between attempts of one entry (default 1 s doubling to 60 s) */
   retryMs?: number[];
   /** how often the outbox is looked at without a kick (default 500 ms) */
@@ -50,7 +49,6 @@ const plain = (html: string) => html.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<
 
 export function createOutboxSender(opts: OutboxSenderOptions): OutboxSender {
   const { telegram, ledger, i18n, config, logger } = opts;
-  const now = opts.now ?? Date.now;
   const retryMs = opts.retryMs ?? [1000, 2000, 4000, 8000, 16_000, 32_000, 60_000];
   const workers = new Map<number, Promise<void>>();
   const waits = new Set<() => void>();
@@ -133,7 +131,7 @@ export function createOutboxSender(opts: OutboxSenderOptions): OutboxSender {
       attempt = 0;
       asPlain = false;
       // a failed write keeps sentAt in memory (the store retries): it is not sent again either way
-      await ledger.markSent(entry.id, now()).catch((err: unknown) => logger.error({ err }, 'could not save that an outbox message was sent'));
+      await ledger.markSent(entry.id).catch((err: unknown) => logger.error({ err }, 'could not save that an outbox message was sent'));
     }
   }
 

@@ -210,3 +210,29 @@ test('/pnl from the running sums equals a full recomputation over every row, on 
     check(await openLedger(file, { logger: silent, now: () => NOW_R }), 'replayed from the journal');
   }
 });
+
+test('a delivered outbox message leaves the state document: 200 trades told do not make every later write bigger', async () => {
+  const file = await tempFile();
+  const ledger = await openLedger(file, { logger: silent, now: () => NOW });
+  const emptySize = () => readFileSync(file).length;
+  await ledger.flush();
+  const baseline = emptySize();
+  const event = { type: 'trade', symbol: 'BTCUSDT', outcome: { kind: 'opened', futuresQty: '0.01', spotQty: '0.01001', price: '115000.12' } };
+  await ledger.rewrite((d) => {
+    for (let i = 0; i < 200; i++) d.outbox.push({ id: `m${i}`, chatId: 1 + (i % 2), createdAt: NOW, event, attempts: 0 });
+  });
+  assert.ok(emptySize() > baseline + 20_000, 'owed messages are in the state document');
+  const sent: string[] = [];
+  for (let next = ledger.nextMessages(); next.length > 0; next = ledger.nextMessages()) {
+    for (const e of next) {
+      sent.push(e.id);
+      await ledger.markSent(e.id);
+    }
+  }
+  await ledger.flush();
+  assert.equal(sent.length, 200, 'each delivered once');
+  assert.equal(new Set(sent).size, 200);
+  assert.equal(ledger.snapshot().outbox.length, 0);
+  assert.ok(emptySize() < baseline + 1024, `the state document is back to its size (${emptySize()} vs ${baseline} bytes)`);
+  await ledger.close?.();
+});
