@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { renderChart } from '../../src/charts/render.js';
 import { pngSize } from '../helpers/png.js';
+import { expectedNextText } from '../helpers/clockText.js';
 import { startHarness, waitUntil, type Harness } from '../telegram/harness.js';
 
 const OWNER = 111;
@@ -21,7 +22,8 @@ describe('charts in the chat (fake Bot API)', () => {
   });
 
   it('/funding SOLUSDT sends one PNG chart with the rate, 7-day APR and next settlement as its caption', async () => {
-    h.binance.setFunding('SOLUSDT', { nextFundingTime: Date.now() + 2 * 3_600_000 + 60_000 });
+    const next = Date.now() + 2 * 3_600_000 + 60_000;
+    h.binance.setFunding('SOLUSDT', { nextFundingTime: next });
     const photo = h.tg.nextCall('sendPhoto', (c) => c.body.chat_id === OWNER, 15_000);
     h.tg.sendText(OWNER, '/funding SOLUSDT');
     const call = await photo;
@@ -33,7 +35,7 @@ describe('charts in the chat (fake Bot API)', () => {
     assert.equal(call.body.parse_mode, 'HTML');
     assert.match(caption, /Rate: +\+0\.0120% \/ 4h/);
     assert.match(caption, /7d mean: +\+\d+\.\d\d% \(\d+ settl\.\)/);
-    assert.match(caption, /Next: +\d\d:\d\d UTC \(in 2 h( 1 min)?\)/);
+    assert.match(caption, expectedNextText(next));
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(h.tg.callsOf('sendPhoto', OWNER).length, 1, 'one image');
     assert.equal(h.tg.callsOf('sendMessage', OWNER).length, 0, 'the text fits the caption');
