@@ -164,6 +164,7 @@ export async function closeLocked(ctx: ExecutorContext, plan: ClosePlan): Promis
   };
   const previous = pos.status;
   await writeIntent(ctx, intent);
+  plan.onSending?.();
 
   let futures: LegFill | undefined;
   if (dec(futuresQty).gt(0)) {

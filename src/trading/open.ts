@@ -184,6 +184,7 @@ export async function openLocked(ctx: ExecutorContext, plan: OpenPlan): Promise<
     spotStep: toPlain(plan.spotStep),
   };
   await writeIntent(ctx, intent, position);
+  plan.onSending?.();
 
   const fut = await place(ctx, 'futures', { symbol: plan.symbol, side: 'SELL', qty, clientOrderId: intent.legs.futures.clientOrderId, baseAsset: plan.baseAsset });
   if (!fut.ok && fut.kind === 'unknown') {
