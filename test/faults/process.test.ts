@@ -10,7 +10,7 @@ import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
 import { startFakeTelegram, type FakeTelegram, type RecordedCall } from '../fakes/telegram.js';
 import { runBot } from '../helpers/botProcess.js';
 import { baseEnv, waitUntil } from '../telegram/harness.js';
-import { spotFaultSettles, telegramOutage } from './realProcess.js';
+import { crashBeforeIntent, spotFaultSettles, telegramOutage } from './realProcess.js';
 
 /**
  * Fault injection, the process itself (`node src/main.ts`): a SIGKILL right after the store
@@ -37,6 +37,10 @@ describe('faults: the process', { concurrency: true }, () => {
   it('spot BUY 503 after the futures fill (default timings): hedged or flat by the bot alone, both users told, /help answered meanwhile', async (t) => {
     const m = await spotFaultSettles();
     t.diagnostic(`naked short lived ${m.nakedMs} ms; /help answered in ${m.helpMs} ms`);
+  });
+
+  it('SIGKILL while the confirm re-reads prices (before the intent write): the preview never said "sending", and after the restart nothing was sent and nothing is owed', async () => {
+    await crashBeforeIntent();
   });
 
   it('SIGTERM right after "connected to Telegram" (polling not started yet): exit 0 within the 5 s, every time', async () => {
@@ -142,46 +146,6 @@ function sharedFakeTests(): void {
     } finally {
       b.kill('SIGKILL');
     }
-  });
-
-  it('SIGKILL while the confirm re-reads prices (before the intent write): the preview never said "sending", and after the restart nothing was sent and nothing is owed', async () => {
-    const dataFile = join(dir, 'recheck.json');
-    const orderPosts = () => fake.requests.filter((r) => r.method === 'POST' && /order$/.test(r.path)).length;
-    const ordersBefore = orderPosts();
-    tg.clearCalls();
-    const a = runBot(env(dataFile), dir);
-    try {
-      await waitUntil(() => a.output().includes('connected to Telegram'), 'startup', 20_000);
-      const previewCall = tg.nextCall('sendMessage', (c) => c.body.chat_id === USER && c.body.reply_markup !== undefined, 15_000);
-      tg.sendText(USER, '/open BTCUSDT 0.01');
-      const preview = await previewCall;
-      // the confirm's 1 % re-check reads the book and hangs there, before anything is written
-      fake.inject({ path: '/fapi/v1/ticker/bookTicker', when: (r) => r.params.symbol === 'BTCUSDT' }, 'hang');
-      const answered = tg.nextCall('answerCallbackQuery', undefined, 15_000);
-      tg.sendCallback(USER, okData(preview), { messageId: preview.result.message_id });
-      await answered;
-      await waitUntil(() => fake.requestsTo('/fapi/v1/ticker/bookTicker').some((r) => r.params.symbol === 'BTCUSDT' && r.status === undefined), 'the re-check on the wire', 15_000);
-      await new Promise((r) => setTimeout(r, 300));
-      a.kill('SIGKILL');
-      await a.exit;
-    } finally {
-      a.kill('SIGKILL');
-      fake.clearFaults();
-    }
-    const sending = () => tg.calls.filter((c) => c.method === 'editMessageText' && c.error === undefined && /Sending orders/.test(String(c.body.text)));
-    assert.equal(sending().length, 0, 'no "sending…" that no outcome would ever follow');
-    const b = runBot(env(dataFile), dir);
-    try {
-      await waitUntil(() => b.output().includes('connected to Telegram'), 'restart', 20_000);
-      b.kill('SIGTERM');
-      assert.equal(await b.exit, 0);
-    } finally {
-      b.kill('SIGKILL');
-    }
-    const data = await readStore(dataFile);
-    assert.equal(data?.intents.length ?? 0, 0, 'no intent was written');
-    assert.equal(data?.outbox.length ?? 0, 0, 'nothing owed');
-    assert.equal(orderPosts(), ordersBefore, 'no order sent');
   });
 
   it('SIGTERM when nobody reads stdout any more: the process still exits', async () => {
