@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, beforeEach } from 'node:test';
 import { createBinance, type Binance } from '../../src/binance/index.js';
 import { createConfig, type Config } from '../../src/config.js';
 import { openLedger, type Ledger } from '../../src/ledger/ledger.js';
@@ -101,6 +102,36 @@ export async function harness(opts: { env?: Record<string, string>; fake?: FakeB
       await binance.close();
       if (!opts.fakeInstance) await fake.close();
       if (dir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * One fake Binance for the test file, a fresh harness over it (the fake reset, then `setup`) for
+ * every test; both closed after the file. Read `fake` and `h` inside tests (set by the hooks).
+ */
+export function harnessPerTest(opts: { env?: Record<string, string>; setup?: (fake: FakeBinance) => void } = {}): { readonly fake: FakeBinance; readonly h: Harness } {
+  let fake: FakeBinance | undefined;
+  let h: Harness | undefined;
+  before(async () => {
+    fake = await startFakeBinance();
+  });
+  after(async () => {
+    await h?.close();
+    await fake?.close();
+  });
+  beforeEach(async () => {
+    await h?.close();
+    fake!.reset();
+    opts.setup?.(fake!);
+    h = await harness({ fakeInstance: fake!, ...(opts.env ? { env: opts.env } : {}) });
+  });
+  return {
+    get fake() {
+      return fake!;
+    },
+    get h() {
+      return h!;
     },
   };
 }
