@@ -27,6 +27,8 @@ export interface ExecutorContext {
   readonly sellDelays: number[];
   /** see ExecutorDeps.absentAfterMs */
   readonly absentAfterMs: number;
+  /** see ExecutorDeps.unwindBudgetMs */
+  readonly unwindBudgetMs: number;
   /** orders of an earlier process were all sent before this one started */
   readonly startedAt: number;
   /** the latest moment this process sent an order (a bound for recovery of its own intents) */

@@ -100,3 +100,23 @@ test('the short is re-read before each escalated order: a buy-back never asks fo
   for (const r of escalated) assert.ok(dec(r.params.quantity!).lte('0.004'), `${r.params.type} ${r.params.quantity} asks for more than the 0.004 short`);
   assert.equal(fake.positions.get('BTCUSDT')!.amt.toFixed(), '0');
 });
+
+test('the escalation is bounded in time: past the budget (15 s) no further order is sent; broken, alerted, opens paused', async () => {
+  askAboveMark('0.4'); // the first LIMIT IOC would fill
+  // a congested exchange: every buy-back takes 6 s of the trading clock before it is refused
+  const slow = (r: { path: string; method: string; params: Record<string, string> }) => {
+    if (r.path === '/fapi/v1/order' && r.method === 'POST' && r.params.reduceOnly === 'true') h!.clock.offset += 6000;
+  };
+  fake.on('request', slow);
+  const outcome = await openWithSpotRejected();
+  fake.off('request', slow);
+  // sent at 0, 6 and 12 s; at 18 s the budget is spent: the IOC that would have filled is never sent
+  assert.deepEqual(buyBacks().map((r) => r.params.type), ['MARKET', 'MARKET', 'MARKET']);
+  assert.equal(outcome.kind, 'broken');
+  const alert = h!.critical[0]?.outcome;
+  assert.equal(alert?.kind === 'broken' && alert.unwindError.message, 'not bought back within the unwind time budget (15 s)');
+  assert.equal(alert?.kind === 'broken' && alert.tried?.length, 3);
+  assert.equal(h!.ledger.snapshot().positions[0]!.status, 'broken');
+  assert.equal(h!.ledger.snapshot().paused, true, 'opens paused');
+  assert.equal(fake.positions.get('BTCUSDT')!.amt.toFixed(), '-0.01');
+});
