@@ -39,7 +39,12 @@ export const USER = 1001;
 export const OTHER = 2002;
 export const CHAT = 1001;
 
-export async function harness(opts: { env?: Record<string, string>; fake?: FakeBinanceOptions; file?: string; fakeInstance?: FakeBinance } = {}): Promise<Harness> {
+/**
+ * `timeoutMs`: the Binance client's request timeout. The default is the client's own (5 s): on a
+ * loaded machine a loopback read can stall for hundreds of ms, and a read that times out turns
+ * an open into a refusal. Only a test that waits for a hung request to time out sets it short.
+ */
+export async function harness(opts: { env?: Record<string, string>; fake?: FakeBinanceOptions; file?: string; fakeInstance?: FakeBinance; timeoutMs?: number } = {}): Promise<Harness> {
   const fake = opts.fakeInstance ?? (await startFakeBinance(opts.fake));
   const dir = opts.file ? undefined : await mkdtemp(join(tmpdir(), 'carrybot-trading-'));
   const file = opts.file ?? join(dir!, 'store.json');
@@ -60,7 +65,7 @@ export async function harness(opts: { env?: Record<string, string>; fake?: FakeB
     apiKey: config.mode === 'live' ? fake.apiKey : undefined,
     apiSecret: config.mode === 'live' ? fake.apiSecret : undefined,
     logger: silent,
-    timeoutMs: 400,
+    timeoutMs: opts.timeoutMs ?? 5000,
   });
   const ledger = await openLedger(file, { logger: silent });
   const market = createMarketService({ spot: binance.spot, futures: binance.futures, config, logger: silent });
@@ -98,6 +103,8 @@ export async function harness(opts: { env?: Record<string, string>; fake?: FakeB
     orders: () => fake.requests.filter(isOrder),
     signed: () => fake.requests.filter((r) => 'signature' in r.params || r.headers['x-mbx-apikey'] !== undefined),
     async close() {
+      // no recovery retry of this harness may outlive it and act on a fake shared with the next test
+      trading.shutdown();
       await ledger.flush();
       await binance.close();
       if (!opts.fakeInstance) await fake.close();

@@ -286,8 +286,8 @@ describe('against the fake Binance', () => {
 
   test('ledger spot above the balance (lost base commission): the SELL asks for what is held; the rest is dust', async () => {
     const { token } = await h.trading.previewOpen(USER, CHAT, 'BTCUSDT', '0.01');
-    const o = await h.trading.confirm(token, USER);
-    assert.equal(o.kind === 'open' && o.outcome.kind, 'opened', 'DIAG ' + JSON.stringify(o).slice(0, 600));
+    const opened = await h.trading.confirm(token, USER);
+    assert.equal(opened.kind === 'open' && opened.outcome.kind, 'opened', JSON.stringify(opened).slice(0, 300));
     const pos = h.ledger.snapshot().positions[0]!;
     // the ledger missed the 0.00001 BTC commission: it says 0.01, the account holds 0.00999
     await h.ledger.rewrite((d) => {
