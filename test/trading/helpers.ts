@@ -105,7 +105,7 @@ export async function harness(opts: { env?: Record<string, string>; fake?: FakeB
     async close() {
       // no recovery retry of this harness may outlive it and act on a fake shared with the next test
       trading.shutdown();
-      await ledger.flush();
+      await ledger.close();
       await binance.close();
       if (!opts.fakeInstance) await fake.close();
       if (dir) await rm(dir, { recursive: true, force: true });
