@@ -177,3 +177,14 @@ export function publish(ctx: ExecutorContext, t: TradeRecord, outcome: Outcome, 
   const edit = intent.messageId !== undefined && !recovery ? { chatId: intent.chatId, messageId: intent.messageId } : undefined;
   t.publish(event, ctx.audience(intent.chatId), edit);
 }
+
+/** Inside the ledger change: the futures leg never executed, so the trade failed and its spot leg was skipped. */
+export function recordNotPlaced(ctx: ExecutorContext, t: TradeRecord, fut: Placed | undefined, outcome: Outcome): void {
+  const i = t.intent;
+  publish(ctx, t, outcome);
+  legPatch(i.legs.futures, fut);
+  if (i.legs.spot) i.legs.spot.state = 'skipped';
+  i.status = 'failed';
+  i.error = i.legs.futures.error;
+  i.updatedAt = ctx.now();
+}
