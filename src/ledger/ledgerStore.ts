@@ -12,6 +12,7 @@ import { dropSent, enqueue, newMessageId, nextPerChat, publishAll, queuedFor } f
 import { riskRecords } from './risk.js';
 import { fundingRowSchema, intentSchema, stateSchema, storeSchema, type Fill, type FundingRow, type Intent, type Position, type StateData, type StoreData } from './schema.js';
 import { openStore, type OpenStoreOptions, type Store } from './store.js';
+import { createWriteGate, type WriteGate } from './writeGate.js';
 
 /**
  * The ledger on disk: the state document (store.ts) plus the history journals (history.ts).
@@ -84,9 +85,10 @@ export async function openLedger(fileName: string, opts: OpenStoreOptions = {}):
   const paths = historyPaths(resolve(fileName));
   // an older state document of this layout: its history is in the journals, and migrates with it
   const layered = (doc: Record<string, unknown>) => (typeof doc.version === 'number' && doc.version >= JOURNAL_VERSION ? { ...readLedgerFiles(fileName) } : doc);
-  const opened = await openStore(fileName, { ...opts, whole: layered });
+  const gate = createWriteGate();
+  const opened = await openStore(fileName, { ...opts, whole: layered, gate });
   const { store } = opened;
-  const historyOpts = { logger: opts.logger, now };
+  const historyOpts = { logger: opts.logger, now, gate };
   let history: History;
   if (opened.migrated) {
     // journals first, then the state document: a crash in between leaves the old file, and the
@@ -104,7 +106,7 @@ export async function openLedger(fileName: string, opts: OpenStoreOptions = {}):
     history = await openHistory(paths, { ...historyOpts, recentFrom: recentFrom(store.data, now()), fillsFrom: fillsFrom(store.data, now()) });
     if (opened.created) await store.update(() => undefined);
   }
-  return ledgerOver(store, () => history, async (whole) => {
+  return ledgerOver(store, gate, () => history, async (whole) => {
     const { state, batch } = split(whole);
     await history.close();
     removeHistory(paths);
@@ -115,7 +117,7 @@ export async function openLedger(fileName: string, opts: OpenStoreOptions = {}):
   });
 }
 
-function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreData) => Promise<StateData>): Ledger {
+function ledgerOver(store: Store, gate: WriteGate, hist: () => History, rebuild: (whole: StoreData) => Promise<StateData>): Ledger {
   const data = () => store.data;
   const finished: Intent[] = [];
   /** closed positions between the state change and their journal append */
@@ -171,6 +173,8 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
   let appending: Promise<unknown> = Promise.resolve();
   function appendOnly(make: () => HistoryBatch): Promise<HistoryBatch> {
     const run = appending.then(async () => {
+      const held = gate.passage();
+      if (held) await held;
       const batch = make();
       await appendHistory(batch);
       return batch;
@@ -238,6 +242,7 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
       return store.unsaved;
     },
     onSaved: (l) => store.onSaved(l),
+    holdWrites: () => gate.hold(),
     async liftAutoPause() {
       const d = data();
       if (!d.autoPaused || !d.paused) return false;
