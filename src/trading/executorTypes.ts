@@ -110,6 +110,8 @@ export interface ExecutorDeps {
    * margin) may "not found" be read as "never placed". Default 7000 ms.
    */
   absentAfterMs?: number;
+  /** wall-clock bound on a refused buy-back's escalation (default UNWIND_BUDGET_MS, 15 s) */
+  unwindBudgetMs?: number;
 }
 
 export interface Executor {

@@ -33,6 +33,7 @@ interface PreviewBase {
   /** prices the legs are valued at (open: spot ask / futures bid; close: spot bid / futures ask) */
   spotPrice: string;
   futuresPrice: string;
+  /** open: the spot BUY as sent (grossed up), what the caps and the balance check are judged on */
   spotNotional: string;
   futuresNotional: string;
   /** taker-fee estimates in USDT */
@@ -197,11 +198,13 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
       if (!rules.spot || !rules.futures) throw new UserError('trading.error.unknown_symbol', { symbol });
       const signal = await market.symbol(symbol);
       const books = { spotBid: signal.spotBid, spotAsk: signal.spotAsk, futuresBid: signal.futuresBid, futuresAsk: signal.futuresAsk, fundingRate: String(signal.rate) };
-      const sized: SizedOpen = sizeOpen(symbol, qtyText, rules, books);
-      checkCaps(ledger, sized, config);
+      const net: SizedOpen = sizeOpen(symbol, qtyText, rules, books);
       const account = await port.account();
+      const fees = await openFees(symbol, net, account, rules.spot, signal.apr7d);
+      // the caps and the balance are judged on what will be bought: the grossed-up spot BUY
+      const sized: SizedOpen = { ...net, spotNotional: fees.spotNotional };
+      checkCaps(ledger, sized, config);
       if (account) checkAccount(account, sized, config);
-      const fees = await openFees(symbol, sized, account, rules.spot, signal.apr7d);
       await preflight(symbol, rules.spot, rules.futures, dec(fees.preview.spotGrossQty), sized.qty, signal);
       if (port.mode === 'live' && ledger.leverageOf(symbol) !== config.leverage) {
         await port.setLeverage(symbol, config.leverage);
@@ -251,6 +254,7 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
     const spotFeeAsset: OpenPreview['spotFeeAsset'] = bnb ? 'BNB' : baseFeeRate !== undefined ? 'base' : 'USDT';
     return {
       baseFeeRate,
+      spotNotional,
       preview: {
         spotGrossQty: toPlain(gross),
         spotNetQty: toPlain(netOfBaseFee(gross, baseFeeRate)),
@@ -399,6 +403,7 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
     };
     try {
       if (preview.action === 'open') {
+        // the preview's spot notional is the grossed-up BUY's: the caps see what preview saw
         const sized: SizedOpen = { qty: dec(preview.qty), spotNotional: dec(preview.spotNotional), futuresNotional: dec(preview.futuresNotional) };
         const outcome = await executor.open({
           symbol: preview.symbol,

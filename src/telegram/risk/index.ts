@@ -1,4 +1,4 @@
-import type { RiskConfirmResult } from '../../risk/index.js';
+import { riskResultOf, type RiskConfirmResult } from '../../risk/index.js';
 import { UserError } from '../../errors.js';
 import { commandArgs } from '../args.js';
 import type { BotContext, Feature } from '../context.js';
@@ -18,7 +18,7 @@ export const AUTO_EXIT_POLL_MS = 15_000;
  */
 export const riskFeature: Feature = (bot, deps) => {
   const { risk, riskPushes: pushes } = deps;
-  const { config, notifier } = deps;
+  const { config, ledger, audience } = deps;
   const ttl = config.confirmTtlSeconds;
 
   async function userError(ctx: BotContext, err: unknown): Promise<void> {
@@ -70,17 +70,13 @@ export const riskFeature: Feature = (bot, deps) => {
     if (r.kind === 'not_yours') return void (await ctx.answerCbQuery(t.t('trading.confirm.notYours')));
     await ctx.answerCbQuery().catch(() => undefined);
     const text = renderRiskResult(t, r, config.mode);
-    await ctx.editMessageText(text, HTML_OPTIONS).catch(async () => {
-      await notifier.send(ctx.chat?.id ?? ctx.from.id, () => ({ text }), { critical: true });
-    });
-    if (r.kind === 'closed_all') {
-      // fills reach every allowlisted user; the initiator has the summary in the chat
-      const results = r.results;
-      void notifier.broadcast((tr) => ({ text: renderRiskResult(tr, { kind: 'closed_all', results }, config.mode) }), { except: [ctx.from.id] });
-    } else if (r.kind === 'moved') {
-      const amount = r.amount;
-      void notifier.broadcast((tr) => ({ text: renderRiskResult(tr, { kind: 'moved', amount }, config.mode) }), { except: [ctx.from.id] });
-    }
+    const event = { type: 'risk_result' as const, mode: config.mode, result: riskResultOf(r) };
+    const initiator = ctx.from.id;
+    const notSaved = (err: unknown) => ctx.log.error({ err }, 'the result could not be saved to the outbox');
+    // the preview cannot be edited: the result goes to this chat through the outbox
+    await ctx.editMessageText(text, HTML_OPTIONS).catch(() => ledger.publish([{ event, chats: [ctx.chat?.id ?? initiator] }]).catch(notSaved));
+    // fills reach every allowlisted user; the initiator has the result in the chat
+    if (r.kind === 'closed_all' || r.kind === 'moved') await ledger.publish([{ event, chats: audience.all().filter((id) => id !== initiator) }]).catch(notSaved);
   });
 
   bot.action(new RegExp(`^${RISK_CB.no}([A-Za-z0-9_-]{8,40})$`), async (ctx) => {
@@ -95,9 +91,6 @@ export const riskFeature: Feature = (bot, deps) => {
     const positionId = ctx.match[1]!;
     const r = await risk.autoExit.keep(positionId, ctx.from.id);
     await ctx.answerCbQuery(ctx.t.t(r === 'kept' ? 'risk.exit.kept' : 'risk.exit.gone'));
-    if (r !== 'kept') return;
-    const symbol = deps.ledger.position(positionId)?.symbol ?? '—';
-    await notifier.broadcast((tr) => ({ text: tr.t('risk.exit.keptText', { symbol }) }));
   });
 
   // after the scan's exit alerts (main.ts adds this hook last): margin first, then due exits
