@@ -159,6 +159,7 @@ export async function closeLocked(ctx: ExecutorContext, plan: ClosePlan): Promis
   };
   const previous = pos.status;
   await writeIntent(ctx, intent);
+  plan.onSending?.();
 
   // no other ledger write starts between the buy-back and the spot sell (released by the sell)
   return betweenLegs(ctx, async () => {

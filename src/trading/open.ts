@@ -179,6 +179,7 @@ export async function openLocked(ctx: ExecutorContext, plan: OpenPlan): Promise<
     spotStep: toPlain(plan.spotStep),
   };
   await writeIntent(ctx, intent, position);
+  plan.onSending?.();
 
   // no other ledger write starts between the short and its hedge
   const { fut, spot } = await betweenLegs(ctx, async () => {

@@ -97,7 +97,17 @@ export type ConfirmStart =
   | { kind: 'expired' }
   | { kind: 'not_yours' }
   | { kind: 'stopping' }
-  | { kind: 'started'; preview: Preview; result: Promise<ConfirmResult> };
+  | {
+      kind: 'started';
+      preview: Preview;
+      result: Promise<ConfirmResult>;
+      /**
+       * true once the intent is on disk and orders are going out; false when the trade ended
+       * before that (refused, expired, shutting down). Until then a crash leaves nothing to tell:
+       * "sending" shown earlier would never be followed by an outcome.
+       */
+      sending: Promise<boolean>;
+    };
 
 export type CancelResult = 'cancelled' | 'expired' | 'not_yours';
 
@@ -380,10 +390,15 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
     const claimed = claim(token, userId);
     if (claimed === 'expired') return { kind: 'expired' };
     if (claimed === 'not_yours') return { kind: 'not_yours' };
-    const result = run(claimed, userId, messageId).finally(() => scheduleRecovery());
+    let markSending!: (sending: boolean) => void;
+    const sending = new Promise<boolean>((resolve) => (markSending = resolve));
+    const result = run(claimed, userId, messageId, () => markSending(true)).finally(() => {
+      markSending(false);
+      scheduleRecovery();
+    });
     // the caller looks at it later (after answering the tap): not an unhandled rejection meanwhile
     result.catch(() => undefined);
-    return { kind: 'started', preview: claimed.preview, result };
+    return { kind: 'started', preview: claimed.preview, result, sending };
   }
 
   async function confirm(token: string, userId: number): Promise<ConfirmResult> {
@@ -391,9 +406,9 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
     return s.kind === 'started' ? s.result : s;
   }
 
-  async function run(p: Pending, userId: number, messageId: number | undefined): Promise<ConfirmResult> {
+  async function run(p: Pending, userId: number, messageId: number | undefined, onSending: () => void): Promise<ConfirmResult> {
     const { preview } = p;
-    const msg = messageId !== undefined ? { messageId } : {};
+    const msg = { ...(messageId !== undefined ? { messageId } : {}), onSending };
     // Expiry and the 1 % / funding re-check run under the trading lock, right before the intent
     // write: waiting for the lock (another trade, recovery) must not let stale prices through.
     const fresh = async (): Promise<void> => {
