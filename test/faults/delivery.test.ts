@@ -81,6 +81,18 @@ describe('faults: Telegram refuses, the outcome still arrives, once', () => {
     assert.deepEqual(owner.map((t) => (/Opened/.test(t) ? 'opened' : 'closed')), ['opened', 'closed'], 'the initiator: in order, in English');
   });
 
+  it('a slow "sending…" edit is never left over the outcome: the preview ends with the outcome', async () => {
+    h = await startHarness({ allowed: [OWNER] });
+    await h.running.launched;
+    const p = await preview(h, '/open BTCUSDT 0.01');
+    // paper fills in a moment: the outcome is written while "sending…" is still on its way
+    h.tg.inject({ method: 'editMessageText', delayMs: 400, when: (b) => /Sending orders/.test(String(b.text)) });
+    h.tg.sendCallback(OWNER, okData(p), { messageId: p.result.message_id, chatId: OWNER });
+    await waitUntil(() => h!.running.deps.ledger.snapshot().outbox.length === 0 && h!.tg.calls.some((c) => c.method === 'editMessageText' && /Sending orders/.test(String(c.body.text))), 'both edits', 8000);
+    const edits = h.tg.calls.filter((c) => c.method === 'editMessageText' && c.error === undefined && c.body.message_id === p.result.message_id);
+    assert.deepEqual(edits.map((c) => (/Sending orders/.test(String(c.body.text)) ? 'sending' : /Opened BTCUSDT/.test(String(c.body.text)) ? 'outcome' : 'other')), ['sending', 'outcome']);
+  });
+
   it('an update delivered again (twice, or after a restart) is handled once', async () => {
     h = await startHarness({ allowed: [OWNER] });
     await h.running.launched;
