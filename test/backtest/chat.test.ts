@@ -51,3 +51,8 @@ test('bad input gets the usage and sends nothing to Binance', async () => {
   }
   assert.equal(h.binance.requests.length, before);
 });
+
+test('a symbol Binance does not list gets a plain answer, not the exchange error text', async () => {
+  const { text } = await ask('/backtest FOOUSDT 90d');
+  assert.equal(text, 'FOOUSDT is not a USDT perpetual with a spot pair on Binance.');
+});

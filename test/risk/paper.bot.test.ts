@@ -33,6 +33,9 @@ test('paper: /margin and /status from the simulated wallet; /topup moves it and 
     assert.equal(row(String((await bot.say('/margin')).body.text), 'Wallet balance'), `3,702.00${NB}USDT`);
     assert.equal(bot.fake.requests.filter((r) => r.params.signature !== undefined).length, 0, 'paper never signs a request');
 
+    const junk = String((await bot.say('/margin FOO')).body.text);
+    assert.match(junk, /Usage: <code>\/margin<\/code> \(no arguments\)/, 'an argument /margin does not take gets the usage');
+
     const help = String((await bot.say('/help')).body.text);
     assert.match(help, /\/margin/);
     assert.match(help, /\/topup N/);

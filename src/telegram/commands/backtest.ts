@@ -1,4 +1,5 @@
 import { backtestDeps, paramsFrom, runBacktest, type BacktestReport } from '../../backtest/index.js';
+import { UserError } from '../../errors.js';
 import type { Translator } from '../../notify.js';
 import { commandArgs, parseSymbol } from '../args.js';
 import type { Feature } from '../context.js';
@@ -18,6 +19,12 @@ const DEFAULT_PERIOD = '90d';
  */
 export const backtestCommand: Feature = (bot, deps) => {
   const { binance, config, now } = deps;
+  const unlisted = (symbol: string) =>
+    deps.market.symbol(symbol).then(
+      () => false,
+      (err: unknown) => err instanceof UserError,
+    );
+
   bot.command('backtest', async (ctx) => {
     const { t } = ctx;
     const [raw, period = DEFAULT_PERIOD, extra] = commandArgs(ctx);
@@ -30,6 +37,8 @@ export const backtestCommand: Feature = (bot, deps) => {
     const report = await runBacktest(backtestDeps(binance, config, now), { symbols: [symbol], days, params: paramsFrom(config) });
     const failed = report.failed[0];
     if (failed || !report.symbols[0]) {
+      // a symbol Binance does not list gets the same plain answer as /funding, not the exchange's error text
+      if (await unlisted(symbol)) return void (await replyHtml(ctx, t.t('core.funding.unknownSymbol', { symbol })));
       return void (await replyHtml(ctx, t.t('backtest.failed', { symbol, reason: failed?.error.slice(0, 200) ?? '' })));
     }
     const chartText = { title: t.t('backtest.chart.title', { symbol, days }), rules: t.t('backtest.chart.rules'), always: t.t('backtest.chart.always'), axis: t.t('backtest.chart.axis') };

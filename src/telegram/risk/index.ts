@@ -36,6 +36,7 @@ export const riskFeature: Feature = (bot, deps) => {
   }
 
   bot.command('margin', async (ctx) => {
+    if (commandArgs(ctx).length) return void (await replyHtml(ctx, ctx.t.t('risk.error.usageMargin')));
     await ctx.sendChatAction('typing').catch(() => undefined);
     await replyHtml(ctx, renderMargin(ctx.t, await risk.view()));
   });
