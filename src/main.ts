@@ -12,6 +12,7 @@ import { startIncomeJob } from './jobs/income.js';
 import { startReconcileJob } from './jobs/reconcile.js';
 import type { Job } from './jobs/schedule.js';
 import { openLedger } from './ledger/ledger.js';
+import type { OpenStoreOptions } from './ledger/store.js';
 import { createLogger, createScrubber, type Logger } from './logger.js';
 import { startLifecycle, type CloseHook } from './lifecycle.js';
 import { renderChart, stopChartWorker } from './charts/offThread.js';
@@ -65,7 +66,11 @@ export interface StartOptions {
     recoveryRetryMs?: number[];
     /** retries of an outbox message Telegram did not accept */
     outboxRetryMs?: number[];
+    /** retries of a ledger write the disk refused */
+    saveRetryMs?: number[];
   };
+  /** test hook: replaces the state document's writer (to simulate a full disk) */
+  writeState?: OpenStoreOptions['writeText'];
 }
 
 export interface RunningBot {
@@ -91,7 +96,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
   const logger = createLogger({ level: config.logLevel, secrets, destination: opts.logDestination });
   const now = opts.now ?? Date.now;
   const timings = opts.timings ?? {};
-  const ledger = await openLedger(config.dataFile, { logger, now });
+  const ledger = await openLedger(config.dataFile, { logger, now, saveRetryMs: timings.saveRetryMs, ...(opts.writeState ? { writeText: opts.writeState } : {}) });
   const binance = createBinance({
     spotUrl: config.binance.spotUrl,
     futuresUrl: config.binance.futuresUrl,

@@ -10,6 +10,7 @@ import { isHeld, latestFills, positionAt } from './queries.js';
 import { dropSent, enqueue, nextPerChat } from './outbox.js';
 import { riskRecords } from './risk.js';
 import { fundingRowSchema, intentSchema, stateSchema, storeSchema, type Fill, type FundingRow, type Intent, type Position, type StateData, type StoreData } from './schema.js';
+import { SAVE_RETRY_MS, saveAgain } from './saveAgain.js';
 import { openStore, type OpenStoreOptions, type Store } from './store.js';
 
 /**
@@ -78,7 +79,12 @@ export async function saveLedger(file: string, whole: StoreData, opts: { now?: (
   await writeFile(file, JSON.stringify(state));
 }
 
-export async function openLedger(fileName: string, opts: OpenStoreOptions = {}): Promise<Ledger> {
+export interface OpenLedgerOptions extends OpenStoreOptions {
+  /** waits between retries of a write the disk refused (default 0.5 s doubling to 30 s) */
+  saveRetryMs?: readonly number[];
+}
+
+export async function openLedger(fileName: string, opts: OpenLedgerOptions = {}): Promise<Ledger> {
   const now = opts.now ?? Date.now;
   const paths = historyPaths(resolve(fileName));
   // an older state document of this layout: its history is in the journals, and migrates with it
@@ -103,7 +109,7 @@ export async function openLedger(fileName: string, opts: OpenStoreOptions = {}):
     history = await openHistory(paths, { ...historyOpts, recentFrom: recentFrom(store.data, now()), fillsFrom: fillsFrom(store.data, now()) });
     if (opened.created) await store.update(() => undefined);
   }
-  return ledgerOver(store, () => history, async (whole) => {
+  return ledgerOver(store, () => history, opts, async (whole) => {
     const { state, batch } = split(whole);
     await history.close();
     removeHistory(paths);
@@ -114,7 +120,7 @@ export async function openLedger(fileName: string, opts: OpenStoreOptions = {}):
   });
 }
 
-function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreData) => Promise<StateData>): Ledger {
+function ledgerOver(store: Store, hist: () => History, opts: OpenLedgerOptions, rebuild: (whole: StoreData) => Promise<StateData>): Ledger {
   const data = () => store.data;
   const finished: Intent[] = [];
   /** closed positions between the state change and their journal append */
@@ -142,7 +148,7 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
   ];
 
   /** one ledger write: state change in memory, history appended and fsync'd, state written */
-  function write<T>(change: (d: StateData, batch: HistoryBatch) => T): Promise<T> {
+  function write<T>(change: (d: StateData, batch: HistoryBatch) => T, opts?: { revert?: boolean }): Promise<T> {
     const batch = emptyBatch();
     const run = store.update(
       (d) => {
@@ -150,9 +156,10 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
         return change(d, batch);
       },
       () => appendHistory(batch),
+      opts,
     );
-    // a failed write brings the state back from disk: nothing cached may outlive it
-    run.catch(() => void version++);
+    // a write taken back: nothing cached may outlive it
+    run.catch(() => void version++).finally(saving.check);
     return run;
   }
 
@@ -166,6 +173,14 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
     }
   }
 
+  // memory ahead of the disk (a full disk): a write of the whole state and the journals' unwritten lines, retried
+  const saving = saveAgain({
+    unsaved: () => store.unsaved || hist().unwritten > 0,
+    save: () => store.update(() => undefined, () => appendHistory(emptyBatch())),
+    retryMs: opts.saveRetryMs ?? SAVE_RETRY_MS,
+    logger: opts.logger,
+  });
+
   /** history that changes nothing in the state document: appended one batch at a time, apart from it */
   let appending: Promise<unknown> = Promise.resolve();
   function appendOnly(make: () => HistoryBatch): Promise<HistoryBatch> {
@@ -175,6 +190,7 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
       return batch;
     });
     appending = run.catch(() => undefined);
+    void appending.finally(saving.check);
     return run;
   }
 
@@ -222,9 +238,9 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
       return data().createdAt;
     },
     get unsaved() {
-      return store.unsaved;
+      return saving.unsaved();
     },
-    onSaved: (l) => store.onSaved(l),
+    onSaved: (l) => saving.onSaved(l),
     async liftAutoPause() {
       const d = data();
       if (!d.autoPaused || !d.paused) return false;
@@ -273,15 +289,19 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
       for (const i of [...data().intents, ...finished]) if (i.mode === mode && (i.status === 'pending' || i.updatedAt >= since)) out.add(i.symbol);
       return out;
     },
+    // orders follow only a saved intent: if the disk refuses it, memory takes it back
     recordIntent: (intent, position) =>
-      write((d) => {
-        d.intents.push(structuredClone(intent));
-        if (position) d.positions.push(structuredClone(position));
-        else {
-          const p = d.positions.find((x) => x.id === intent.positionId);
-          if (p && intent.kind === 'close') p.status = 'closing';
-        }
-      }),
+      write(
+        (d) => {
+          d.intents.push(structuredClone(intent));
+          if (position) d.positions.push(structuredClone(position));
+          else {
+            const p = d.positions.find((x) => x.id === intent.positionId);
+            if (p && intent.kind === 'close') p.status = 'closing';
+          }
+        },
+        { revert: true },
+      ),
     updateTrade: (intentId, change) =>
       write((d, batch) => {
         const intent = d.intents.find((x) => x.id === intentId);
@@ -312,13 +332,6 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
         const result = change(record);
         settle(d, batch, intent, position);
         return result;
-      }),
-    discardIntent: (intent, created, restoreStatus) =>
-      write((d) => {
-        d.intents = d.intents.filter((i) => i.id !== intent.id);
-        if (created) d.positions = d.positions.filter((p) => p.id !== intent.positionId);
-        const p = d.positions.find((x) => x.id === intent.positionId);
-        if (p && restoreStatus) p.status = restoreStatus;
       }),
     fillOf(intentId, clientOrderId) {
       const find = () => [...hist().fills.values()].find((f) => f.intentId === intentId && f.clientOrderId === clientOrderId);
@@ -448,6 +461,7 @@ function ledgerOver(store: Store, hist: () => History, rebuild: (whole: StoreDat
       hist().checkpoint();
     },
     async close() {
+      saving.stop();
       await ledger.flush();
       await hist().close();
     },
