@@ -131,6 +131,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
     market,
     binance,
     closer: createCloser({ ledger, port: trading.port, executor: trading.executor }),
+    queue: trading.executor.exclusive,
     logger: logger.child({ module: 'risk' }),
     now,
     isStopping: () => stopping,

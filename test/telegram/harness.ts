@@ -107,5 +107,5 @@ export async function waitUntil(check: () => boolean, what: string, timeoutMs = 
   }
 }
 
-/** An edit of a confirmed preview that is not the "sending…" progress line: the trade's outcome or refusal. */
-export const isOutcomeEdit = (c: { body: Record<string, unknown> }): boolean => !/Sending orders/.test(String(c.body.text));
+/** An edit of a confirmed preview that is not the progress line ("sending…", "working…"): the outcome or refusal. */
+export const isOutcomeEdit = (c: { body: Record<string, unknown> }): boolean => !/Sending orders|Working…/.test(String(c.body.text));

@@ -1,5 +1,4 @@
-import type { RiskConfirmResult } from '../../risk/index.js';
-import { UserError } from '../../errors.js';
+import { UserError, errorMessage } from '../../errors.js';
 import { commandArgs } from '../args.js';
 import type { BotContext, Feature } from '../context.js';
 import { HTML_OPTIONS, replyHtml } from '../reply.js';
@@ -63,24 +62,39 @@ export const riskFeature: Feature = (bot, deps) => {
     await topupPreview(ctx, ctx.match[1]);
   });
 
+  // the tap is answered at once; the move or the closes run on the trading queue, off the update
+  // handler, so other users' commands are answered meanwhile; the outcome edits the preview
   bot.action(new RegExp(`^${RISK_CB.ok}([A-Za-z0-9_-]{8,40})$`), async (ctx) => {
     const { t } = ctx;
-    const r: RiskConfirmResult = await risk.confirm(ctx.match[1]!, ctx.from.id);
-    if (r.kind === 'expired') return void (await ctx.answerCbQuery(t.t('trading.confirm.expired')));
-    if (r.kind === 'not_yours') return void (await ctx.answerCbQuery(t.t('trading.confirm.notYours')));
-    await ctx.answerCbQuery().catch(() => undefined);
-    const text = renderRiskResult(t, r, config.mode);
-    await ctx.editMessageText(text, HTML_OPTIONS).catch(async () => {
-      await notifier.send(ctx.chat?.id ?? ctx.from.id, () => ({ text }), { critical: true });
-    });
-    if (r.kind === 'closed_all') {
-      // fills reach every allowlisted user; the initiator has the summary in the chat
-      const results = r.results;
-      void notifier.broadcast((tr) => ({ text: renderRiskResult(tr, { kind: 'closed_all', results }, config.mode) }), { except: [ctx.from.id] });
-    } else if (r.kind === 'moved') {
-      const amount = r.amount;
-      void notifier.broadcast((tr) => ({ text: renderRiskResult(tr, { kind: 'moved', amount }, config.mode) }), { except: [ctx.from.id] });
-    }
+    const started = risk.start(ctx.match[1]!, ctx.from.id);
+    if (started.kind !== 'started') return void (await ctx.answerCbQuery(t.t(started.kind === 'expired' ? 'trading.confirm.expired' : 'trading.confirm.notYours')));
+    const chatId = ctx.chat?.id ?? ctx.from.id;
+    const userId = ctx.from.id;
+    const messageId = ctx.callbackQuery.message?.message_id;
+    const edit = async (text: string) => {
+      if (messageId === undefined) throw new Error('no preview to edit');
+      await ctx.telegram.editMessageText(chatId, messageId, undefined, text, HTML_OPTIONS);
+    };
+    const tell = async (text: string) => edit(text).catch(() => notifier.send(chatId, () => ({ text }), { critical: true }));
+    await Promise.all([ctx.answerCbQuery(t.t('trading.confirm.working')).catch(() => undefined), edit(t.t('risk.topup.inProgress')).catch(() => undefined)]);
+    void started.result.then(
+      async (r) => {
+        if (r.kind === 'expired' || r.kind === 'not_yours') return;
+        await tell(renderRiskResult(t, r, config.mode));
+        // the others hear it too; the initiator has it in the chat
+        if (r.kind === 'closed_all') {
+          const results = r.results;
+          void notifier.broadcast((tr) => ({ text: renderRiskResult(tr, { kind: 'closed_all', results }, config.mode) }), { except: [userId] });
+        } else if (r.kind === 'moved') {
+          const amount = r.amount;
+          void notifier.broadcast((tr) => ({ text: renderRiskResult(tr, { kind: 'moved', amount }, config.mode) }), { except: [userId] });
+        }
+      },
+      async (err: unknown) => {
+        ctx.log.error({ err: errorMessage(err), action: started.action }, 'risk action failed unexpectedly');
+        await tell(t.t('risk.topup.outcomeUnknown'));
+      },
+    );
   });
 
   bot.action(new RegExp(`^${RISK_CB.no}([A-Za-z0-9_-]{8,40})$`), async (ctx) => {
