@@ -30,3 +30,4 @@ const mem = process.memoryUsage();
 process.stdout.write(
   `${JSON.stringify({ loadMs, pnlFirst, pnlAll: all, pnl30d: d30, rss: mem.rss, heapUsed: mem.heapUsed, maxRssKb: process.resourceUsage().maxRSS, positions: ledger.allPositions().length })}\n`,
 );
+await ledger.close();

@@ -195,10 +195,13 @@ async function oneSize(entry: string, fake: FakeBinance, rows: number): Promise<
     const fixtureMb = mb(await dirBytes(dir));
     const p = await probe(entry, file, now);
     const ledger = await openLedger(file, { logger: silent });
-    const trade = await tradePath(fake, ledger, file, now);
-    const tickCpuMs = await tickCpu(fake, ledger);
-    await ledger.close();
-    return { rows, fixtureMb, probe: p, ...trade, tickCpuMs };
+    try {
+      const trade = await tradePath(fake, ledger, file, now);
+      const tickCpuMs = await tickCpu(fake, ledger);
+      return { rows, fixtureMb, probe: p, ...trade, tickCpuMs };
+    } finally {
+      await ledger.close();
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

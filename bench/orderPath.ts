@@ -103,7 +103,7 @@ export async function benchOrderPath(): Promise<Figure[]> {
     ];
   } finally {
     fake.off('request', onRequest);
-    await ledger.flush();
+    await ledger.close();
     await binance.close();
     await fake.close();
     await rm(dir, { recursive: true, force: true });

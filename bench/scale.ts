@@ -114,6 +114,7 @@ export async function benchScaleTicks(): Promise<Figure[]> {
 
 export async function benchStore(): Promise<Figure[]> {
   const dir = await mkdtemp(join(tmpdir(), 'carrybot-bench-'));
+  let ledger: Ledger | undefined;
   try {
     const file = join(dir, 'carrybot.json');
     const now = Date.now();
@@ -121,8 +122,8 @@ export async function benchStore(): Promise<Figure[]> {
     let bytes = 0;
     for (const f of await readdir(dir)) bytes += (await stat(join(dir, f))).size;
     const loads: number[] = [];
-    let ledger: Ledger | undefined;
     for (let i = 0; i < 5; i++) {
+      await ledger?.close();
       const t0 = performance.now();
       ledger = await openLedger(file, { logger: silent, now: () => now });
       loads.push(performance.now() - t0);
@@ -146,6 +147,7 @@ export async function benchStore(): Promise<Figure[]> {
       { name: '/pnl 30d over that store', value: round(median(pnlTimes['30d']!.slice(2)), 2), unit: 'ms', target: 50 },
     ];
   } finally {
+    await ledger?.close();
     await rm(dir, { recursive: true, force: true });
   }
 }

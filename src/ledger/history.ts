@@ -4,6 +4,7 @@ import { FundingSums } from './fundingSums.js';
 import { openJournal, readLines, readTail, type Journal } from './journal.js';
 import { DAY_MS } from './pnl.js';
 import { fillSchema, fundingRowSchema, positionSchema, type Fill, type FundingRow, type Intent, type Position } from './schema.js';
+import type { WriteGate } from './writeGate.js';
 
 /**
  * The ledger's history: closed positions, fills, funding rows and finished intents, each an
@@ -75,6 +76,7 @@ export interface History {
 interface OpenOptions {
   logger?: Logger;
   now: () => number;
+  gate?: WriteGate;
   /** rows older than this are never needed in memory (the sync cursors minus a margin) */
   recentFrom: number;
   /** fills of held positions and of positions closed within the report windows */

@@ -2,6 +2,7 @@ import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeFileSync 
 import { open, type FileHandle } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import type { Logger } from '../logger.js';
+import type { WriteGate } from './writeGate.js';
 
 /**
  * An append-only JSON Lines file: one record per line, each append written and fsync'd before it
@@ -26,6 +27,8 @@ export interface Journal {
 export interface JournalOptions {
   logger?: Logger;
   now?: () => number;
+  /** while held, an append waits before serialising its records */
+  gate?: WriteGate;
 }
 
 const NL = 0x0a;
@@ -180,6 +183,8 @@ export async function openJournal(file: string, opts: JournalOptions = {}): Prom
     },
   };
   async function write(fresh: readonly unknown[]): Promise<void> {
+    const held = opts.gate?.passage();
+    if (held) await held;
     const records = unwritten.length ? [...unwritten, ...fresh] : fresh;
     unwritten = [];
     try {

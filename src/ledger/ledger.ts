@@ -68,6 +68,12 @@ export interface Ledger extends RiskRecords {
   readonly unsaved: boolean;
   /** called once memory is saved again after failed writes */
   onSaved(listener: () => void): void;
+  /**
+   * Holds every write (by any job) before its next step until the returned release is called:
+   * the trade path holds them between its two legs, so the second order goes out before anything
+   * else is serialised. Reads are unaffected. Holds nest; release is idempotent.
+   */
+  holdWrites(): () => void;
 
   // ── settings and the pause switch
   pauseState(): { paused: boolean; reason?: string };

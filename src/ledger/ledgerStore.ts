@@ -12,6 +12,7 @@ import { riskRecords } from './risk.js';
 import { fundingRowSchema, intentSchema, stateSchema, storeSchema, type Fill, type FundingRow, type Intent, type Position, type StateData, type StoreData } from './schema.js';
 import { SAVE_RETRY_MS, saveAgain } from './saveAgain.js';
 import { openStore, type OpenStoreOptions, type Store } from './store.js';
+import { createWriteGate, type WriteGate } from './writeGate.js';
 
 /**
  * The ledger on disk: the state document (store.ts) plus the history journals (history.ts).
@@ -89,9 +90,10 @@ export async function openLedger(fileName: string, opts: OpenLedgerOptions = {})
   const paths = historyPaths(resolve(fileName));
   // an older state document of this layout: its history is in the journals, and migrates with it
   const layered = (doc: Record<string, unknown>) => (typeof doc.version === 'number' && doc.version >= JOURNAL_VERSION ? { ...readLedgerFiles(fileName) } : doc);
-  const opened = await openStore(fileName, { ...opts, whole: layered });
+  const gate = createWriteGate();
+  const opened = await openStore(fileName, { ...opts, whole: layered, gate });
   const { store } = opened;
-  const historyOpts = { logger: opts.logger, now };
+  const historyOpts = { logger: opts.logger, now, gate };
   let history: History;
   if (opened.migrated) {
     // journals first, then the state document: a crash in between leaves the old file, and the
@@ -109,7 +111,7 @@ export async function openLedger(fileName: string, opts: OpenLedgerOptions = {})
     history = await openHistory(paths, { ...historyOpts, recentFrom: recentFrom(store.data, now()), fillsFrom: fillsFrom(store.data, now()) });
     if (opened.created) await store.update(() => undefined);
   }
-  return ledgerOver(store, () => history, opts, async (whole) => {
+  return ledgerOver(store, gate, () => history, opts, async (whole) => {
     const { state, batch } = split(whole);
     await history.close();
     removeHistory(paths);
@@ -120,7 +122,7 @@ export async function openLedger(fileName: string, opts: OpenLedgerOptions = {})
   });
 }
 
-function ledgerOver(store: Store, hist: () => History, opts: OpenLedgerOptions, rebuild: (whole: StoreData) => Promise<StateData>): Ledger {
+function ledgerOver(store: Store, gate: WriteGate, hist: () => History, opts: OpenLedgerOptions, rebuild: (whole: StoreData) => Promise<StateData>): Ledger {
   const data = () => store.data;
   const finished: Intent[] = [];
   /** closed positions between the state change and their journal append */
@@ -148,7 +150,7 @@ function ledgerOver(store: Store, hist: () => History, opts: OpenLedgerOptions, 
   ];
 
   /** one ledger write: state change in memory, history appended and fsync'd, state written */
-  function write<T>(change: (d: StateData, batch: HistoryBatch) => T, opts?: { revert?: boolean }): Promise<T> {
+  function write<T>(change: (d: StateData, batch: HistoryBatch) => T, how?: { revert?: boolean }): Promise<T> {
     const batch = emptyBatch();
     const run = store.update(
       (d) => {
@@ -156,7 +158,7 @@ function ledgerOver(store: Store, hist: () => History, opts: OpenLedgerOptions, 
         return change(d, batch);
       },
       () => appendHistory(batch),
-      opts,
+      how,
     );
     // a write taken back: nothing cached may outlive it
     run.catch(() => void version++).finally(saving.check);
@@ -185,6 +187,8 @@ function ledgerOver(store: Store, hist: () => History, opts: OpenLedgerOptions, 
   let appending: Promise<unknown> = Promise.resolve();
   function appendOnly(make: () => HistoryBatch): Promise<HistoryBatch> {
     const run = appending.then(async () => {
+      const held = gate.passage();
+      if (held) await held;
       const batch = make();
       await appendHistory(batch);
       return batch;
@@ -241,6 +245,7 @@ function ledgerOver(store: Store, hist: () => History, opts: OpenLedgerOptions, 
       return saving.unsaved();
     },
     onSaved: (l) => saving.onSaved(l),
+    holdWrites: () => gate.hold(),
     async liftAutoPause() {
       const d = data();
       if (!d.autoPaused || !d.paused) return false;

@@ -6,6 +6,7 @@ import { StoreError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { migrate } from './migrations.js';
 import { STORE_VERSION, stateSchema, storeSchema, type StateData, type StoreData } from './schema.js';
+import type { WriteGate } from './writeGate.js';
 
 /**
  * The ledger's state document on lowdb: small (held positions, pending intents, settings,
@@ -36,6 +37,8 @@ export interface OpenStoreOptions {
   writeText?: (text: string) => Promise<void>;
   /** an older state document with its history merged in (the ledger reads its journals), before migrating */
   whole?: (doc: Record<string, unknown>) => Record<string, unknown>;
+  /** while held, a write waits before applying its change and before serialising */
+  gate?: WriteGate;
 }
 
 type Parsed = { kind: 'state'; state: StateData } | { kind: 'migrated'; from: number; whole: StoreData };
@@ -123,10 +126,14 @@ export async function openStore(fileName: string, opts: OpenStoreOptions = {}): 
     },
     update<T>(change: (data: StateData) => T, beforeWrite?: () => Promise<void>, o: { revert?: boolean } = {}): Promise<T> {
       const run = queue.then(async () => {
+        const held = opts.gate?.passage();
+        if (held) await held;
         const before = o.revert ? structuredClone(db.data) : undefined;
         const result = change(db.data);
         try {
           await beforeWrite?.();
+          const again = opts.gate?.passage();
+          if (again) await again;
           await write();
         } catch (err) {
           // The file on disk is still the previous good version. A change whose caller acts only

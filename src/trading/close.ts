@@ -1,7 +1,7 @@
 import { UserError } from '../errors.js';
 import type { Intent } from '../ledger/schema.js';
 import { Decimal, dec, floorToStep, toPlain } from '../money.js';
-import { checkNoPending, clientOrderId, complete, fillRow, legPatch, publish, writeIntent, type ExecutorContext, type Placed } from './executorContext.js';
+import { betweenLegs, checkNoPending, clientOrderId, complete, fillRow, legPatch, publish, writeIntent, type ExecutorContext, type Placed } from './executorContext.js';
 import type { ClosePlan, CloseOutcome } from './executorTypes.js';
 import { executedOf, expiredSince, place, resolveByQuery, undetermined } from './orders.js';
 import { isFinalStatus, type LegFill } from './port.js';
@@ -165,29 +165,32 @@ export async function closeLocked(ctx: ExecutorContext, plan: ClosePlan): Promis
   const previous = pos.status;
   await writeIntent(ctx, intent);
 
-  let futures: LegFill | undefined;
-  if (dec(futuresQty).gt(0)) {
-    const fut = await place(ctx, 'futures', { symbol: pos.symbol, side: 'BUY', qty: futuresQty, clientOrderId: intent.legs.futures.clientOrderId, reduceOnly: true, baseAsset: pos.baseAsset });
-    if (!fut.ok && fut.kind === 'unknown') {
-      return undetermined(ctx, intent, 'futures', intent.legs.futures.clientOrderId, fut, (t) => legPatch(t.intent.legs.futures, fut));
+  // no other ledger write starts between the buy-back and the spot sell (released by the sell)
+  return betweenLegs(ctx, async () => {
+    let futures: LegFill | undefined;
+    if (dec(futuresQty).gt(0)) {
+      const fut = await place(ctx, 'futures', { symbol: pos.symbol, side: 'BUY', qty: futuresQty, clientOrderId: intent.legs.futures.clientOrderId, reduceOnly: true, baseAsset: pos.baseAsset });
+      if (!fut.ok && fut.kind === 'unknown') {
+        return undetermined(ctx, intent, 'futures', intent.legs.futures.clientOrderId, fut, (t) => legPatch(t.intent.legs.futures, fut));
+      }
+      if (!fut.ok || executedOf(fut).lte(0)) {
+        const error = fut.ok ? { message: `status ${fut.fill.status}` } : fut.error;
+        const outcome: CloseOutcome = { kind: 'not_placed', action: 'close', symbol: pos.symbol, error };
+        await ctx.record(id, (t) => {
+          const i = t.intent;
+          publish(ctx, t, outcome);
+          legPatch(i.legs.futures, fut);
+          if (i.legs.spot) i.legs.spot.state = 'skipped';
+          i.status = 'failed';
+          i.error = i.legs.futures.error;
+          i.updatedAt = now();
+          if (t.position) t.position.status = previous;
+        });
+        return outcome;
+      }
+      futures = fut.fill;
     }
-    if (!fut.ok || executedOf(fut).lte(0)) {
-      const error = fut.ok ? { message: `status ${fut.fill.status}` } : fut.error;
-      const outcome: CloseOutcome = { kind: 'not_placed', action: 'close', symbol: pos.symbol, error };
-      await ctx.record(id, (t) => {
-        const i = t.intent;
-        publish(ctx, t, outcome);
-        legPatch(i.legs.futures, fut);
-        if (i.legs.spot) i.legs.spot.state = 'skipped';
-        i.status = 'failed';
-        i.error = i.legs.futures.error;
-        i.updatedAt = now();
-        if (t.position) t.position.status = previous;
-      });
-      return outcome;
-    }
-    futures = fut.fill;
-  }
-  return finishClose(ctx, intent, futures, plan, false);
+    return finishClose(ctx, intent, futures, plan, false);
+  });
 }
 

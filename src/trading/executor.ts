@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeLocked } from './close.js';
 import { StoreError } from '../errors.js';
 import type { TradeRecord } from '../ledger/ledger.js';
-import type { ExecutorContext } from './executorContext.js';
+import { releaseWrites, type ExecutorContext } from './executorContext.js';
 import type { Executor, ExecutorDeps } from './executorTypes.js';
 import { openLocked } from './open.js';
 import { ABSENT_AFTER_MS } from './orders.js';
@@ -49,6 +49,8 @@ export function createExecutor(deps: ExecutorDeps): Executor {
 
   /** memory keeps a change the disk refused; the store retries it and new opens wait for that */
   const record = async (intentId: string, change: (t: TradeRecord) => void): Promise<void> => {
+    // the trade's own write must not wait behind its hold
+    releaseWrites(ctx);
     await ledger.updateTrade(intentId, change).catch((err: unknown) => {
       if (!(err instanceof StoreError)) throw err;
       logger.error({ err: err.message }, 'trade recorded in memory only; the store retries the write');
@@ -73,6 +75,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     record,
     audience: deps.audience ?? ((chatId) => [chatId]),
     recovery: undefined,
+    heldWrites: undefined,
   };
 
   return {

@@ -46,6 +46,8 @@ export interface ExecutorContext {
   readonly audience: (chatId: number) => number[];
   /** set while recovery finishes an intent: its outcome is published as a recovery report */
   recovery: RecoveryInfo | undefined;
+  /** releases the ledger writes held while the trade under way is between its legs (see betweenLegs) */
+  heldWrites: (() => void) | undefined;
 }
 
 export type Placed =
@@ -60,6 +62,38 @@ export const clientOrderId = (intentId: string, leg: 'F' | 'S' | 'U', attempt = 
   `cb${intentId}${leg}${attempt > 1 ? attempt : ''}`;
 
 // ---- ledger helpers ------------------------------------------------------------------------
+
+/**
+ * The second leg follows the first answer within milliseconds; a slow or queried first answer (an
+ * unknown outcome) lets the held writes go after this long.
+ */
+const HOLD_MAX_MS = 2_000;
+
+/**
+ * Runs the legs of a trade with every other ledger write held (Ledger.holdWrites): a scan result
+ * or an income page queued while the first order is in flight neither serialises nor starts disk
+ * I/O before the second order went out. Released once the spot leg is answered (place), before
+ * the trade records anything itself (record), or when `run` ends, whichever comes first.
+ */
+export async function betweenLegs<T>(ctx: ExecutorContext, run: () => Promise<T>): Promise<T> {
+  const release = ctx.ledger.holdWrites();
+  const cap = setTimeout(() => releaseWrites(ctx), HOLD_MAX_MS).unref();
+  ctx.heldWrites = () => {
+    clearTimeout(cap);
+    release();
+  };
+  try {
+    return await run();
+  } finally {
+    releaseWrites(ctx);
+  }
+}
+
+export function releaseWrites(ctx: ExecutorContext): void {
+  const release = ctx.heldWrites;
+  ctx.heldWrites = undefined;
+  release?.();
+}
 
 export function legPatch(leg: IntentLeg, p: Placed | undefined): void {
   if (!p) return;

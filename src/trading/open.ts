@@ -1,7 +1,7 @@
 import type { Side } from '../binance/types.js';
 import type { Intent, IntentLeg, Position } from '../ledger/schema.js';
 import { Decimal, dec, floorToStep, toPlain } from '../money.js';
-import { checkNoPending, clientOrderId, complete, fillRow, legPatch, publish, writeIntent, type ExecutorContext, type Placed } from './executorContext.js';
+import { betweenLegs, checkNoPending, clientOrderId, complete, fillRow, legPatch, publish, writeIntent, type ExecutorContext, type Placed } from './executorContext.js';
 import type { ErrorInfo, OpenOutcome, OpenPlan } from './executorTypes.js';
 import { spotBuyQty } from './fees.js';
 import { executedOf, place, undetermined } from './orders.js';
@@ -185,7 +185,18 @@ export async function openLocked(ctx: ExecutorContext, plan: OpenPlan): Promise<
   };
   await writeIntent(ctx, intent, position);
 
-  const fut = await place(ctx, 'futures', { symbol: plan.symbol, side: 'SELL', qty, clientOrderId: intent.legs.futures.clientOrderId, baseAsset: plan.baseAsset });
+  // no other ledger write starts between the short and its hedge
+  const { fut, spot } = await betweenLegs(ctx, async () => {
+    const fut = await place(ctx, 'futures', { symbol: plan.symbol, side: 'SELL', qty, clientOrderId: intent.legs.futures.clientOrderId, baseAsset: plan.baseAsset });
+    if (!fut.ok || executedOf(fut).lte(0)) return { fut };
+    // The spot buy goes out right away: nothing but this line between the short and the hedge
+    // (grossed up when the fee is taken from the coin, so the net held covers what was shorted).
+    const spotQty = spotBuyQty(fut.fill.executedQty, plan.spotStep, plan.spotBaseFeeRate);
+    const spot = spotQty.gt(0)
+      ? await place(ctx, 'spot', { symbol: plan.symbol, side: 'BUY', qty: toPlain(spotQty), clientOrderId: intent.legs.spot!.clientOrderId, baseAsset: plan.baseAsset })
+      : undefined;
+    return { fut, spot };
+  });
   if (!fut.ok && fut.kind === 'unknown') {
     return undetermined(ctx, intent, 'futures', intent.legs.futures.clientOrderId, fut, (t) => legPatch(t.intent.legs.futures, fut));
   }
@@ -193,13 +204,6 @@ export async function openLocked(ctx: ExecutorContext, plan: OpenPlan): Promise<
     const error = fut.ok ? { message: `status ${fut.fill.status}` } : fut.error;
     return abandonOpen(ctx, intent, fut, error);
   }
-
-  // The spot buy goes out right away: nothing but this line between the short and the hedge
-  // (grossed up when the fee is taken from the coin, so the net held covers what was shorted).
-  const spotQty = spotBuyQty(fut.fill.executedQty, plan.spotStep, plan.spotBaseFeeRate);
-  const spot = spotQty.gt(0)
-    ? await place(ctx, 'spot', { symbol: plan.symbol, side: 'BUY', qty: toPlain(spotQty), clientOrderId: intent.legs.spot!.clientOrderId, baseAsset: plan.baseAsset })
-    : undefined;
   return finishOpen(ctx, intent, fut.fill, spot, false, plan.futuresStep);
 }
 

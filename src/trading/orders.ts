@@ -2,7 +2,7 @@ import { DuplicateOrderError, RateLimitError, RejectedError, RetryableError, err
 import type { TradeRecord } from '../ledger/ledger.js';
 import type { Intent } from '../ledger/schema.js';
 import { Decimal, dec } from '../money.js';
-import { publish, type ExecutorContext, type Placed } from './executorContext.js';
+import { publish, releaseWrites, type ExecutorContext, type Placed } from './executorContext.js';
 import type { ErrorInfo } from './executorTypes.js';
 import { isFinalStatus, type Leg, type LegFill, type OrderRequest } from './port.js';
 
@@ -74,6 +74,7 @@ export async function place(ctx: ExecutorContext, market: Leg, req: OrderRequest
   try {
     fill = market === 'futures' ? await port.placeFutures(req) : await port.placeSpot(req);
   } catch (err) {
+    if (market === 'spot') releaseWrites(ctx);
     // The HTTP layer may sign later than this call (a clock sync first, a -1021 re-send), so the
     // "could it still arrive" window starts when the answer failed, which is after any signing.
     const sentAt = now();
@@ -92,6 +93,8 @@ export async function place(ctx: ExecutorContext, market: Leg, req: OrderRequest
     logger.warn({ market, symbol: req.symbol, clientOrderId: req.clientOrderId, err: errorMessage(err) }, 'order outcome unknown: querying by client order id');
     return resolveByQuery(ctx, market, req.symbol, req.clientOrderId, errorInfo(err), sentAt);
   }
+  // the second leg is out: writes held behind it may go on
+  if (market === 'spot') releaseWrites(ctx);
   if (isFinalStatus(fill.status)) return { ok: true, fill };
   return resolveByQuery(ctx, market, req.symbol, req.clientOrderId, { message: `status ${fill.status}` }, now());
 }

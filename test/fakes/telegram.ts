@@ -20,12 +20,15 @@ import type { AddressInfo } from 'node:net';
  * - Every request is recorded in `calls` (method, parsed JSON / form body, the result or error).
  * - `waitFor` matches calls already recorded AND later ones; `nextCall` only later ones.
  * - `inject` makes the next matching call(s) fail: any status with description and
- *   `retry_after`, or `reset: true` to destroy the connection without an answer.
+ *   `retry_after`, or `reset: true` to destroy the connection without an answer; `delayMs`
+ *   alone answers normally, that much later.
  * - sendPhoto takes multipart uploads: the bytes land in `call.files.photo.bytes`; like the real API it
  *   answers 400 to a file that is not an image and to a caption over 1024 characters of text.
  * - sendMessage / editMessageText return real-looking Message objects with increasing ids;
  *   setMyCommands is stored per language_code and returned by getMyCommands.
  * - A wrong token gets 401 Unauthorized, like the real API.
+ * - `setUnreachable(true)` takes the API off the network: every open connection (held polls too)
+ *   is cut and every new one is closed before a byte is read, until `setUnreachable(false)`.
  */
 
 export const FAKE_TOKEN = '123456789:AAFakeTokenForTestsOnly_abcdefghijklmno';
@@ -57,6 +60,8 @@ export interface Injection {
   retryAfter?: number;
   /** destroy the socket instead of answering */
   reset?: boolean;
+  /** without status or reset: answer normally, but only after this long (a slow Bot API) */
+  delayMs?: number;
   /** only calls whose body matches */
   when?: (body: Record<string, any>) => boolean;
 }
@@ -102,6 +107,10 @@ export interface FakeTelegram {
   readonly commands: Map<string, Array<{ command: string; description: string }>>;
   /** number of getUpdates requests currently held open */
   heldPolls(): number;
+  /** cut every connection now and refuse new ones (true) until back on the network (false) */
+  setUnreachable(on: boolean): void;
+  /** connections refused while unreachable */
+  readonly refusedConnections: number;
   close(): Promise<void>;
 }
 
@@ -124,6 +133,8 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
   const callWaiters = new Set<(call: RecordedCall) => void>();
   const sockets = new Set<import('node:net').Socket>();
   let closed = false;
+  let unreachable = false;
+  let refusedConnections = 0;
 
   const record = (call: RecordedCall) => {
     calls.push(call);
@@ -258,7 +269,8 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
         return send(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
       }
       const inj = takeInjection(method, body);
-      if (inj) {
+      if (inj?.delayMs !== undefined && inj.status === undefined && !inj.reset) await new Promise((r) => setTimeout(r, inj.delayMs));
+      else if (inj) {
         if (inj.reset) {
           call.error = 0;
           record(call);
@@ -289,6 +301,11 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     })().catch((err: unknown) => send(res, 500, { ok: false, error_code: 500, description: String(err) }));
   });
   server.on('connection', (s) => {
+    if (unreachable) {
+      refusedConnections += 1;
+      s.destroy();
+      return;
+    }
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -385,6 +402,13 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
       injections.length = 0;
     },
     heldPolls: () => pollWaiters.size,
+    setUnreachable: (on) => {
+      unreachable = on;
+      if (on) for (const s of sockets) s.destroy();
+    },
+    get refusedConnections() {
+      return refusedConnections;
+    },
     close: async () => {
       closed = true;
       for (const w of [...pollWaiters]) w();

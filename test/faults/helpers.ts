@@ -54,7 +54,7 @@ export async function tradingRig(fake: FakeBinance, opts: { env?: Record<string,
     trading,
     async close() {
       trading.shutdown();
-      await ledger.flush().catch(() => undefined);
+      await ledger.close().catch(() => undefined);
       await binance.close();
       await rm(dir, { recursive: true, force: true });
     },

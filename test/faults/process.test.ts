@@ -10,11 +10,15 @@ import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
 import { startFakeTelegram, type FakeTelegram, type RecordedCall } from '../fakes/telegram.js';
 import { runBot } from '../helpers/botProcess.js';
 import { baseEnv, waitUntil } from '../telegram/harness.js';
+import { spotFaultSettles, telegramOutage } from './realProcess.js';
 
 /**
  * Fault injection, the process itself (`node src/main.ts`): a SIGKILL right after the store
- * write that records a trade's outcome loses no message (the outbox is in that write); and a
- * SIGTERM is obeyed even when nobody reads the process's stdout any more.
+ * write that records a trade's outcome loses no message (the outbox is in that write); a
+ * SIGTERM is obeyed even when nobody reads the process's stdout any more, and right after
+ * "connected to Telegram"; Telegram off the network for a full minute during a trade, with the
+ * bot's own retry timings, loses nothing and sends nothing twice. The minute runs alongside the
+ * other tests of this file (each has its own fakes).
  */
 
 const USER = 111;
@@ -25,7 +29,55 @@ const okData = (call: RecordedCall): string => call.body.reply_markup.inline_key
 const readStore = async (file: string): Promise<StateData | undefined> =>
   JSON.parse(await readFile(file, 'utf8').catch(() => 'null')) as StateData | undefined;
 
-describe('faults: the process', () => {
+describe('faults: the process', { concurrency: true }, () => {
+  it('Telegram off the network for 60 s from the confirm tap on: both legs fill, the outcome arrives once it is back, once per chat, nothing given up', { timeout: 240_000 }, async () => {
+    await telegramOutage(60_000);
+  });
+
+  it('spot BUY 503 after the futures fill (default timings): hedged or flat by the bot alone, both users told, /help answered meanwhile', async (t) => {
+    const m = await spotFaultSettles();
+    t.diagnostic(`naked short lived ${m.nakedMs} ms; /help answered in ${m.helpMs} ms`);
+  });
+
+  it('SIGTERM right after "connected to Telegram" (polling not started yet): exit 0 within the 5 s, every time', async () => {
+    await sigtermRightAfterConnected(3);
+  });
+
+  describe('with shared fakes', sharedFakeTests);
+});
+
+/**
+ * telegraf throws "Bot is not running" from stop() between getMe ("connected") and the start of
+ * polling (deleteWebhook runs in that gap); a slow deleteWebhook makes every SIGTERM land there.
+ */
+async function sigtermRightAfterConnected(starts: number): Promise<void> {
+  const tg = await startFakeTelegram();
+  const fake = await startFakeBinance();
+  const dir = await mkdtemp(join(tmpdir(), 'carrybot-early-term-'));
+  try {
+    for (let i = 0; i < starts; i++) {
+      tg.inject({ method: 'deleteWebhook', delayMs: 1500 });
+      const p = runBot(baseEnv(tg, fake, join(dir, `s${i}.json`), [USER]), dir);
+      try {
+        await waitUntil(() => p.output().includes('connected to Telegram'), 'startup', 30_000);
+        p.kill('SIGTERM');
+        const code = await Promise.race([p.exit, new Promise<'alive'>((r) => setTimeout(() => r('alive'), 15_000))]);
+        assert.equal(code, 0, `start ${i}: exited 0 after SIGTERM`);
+        // the hard exit at 5 s says so on stderr: its absence means the graceful stop finished in time
+        assert.doesNotMatch(p.stderr(), /shutdown took longer/, `start ${i}: stopped within the budget`);
+        assert.match(p.stdout(), /"msg":"stopped"/);
+      } finally {
+        p.kill('SIGKILL');
+      }
+    }
+  } finally {
+    await tg.close();
+    await fake.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function sharedFakeTests(): void {
   let tg: FakeTelegram;
   let fake: FakeBinance;
   let dir: string;
@@ -117,4 +169,4 @@ describe('faults: the process', () => {
       child.kill('SIGKILL');
     }
   });
-});
+}

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Fill, Position, StoreData } from '../../src/ledger/schema.js';
 import { openLedger, type Ledger } from '../../src/ledger/ledger.js';
+import type { OpenStoreOptions } from '../../src/ledger/store.js';
 import type { Notifier, Render, Translator } from '../../src/notify.js';
 import type { SymbolSignal } from '../../src/market/types.js';
 
@@ -21,23 +22,34 @@ export interface TempStore {
   file: string;
   ledger: Ledger;
   reopen(): Promise<Ledger>;
+  /** another ledger on this file (a second process, a restart): closed by cleanup() */
+  open(opts?: OpenStoreOptions): Promise<Ledger>;
   cleanup(): Promise<void>;
 }
 
 export async function tempStore(now = () => T0): Promise<TempStore> {
   const dir = await mkdtemp(join(tmpdir(), 'carrybot-ledger-'));
   const file = join(dir, 'store.json');
-  const ledger = await openLedger(file, { logger: silent, now });
+  const others: Ledger[] = [];
   const ts: TempStore = {
     dir,
     file,
-    ledger,
+    ledger: await openLedger(file, { logger: silent, now }),
     async reopen() {
-      await ts.ledger.flush();
+      await ts.ledger.close();
       ts.ledger = await openLedger(file, { logger: silent, now });
       return ts.ledger;
     },
-    cleanup: () => rm(dir, { recursive: true, force: true }),
+    async open(opts) {
+      const ledger = await openLedger(file, { logger: silent, ...opts });
+      others.push(ledger);
+      return ledger;
+    },
+    // the journals hold file handles: every ledger is closed before its files go
+    async cleanup() {
+      for (const ledger of [ts.ledger, ...others]) await ledger.close().catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    },
   };
   return ts;
 }

@@ -4,7 +4,6 @@ import { Writable } from 'node:stream';
 import { afterEach, test } from 'node:test';
 import type { FundingRateRow, FuturesApi, IncomeRow } from '../../src/binance/types.js';
 import { accruePaperFunding, syncIncome } from '../../src/ledger/income.js';
-import { openLedger } from '../../src/ledger/ledger.js';
 import { createLogger } from '../../src/logger.js';
 import { sum } from '../../src/money.js';
 import { DAY, HOUR, T0, fill, position, recordingNotifier, seed, silent, tempStore, type TempStore } from './helpers.js';
@@ -79,8 +78,7 @@ test('a failed state write leaves the cursor on disk where it was; the row is ne
   ts = await tempStore();
   await seed(ts.ledger, (d) => void d.positions.push(position({ id: 'p1', symbol: 'BTCUSDT', openedAt: T0 })));
   await ts.ledger.flush();
-  const full = await openLedger(ts.file, {
-    logger: silent,
+  const full = await ts.open({
     writeText: async () => {
       throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
     },
@@ -91,7 +89,7 @@ test('a failed state write leaves the cursor on disk where it was; the row is ne
   assert.equal(JSON.parse(await readFile(ts.file, 'utf8')).cursors.incomeTime, undefined, 'the cursor on disk never gets ahead of the saved rows');
   await full.close();
   // the row reached its journal before the state write failed: the next sync reads it again and skips it
-  const ok = await openLedger(ts.file, { logger: silent });
+  const ok = await ts.open();
   const again = await syncIncome({ ledger: ok, futures: api, logger: silent, now: () => T0 + DAY });
   assert.equal(again.duplicates + again.added, 1);
   assert.equal(ok.snapshot().funding.length, 1);

@@ -15,7 +15,15 @@ import { emptyStore, type FundingRow, type StoreData } from '../../src/ledger/sc
 import { DAY, HOUR, T0, fill, position, silent } from './helpers.js';
 
 let dir: string | undefined;
+const opened: Ledger[] = [];
+/** opens a ledger that is closed after the test (its journals hold file handles) */
+async function open(file: string, opts: Parameters<typeof openLedger>[1]): Promise<Ledger> {
+  const ledger = await openLedger(file, opts);
+  opened.push(ledger);
+  return ledger;
+}
 afterEach(async () => {
+  for (const ledger of opened.splice(0)) await ledger.close();
   if (dir) await rm(dir, { recursive: true, force: true });
   dir = undefined;
 });
@@ -35,7 +43,7 @@ const row = (tranId: string, amount: string, time: number, positionId: string | 
 const NOW = T0 + 10 * DAY;
 
 async function withFunding(file: string, rows: FundingRow[]): Promise<Ledger> {
-  const ledger = await openLedger(file, { logger: silent, now: () => NOW });
+  const ledger = await open(file, { logger: silent, now: () => NOW });
   await ledger.rewrite((d) => void d.positions.push(position({ id: 'p1', symbol: 'BTCUSDT', openedAt: T0, spotQty: '1', futuresQty: '1' })));
   await ledger.appendFunding(() => rows, { incomeTime: rows.at(-1)!.time, syncedAt: NOW });
   await ledger.flush();
@@ -51,7 +59,7 @@ test('a torn last journal line is reported, kept aside and cut off; the ledger l
   appendFileSync(paths.fills, '{"id":"spot:9","intentId"');
 
   const log = capture();
-  const ledger = await openLedger(file, { logger: log.logger, now: () => NOW });
+  const ledger = await open(file, { logger: log.logger, now: () => NOW });
   const reports = log.lines().filter((l) => /torn last line/.test(l));
   assert.equal(reports.length, 2, 'each torn line reported');
   assert.equal(ledger.fundingTotal('p1').toFixed(), '3.25');
@@ -63,7 +71,7 @@ test('a torn last journal line is reported, kept aside and cut off; the ledger l
 
   // the next append starts on a clean line and survives a restart
   await ledger.appendFunding(() => [row('t5', '1', T0 + 5 * HOUR)], { incomeTime: T0 + 5 * HOUR, syncedAt: NOW });
-  const again = await openLedger(file, { logger: silent, now: () => NOW });
+  const again = await open(file, { logger: silent, now: () => NOW });
   assert.equal(again.fundingTotal('p1').toFixed(), '4.25');
   assert.deepEqual(again.snapshot().funding.map((r) => r.tranId), ['t1', 't2', 't3', 't5']);
   const report = again.pnl({ period: 'all', now: NOW, leverage: 1, mode: 'live', prices: new Map() });
@@ -114,7 +122,7 @@ test('a version-1 single file is split into a state document and journals, with 
   const original = JSON.stringify(v1);
   writeFileSync(file, original);
 
-  const ledger = await openLedger(file, { logger: silent, now: () => NOW });
+  const ledger = await open(file, { logger: silent, now: () => NOW });
   const backups = readdirSync(dir!).filter((f) => f.endsWith('.bak'));
   assert.deepEqual(backups, [`carrybot.json.v1.${NOW}.bak`]);
   assert.equal(readFileSync(join(dir!, backups[0]!), 'utf8'), original, 'the backup is the file as it was');
@@ -137,7 +145,7 @@ test('a version-1 single file is split into a state document and journals, with 
   }
   assert.equal(ledger.userSettings(42)?.lang, 'ru');
   // opening again migrates nothing
-  await openLedger(file, { logger: silent, now: () => NOW + 1 });
+  await open(file, { logger: silent, now: () => NOW + 1 });
   assert.equal(readdirSync(dir!).filter((f) => f.endsWith('.bak')).length, 1);
 });
 
@@ -179,7 +187,7 @@ test('/pnl from the running sums equals a full recomputation over every row, on 
   for (const seed of [1, 2, 3]) {
     for (const f of readdirSync(dir!)) rmSync(join(dir!, f));
     writeFileSync(file, JSON.stringify({ ...randomLedger(rng(seed)), version: 1 }));
-    let ledger = await openLedger(file, { logger: silent, now: () => NOW_R });
+    let ledger = await open(file, { logger: silent, now: () => NOW_R });
     // rows appended after opening: the sums are kept up to date on append
     const extra: FundingRow[] = Array.from({ length: 30 }, (_, k) => ({ tranId: `x${seed}-${k}`, symbol: 'BTCUSDT', amount: `${k}.000000${k}`, asset: 'USDT', time: NOW_R - k * HOUR, positionId: k % 4 === 0 ? null : 'p38', mode: 'live' }));
     await ledger.appendFunding(() => extra, { incomeTime: NOW_R, syncedAt: NOW_R });
@@ -204,16 +212,16 @@ test('/pnl from the running sums equals a full recomputation over every row, on 
     await ledger.appendFunding(() => [{ tranId: `late${seed}`, symbol: closed.symbol, amount: '7.25', asset: 'USDT', time: closed.closedAt! - HOUR, positionId: closed.id, mode: 'live' }], { syncedAt: NOW_R });
     check(ledger, 'after a late row');
     await ledger.flush();
-    ledger = await openLedger(file, { logger: silent, now: () => NOW_R });
+    ledger = await open(file, { logger: silent, now: () => NOW_R });
     check(ledger, 'from the checkpoint');
     rmSync(historyPaths(file).sums);
-    check(await openLedger(file, { logger: silent, now: () => NOW_R }), 'replayed from the journal');
+    check(await open(file, { logger: silent, now: () => NOW_R }), 'replayed from the journal');
   }
 });
 
 test('a delivered outbox message leaves the state document: 200 trades told do not make every later write bigger', async () => {
   const file = await tempFile();
-  const ledger = await openLedger(file, { logger: silent, now: () => NOW });
+  const ledger = await open(file, { logger: silent, now: () => NOW });
   const emptySize = () => readFileSync(file).length;
   await ledger.flush();
   const baseline = emptySize();

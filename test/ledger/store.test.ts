@@ -47,7 +47,7 @@ test('migration from version 0 upgrades the data and keeps a .bak copy of the or
   ts = await tempStore();
   const v0 = JSON.stringify({ createdAt: T0, settings: { paused: true, users: { '42': { lang: 'ru', alerts: true } } }, positions: [] });
   await writeFile(ts.file, v0);
-  const ledger = await openLedger(ts.file, { logger: silent, now: () => T0 + 1 });
+  const ledger = await ts.open({ now: () => T0 + 1 });
   assert.equal(ledger.snapshot().version, STORE_VERSION);
   assert.equal(ledger.pauseState().paused, true);
   assert.equal(ledger.userSettings(42)?.lang, 'ru');
@@ -67,8 +67,7 @@ test('migration from version 1 turns numeric order ids into decimal strings and 
   };
   const v1 = JSON.stringify({ ...emptyStore(T0), version: 1, positions: [p], fills: [f], intents: [intent] });
   await writeFile(ts.file, v1);
-  const { openLedger } = await import('../../src/ledger/ledger.js');
-  const ledger = await openLedger(ts.file, { logger: silent, now: () => T0 + 1 });
+  const ledger = await ts.open({ now: () => T0 + 1 });
   assert.equal(ledger.snapshot().fills[0]?.orderId, '4087922044');
   assert.equal(ledger.snapshot().intents[0]?.legs.futures.orderId, '4087922044');
   const backups = (await readdir(ts.dir)).filter((x) => x.endsWith('.bak'));
@@ -80,7 +79,7 @@ test('migration from version 1 turns numeric order ids into decimal strings and 
   const rows = await readFile(journal, 'utf8');
   assert.ok(rows.includes('"orderId":"4087922044"'));
   await writeFile(journal, rows.replace('"orderId":"4087922044"', '"orderId":4087922044'));
-  const reopened = await openLedger(ts.file, { logger: silent, now: () => T0 + 2 });
+  const reopened = await ts.open({ now: () => T0 + 2 });
   assert.equal(reopened.snapshot().fills[0]?.orderId, '4087922044');
 });
 
@@ -143,7 +142,7 @@ test('concurrent updates run one at a time, in order, and all land in the file',
   await Promise.all(Array.from({ length: 20 }, (_, i) => store.update((d) => void (d.leverageSet[`S${i}USDT`] = 1))));
   assert.equal(maxInFlight, 1);
   assert.deepEqual(written, Array.from({ length: 20 }, (_, i) => i + 1));
-  const reopened = await openLedger(ts.file, { logger: silent });
+  const reopened = await ts.open();
   assert.deepEqual(Object.keys(reopened.snapshot().leverageSet), Array.from({ length: 20 }, (_, i) => `S${i}USDT`));
 });
 
@@ -159,7 +158,7 @@ test('a version-1 file of 100,000 funding rows and 10,000 fills is split into jo
     d.fills.push(fill(p, { market: i % 2 ? 'spot' : 'futures', side: i % 2 ? 'BUY' : 'SELL', role: 'open', qty: '0.001', price: '60000.5', feeUsdt: '0.03', time: T0 + i }));
   }
   await writeFile(ts.file, JSON.stringify({ ...d, version: 1 }));
-  const ledger = await openLedger(ts.file, { logger: silent });
+  const ledger = await ts.open();
   const whole = ledger.snapshot();
   assert.equal(whole.funding.length, 100_000);
   assert.equal(whole.fills.length, 10_000);

@@ -97,7 +97,7 @@ export async function harness(opts: { env?: Record<string, string>; fake?: FakeB
     orders: () => fake.requests.filter(isOrder),
     signed: () => fake.requests.filter((r) => 'signature' in r.params || r.headers['x-mbx-apikey'] !== undefined),
     async close() {
-      await ledger.flush();
+      await ledger.close();
       await binance.close();
       if (!opts.fakeInstance) await fake.close();
       if (dir) await rm(dir, { recursive: true, force: true });

@@ -55,7 +55,9 @@ async function restart(): Promise<{ reports: RecoveryReport[]; data: StoreData }
   const executor = createExecutor({ ledger, port, logger: silent, now: () => Date.now() + offset, sleep: async (ms) => void (offset += Math.max(0, ms)), queryDelaysMs: [0, 0] });
   const reports = await executor.recover();
   await ledger.flush();
-  return { reports, data: ledger.snapshot() };
+  const data = ledger.snapshot();
+  await ledger.close();
+  return { reports, data };
 }
 
 const open = (e: Executor) => void e.open({ symbol: 'BTCUSDT', baseAsset: 'BTC', qty: '0.01', spotStep: '0.00001', userId: USER, chatId: CHAT });

@@ -82,7 +82,7 @@ beforeEach(async () => {
   ledger = await openLedger(join(dir, 's.json'), { logger: silent });
 });
 afterEach(async () => {
-  await ledger.flush();
+  await ledger.close();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StateData } from '../../src/ledger/schema.js';
+import { dec } from '../../src/money.js';
+import { startFakeBinance } from '../fakes/binance.js';
+import { startFakeTelegram, type FakeTelegram, type RecordedCall } from '../fakes/telegram.js';
+import { runBot } from '../helpers/botProcess.js';
+import { baseEnv, waitUntil } from '../telegram/harness.js';
+
+/** what a scenario measured, for the test's diagnostics (never asserted: no timing assertions) */
+export type Measured = Record<string, number>;
+
+const USER = 111;
+const PARTNER = 222;
+
+const okData = (call: RecordedCall): string => call.body.reply_markup.inline_keyboard[0][0].callback_data as string;
+const readStore = async (file: string): Promise<StateData | undefined> => JSON.parse(await readFile(file, 'utf8').catch(() => 'null')) as StateData | undefined;
+
+/** accepted sends and edits of the open's outcome to one chat */
+const outcomes = (tg: FakeTelegram, chat: number) =>
+  tg.calls.filter((c) => ['sendMessage', 'editMessageText'].includes(c.method) && c.error === undefined && c.body.chat_id === chat && /Opened BTCUSDT/.test(String(c.body.text)));
+
+/**
+ * The real process with the bot's own (default) retry timings: /open, confirm, and from the tap
+ * on Telegram answers no message (502) and, once the tap is taken, is off the network altogether
+ * (every connection cut) for `outageMs`. Both legs fill meanwhile and the outcome is in the store;
+ * once Telegram is back it reaches both users, once each, and nothing was given up.
+ */
+export async function telegramOutage(outageMs: number): Promise<void> {
+  const tg = await startFakeTelegram();
+  const fake = await startFakeBinance();
+  const dir = await mkdtemp(join(tmpdir(), 'carrybot-outage-'));
+  const dataFile = join(dir, 'store.json');
+  const env = { ...baseEnv(tg, fake, dataFile, [USER, PARTNER]), TRADING_MODE: 'live', BINANCE_API_KEY: fake.apiKey, BINANCE_API_SECRET: fake.apiSecret, LOG_LEVEL: 'info' };
+  const p = runBot(env, dir);
+  try {
+    await waitUntil(() => p.output().includes('connected to Telegram'), 'startup', 30_000);
+    const previewCall = tg.nextCall('sendMessage', (c) => c.body.chat_id === USER && c.body.reply_markup !== undefined, 15_000);
+    tg.sendText(USER, '/open BTCUSDT 0.01');
+    const preview = await previewCall;
+
+    tg.inject({ method: /^(?!getUpdates$)/, status: 502, description: 'Bad Gateway', times: Infinity });
+    const tap = tg.sendCallback(USER, okData(preview), { messageId: preview.result.message_id });
+    const tapTaken = (c: RecordedCall) => c.method === 'getUpdates' && Array.isArray(c.result) && c.result.some((u: { update_id: number }) => u.update_id === tap.update_id);
+    await waitUntil(() => tg.calls.some(tapTaken), 'the tap to be taken', 15_000);
+    tg.setUnreachable(true);
+    tg.clearInjections();
+    const downAt = Date.now();
+
+    await waitUntil(() => fake.orders.length === 2, 'both legs while Telegram is away', 20_000);
+    assert.deepEqual(fake.orders.map((o) => `${o.market}:${o.side}`), ['futures:SELL', 'spot:BUY']);
+    let store = await readStore(dataFile);
+    for (let waited = 0; store?.positions[0]?.status !== 'open' && waited < 10_000; waited += 20) {
+      await new Promise((r) => setTimeout(r, 20));
+      store = await readStore(dataFile);
+    }
+    assert.equal(store?.positions[0]?.status, 'open', 'the hedge is on disk');
+    assert.ok(store?.outbox.some((e) => e.sentAt === undefined), 'the outcome waits in the store');
+
+    await new Promise((r) => setTimeout(r, downAt + outageMs - Date.now()));
+    assert.equal(tg.calls.filter((c) => c.at >= downAt).length, 0, 'nothing reached Telegram during the outage');
+    assert.ok(tg.refusedConnections > 0, 'the bot kept trying');
+    assert.equal(outcomes(tg, USER).length + outcomes(tg, PARTNER).length, 0, 'nobody was told yet');
+    tg.setUnreachable(false);
+
+    // the outbox's backoff (1 s doubling to 60 s) tries again within a minute of Telegram's return
+    await waitUntil(() => outcomes(tg, USER).length > 0 && outcomes(tg, PARTNER).length > 0, 'the outcome after Telegram is back', 90_000);
+    const reply = tg.nextCall('sendMessage', (c) => c.body.chat_id === PARTNER && /Commands/.test(String(c.body.text)), 20_000);
+    tg.sendText(PARTNER, '/help');
+    await reply; // polling is back too; and by now the outbox had several rounds to send anything twice
+    p.kill('SIGTERM');
+    assert.equal(await p.exit, 0);
+
+    assert.equal(outcomes(tg, USER).length, 1, 'the initiator: once');
+    assert.equal(outcomes(tg, PARTNER).length, 1, 'the other user: once');
+    assert.equal((await readStore(dataFile))?.outbox.length, 0, 'delivered, so gone from the outbox');
+    assert.doesNotMatch(p.output(), /giving up|undeliverable|dropped/, 'nothing given up');
+  } finally {
+    p.kill('SIGKILL');
+    await tg.close();
+    await fake.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The real process with its default timings: the spot BUY meets a 503 and does not execute, and
+ * its first queries fail too. Nobody sends anything after the tap: the bot settles the trade by
+ * itself (hedged or flat at the fake), tells both users, and lifts the pause; a pending trade
+ * does not hold up another user's /help meanwhile.
+ */
+export async function spotFaultSettles(): Promise<Measured> {
+  const tg = await startFakeTelegram();
+  const fake = await startFakeBinance();
+  const dir = await mkdtemp(join(tmpdir(), 'carrybot-spot503-'));
+  const dataFile = join(dir, 'store.json');
+  const env = { ...baseEnv(tg, fake, dataFile, [USER, PARTNER]), TRADING_MODE: 'live', BINANCE_API_KEY: fake.apiKey, BINANCE_API_SECRET: fake.apiSecret, LOG_LEVEL: 'info' };
+  const p = runBot(env, dir);
+  try {
+    await waitUntil(() => p.output().includes('connected to Telegram'), 'startup', 30_000);
+    const previewCall = tg.nextCall('sendMessage', (c) => c.body.chat_id === USER && c.body.reply_markup !== undefined, 15_000);
+    tg.sendText(USER, '/open BTCUSDT 0.01');
+    const preview = await previewCall;
+    fake.inject({ path: '/api/v3/order', method: 'POST' }, { status: 503, unknown: true });
+    fake.inject({ path: '/api/v3/order', method: 'GET' }, { status: 503, unknown: true }, { times: 4 });
+    tg.sendCallback(USER, okData(preview), { messageId: preview.result.message_id });
+
+    await waitUntil(() => fake.requestsTo('/api/v3/order', 'POST').some((r) => r.status === 503), 'the spot BUY to meet the 503', 20_000);
+    const shortAt = fake.requestsTo('/fapi/v1/order', 'POST')[0]!.answeredAt!;
+    const helpAsked = performance.now();
+    const help = tg.nextCall('sendMessage', (c) => c.body.chat_id === PARTNER && /Commands/.test(String(c.body.text)), 15_000);
+    tg.sendText(PARTNER, '/help');
+    await help;
+    const helpMs = performance.now() - helpAsked;
+    const stillPending = (await readStore(dataFile))?.intents.some((i) => i.status === 'pending');
+
+    const short = () => fake.positions.get('BTCUSDT')?.amt ?? dec(0);
+    const coins = () => fake.spotBalances.get('BTC')?.free ?? dec(0);
+    const covered = () => short().isZero() || short().neg().lte(coins());
+    await waitUntil(covered, 'the naked short hedged or bought back, by the bot alone', 60_000);
+    const nakedMs = performance.now() - shortAt;
+    for (const chat of [USER, PARTNER]) await waitUntil(() => tg.sentTexts(chat).some((t) => /settled by the bot/.test(t)) || outcomes(tg, chat).length > 0, `user ${chat} told`, 30_000);
+    const told = (chat: number) => tg.calls.filter((c) => c.error === undefined && c.body.chat_id === chat && /settled by the bot/.test(String(c.body.text))).length;
+    assert.equal(told(PARTNER), 1, 'the other user told once');
+    assert.equal(stillPending, true, '/help was answered while the trade was unresolved');
+    p.kill('SIGTERM');
+    assert.equal(await p.exit, 0);
+
+    const store = await readStore(dataFile);
+    assert.ok(store?.intents.every((i) => i.status !== 'pending'), 'no intent left pending');
+    assert.equal(store?.paused, false, 'the pause the unknown trade set was lifted');
+    assert.ok(short().isZero() || short().neg().eq(coins()), `flat or hedged: short ${short().toFixed()}, spot ${coins().toFixed()}`);
+    const live = store?.positions.filter((x) => x.status !== 'closed') ?? [];
+    assert.equal(live.reduce((a, x) => a.plus(x.futuresQty), dec(0)).toFixed(), short().neg().toFixed(), 'the store agrees with the exchange');
+    return { nakedMs: Math.round(nakedMs), helpMs: Math.round(helpMs) };
+  } finally {
+    p.kill('SIGKILL');
+    await tg.close();
+    await fake.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
