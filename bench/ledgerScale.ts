@@ -7,7 +7,6 @@ import { createSignalTick } from '../src/jobs/signals.js';
 import { historyPaths } from '../src/ledger/history.js';
 import { openLedger, type Ledger } from '../src/ledger/ledger.js';
 import { createMarketService } from '../src/market/service.js';
-import type { BotNotifier } from '../src/telegram/notifier.js';
 import { createTrading } from '../src/trading/index.js';
 import { startFakeBinance, type FakeBinance, type FakeRequest } from '../test/fakes/binance.js';
 import { writeLedgerFixture } from './ledgerFixture.js';
@@ -169,8 +168,8 @@ async function tradePath(fake: FakeBinance, ledger: Ledger, file: string, now: n
 async function tickCpu(fake: FakeBinance, ledger: Ledger): Promise<number> {
   const binance = unlimitedClient(fake);
   const market = createMarketService({ spot: binance.spot, futures: binance.futures, config: createConfig({}), logger: silent });
-  const notifier = { alert: async () => undefined, broadcast: async () => undefined } as unknown as BotNotifier;
-  const tick = createSignalTick({ market, ledger, notifier, logger: silent, now: Date.now, onScan: [] });
+  const audience = { all: () => [], alerts: () => [] };
+  const tick = createSignalTick({ market, ledger, audience, logger: silent, now: Date.now, onScan: [] });
   const cpu: number[] = [];
   try {
     for (let i = 0; i < TICKS + 4; i++) {

@@ -175,6 +175,7 @@ const envSchema = z.object({
   AUTO_EXIT_MINUTES: num(0, (n) => Number.isInteger(n) && n >= 0 && n <= 1440, 'a whole number of minutes from 0 (off) to 1440'),
   PAPER_FUTURES_USDT: decimalString('0', 'a USDT amount, 0 or more'),
   CONFIRM_TTL_SECONDS: num(60, (n) => Number.isInteger(n) && n >= 5 && n <= 3600, 'a whole number of seconds from 5 to 3600'),
+  UNWIND_BUDGET_SECONDS: num(15, (n) => Number.isInteger(n) && n >= 2 && n <= 120, 'a whole number of seconds from 2 to 120'),
   VENUES: venueList,
   BYBIT_URL: urlWithDefault('https://api.bybit.com'),
   OKX_URL: urlWithDefault('https://www.okx.com'),
@@ -220,6 +221,8 @@ export interface Config {
   maxPositionUsdt: string;
   maxTotalUsdt: string;
   confirmTtlSeconds: number;
+  /** how long a refused buy-back may escalate before the position is declared broken */
+  unwindBudgetSeconds: number;
   /** push a margin alert when a short's distance to liquidation falls below this % */
   marginAlertPct: number;
   /** USDT the bot may move spot → futures by itself per 24 h (decimal string; '0' = off) */
@@ -300,6 +303,7 @@ export function createConfig(env: Record<string, string | undefined>, opts: Crea
     maxPositionUsdt: e.MAX_POSITION_USDT,
     maxTotalUsdt: e.MAX_TOTAL_USDT,
     confirmTtlSeconds: e.CONFIRM_TTL_SECONDS,
+    unwindBudgetSeconds: e.UNWIND_BUDGET_SECONDS,
     marginAlertPct: e.MARGIN_ALERT_PCT,
     autoTopupUsdt: e.AUTO_TOPUP_USDT,
     autoExitMinutes: e.AUTO_EXIT_MINUTES,

@@ -6,6 +6,7 @@ import sonicBoom from 'sonic-boom';
 import { Telegram, type Telegraf } from 'telegraf';
 import { createBinance } from './binance/index.js';
 import { createConfig, loadDotEnv, type Config } from './config.js';
+import { createAudience } from './events.js';
 import { ConfigError, StoreError, errorMessage } from './errors.js';
 import { startSignalJob } from './jobs/signals.js';
 import { startIncomeJob } from './jobs/income.js';
@@ -29,7 +30,6 @@ import { ledgerFeature } from './telegram/ledger/index.js';
 import type { BotContext, BotDeps, Feature } from './telegram/context.js';
 import { DEFAULT_LOCALES_DIR, createI18n, listLanguages } from './telegram/i18n.js';
 import { setMenu } from './telegram/menu.js';
-import { createNotifier } from './telegram/notifier.js';
 import { tradingFeature } from './telegram/trading/index.js';
 import { createAccountFeeRates } from './trading/feeRates.js';
 import { createTrading } from './trading/index.js';
@@ -38,7 +38,7 @@ import { createRisk } from './risk/index.js';
 import { createRiskPushes, riskFeature } from './telegram/risk/index.js';
 
 /**
- * Composition root: config → logger → ledger → Binance → market → i18n → notifier → bot and
+ * Composition root: config → logger → ledger → Binance → market → i18n → outbox sender → bot and
  * features → jobs → long polling. Nothing else in the code base builds these singletons.
  *
  * `startBot()` returns once everything is wired and polling has been started (it does not wait
@@ -114,7 +114,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
   const i18n = createI18n({ dir: localesDir, defaultLang: config.locale, now });
   const token = config.telegram.token!;
   const pushTelegram = guardTelegram(new Telegram(token, { apiRoot: config.telegram.apiRoot }), { scrub, logger, retryMs: [] });
-  const notifier = createNotifier({ telegram: pushTelegram, config, ledger, i18n, logger });
+  const audience = createAudience(config.telegram.allowedUsers, (id) => ledger.userSettings(id));
   const trading = createTrading({ config, ledger, market, binance, logger, now, absentAfterMs: timings.absentAfterMs, recoveryRetryMs: timings.recoveryRetryMs, ...(feeRates ? { feeRates } : {}) });
   // a signal during start-up (recovery can take a while): stop waiting, leave unstarted intents pending
   opts.stopSignal?.addEventListener('abort', () => trading.shutdown(), { once: true });
@@ -122,12 +122,14 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
   const reports = createLedgerService({ ledger, market, config, futures: binance.futures, stats: () => binance.stats(), logger, now });
   const editsInFlight = new Map<string, Promise<unknown>>();
   const outbox = createOutboxSender({ telegram: pushTelegram, ledger, i18n, config, logger, editsInFlight, retryMs: timings.outboxRetryMs });
+  ledger.onPublished(() => outbox.kick());
 
   /** set by the first close hook: automatic actions (exits, top-ups) start nothing new */
   let stopping = false;
   const risk = createRisk({
     config,
     ledger,
+    audience,
     market,
     binance,
     closer: createCloser({ ledger, port: trading.port, executor: trading.executor }),
@@ -136,9 +138,9 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
     now,
     isStopping: () => stopping,
   });
-  const riskPushes = createRiskPushes({ risk, notifier, mode: config.mode, logger });
+  const riskPushes = createRiskPushes({ risk, logger });
 
-  const deps: BotDeps = { config, logger, ledger, market, binance, i18n, notifier, now, onScan: [], onStop: [stopChartWorker], trading, risk, riskPushes, reports, charts: renderChart, scrub, updates: createUpdateLog(ledger), editsInFlight };
+  const deps: BotDeps = { config, logger, ledger, market, binance, i18n, audience, now, onScan: [], onStop: [stopChartWorker], trading, risk, riskPushes, reports, charts: renderChart, scrub, updates: createUpdateLog(ledger), editsInFlight };
 
   // ── features: ONE line per module, in order (allowlist and ctx.t/ctx.log run before all) ──
   const features: Feature[] = [
@@ -157,9 +159,9 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
   outbox.kick();
 
   const jobs: Job[] = [
-    startSignalJob({ market, ledger, notifier, logger, now, onScan: deps.onScan, cron: config.signalCron, venueGapApr: config.venueGapApr }),
-    startIncomeJob({ config, ledger, binance, logger, now, notifier, after: riskPushes.watch }), // then the margin watch
-    ...[startReconcileJob({ config, ledger, binance, notifier, logger, now })].filter((j) => j !== undefined),
+    startSignalJob({ market, ledger, audience, logger, now, onScan: deps.onScan, cron: config.signalCron, venueGapApr: config.venueGapApr }),
+    startIncomeJob({ config, ledger, binance, logger, now, audience, after: riskPushes.watch }), // then the margin watch
+    ...[startReconcileJob({ config, ledger, binance, audience, logger, now })].filter((j) => j !== undefined),
   ];
   // The first cron tick may be minutes away; scan once now so /signals and pushes start warm.
   if (opts.scanOnStart !== false && !opts.stopSignal?.aborted) void jobs[0]?.runNow();
@@ -176,7 +178,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
         trading.shutdown();
       },
     },
-    // a tick can be inside a notifier retry (minutes): wait for it only within the trade window
+    // a tick can be waiting on Binance: wait for it only within the trade window
     { name: 'jobs', run: async (left) => void (await Promise.allSettled(jobs.map((j) => j.stop(Math.min(left, TRADE_DRAIN_MS))))) },
     { name: 'features', run: async () => void (await Promise.allSettled(deps.onStop.map(async (h) => h()))) },
     // the trade in flight, if any, may finish; else its intent stays on disk for the next start

@@ -1,7 +1,7 @@
 /**
- * How services talk to people without knowing about Telegram. A service passes a `Render`
- * callback; the notifier calls it once per recipient with that recipient's Translator, so each
- * user gets the message in their own language, then sends it (HTML, split, retried).
+ * What rendering needs without knowing about Telegram: a reader's Translator and the shape of a
+ * message (HTML text, optional inline buttons). Services never send anything themselves: they
+ * store events (src/events.ts) in the outbox, and the Telegram layer renders and sends them.
  */
 
 export type Params = Record<string, string | number>;
@@ -32,25 +32,6 @@ export interface OutgoingMessage {
   /** HTML parse mode; every dynamic value already escaped */
   text: string;
   buttons?: InlineButton[][];
-}
-
-export type Render = (t: Translator) => OutgoingMessage;
-
-export interface SendOptions {
-  /** critical alerts are retried harder and never dropped for rate limits */
-  critical?: boolean;
-}
-
-export interface BroadcastOptions extends SendOptions {
-  /** user ids left out (e.g. the initiator, who already sees the outcome in the chat) */
-  except?: readonly number[];
-}
-
-export interface Notifier {
-  /** to every allowlisted user (private chat id = user id) */
-  broadcast(render: Render, opts?: BroadcastOptions): Promise<void>;
-  /** to one chat, rendered in that chat's user language */
-  send(chatId: number, render: Render, opts?: SendOptions): Promise<void>;
 }
 
 /** HTML-escape a dynamic value for Telegram's HTML parse mode. */

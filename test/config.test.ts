@@ -47,6 +47,7 @@ describe('createConfig', () => {
     assert.equal(c.maxPositionUsdt, '10000');
     assert.equal(c.maxTotalUsdt, '50000');
     assert.equal(c.confirmTtlSeconds, 60);
+    assert.equal(c.unwindBudgetSeconds, 15);
     assert.equal(c.marginAlertPct, 30);
     assert.equal(c.autoTopupUsdt, '0');
     assert.equal(c.autoExitMinutes, 0);
@@ -109,6 +110,7 @@ describe('createConfig', () => {
   test('bad numbers and fees are refused with the variable name', () => {
     assert.ok(problems({ SPOT_TAKER_FEE: '-0.1' }).some((x) => x.startsWith('SPOT_TAKER_FEE')));
     assert.ok(problems({ HOLD_DAYS: '0' }).some((x) => x.startsWith('HOLD_DAYS')));
+    assert.ok(problems({ UNWIND_BUDGET_SECONDS: '1' }).some((x) => x.startsWith('UNWIND_BUDGET_SECONDS')));
     assert.ok(problems({ MAX_POSITION_USDT: '1e5' }).some((x) => x.startsWith('MAX_POSITION_USDT')));
     assert.ok(problems({ SYMBOLS: 'BTC-USD' }).some((x) => x.startsWith('SYMBOLS')));
     assert.ok(problems({ BINANCE_SPOT_URL: 'ftp://x' }).some((x) => x.startsWith('BINANCE_SPOT_URL')));

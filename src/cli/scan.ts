@@ -1,16 +1,14 @@
 import { writeFile } from 'node:fs/promises';
-import { destination } from 'pino';
 import { renderChart } from '../charts/offThread.js';
 import { MAX_SIGNAL_BARS, signalsChart } from '../charts/signals.js';
 import type { SymbolSignal } from '../market/types.js';
 import { createI18n } from '../telegram/i18n.js';
-import { createBinance } from '../binance/index.js';
-import { createConfig, loadDotEnv, type Config } from '../config.js';
-import { createLogger } from '../logger.js';
+import type { Config } from '../config.js';
 import { createMarketService } from '../market/service.js';
 import { createVenueScanner, type VenueScanner } from '../market/venueScanner.js';
 import { createVenueClients } from '../venues/index.js';
-import { SCAN_USAGE, formatScanError, formatScanJson, formatScanTable, formatSummary, parseScanArgs } from './table.js';
+import { runCli } from './run.js';
+import { SCAN_USAGE, formatScanJson, formatScanTable, formatSummary, parseScanArgs } from './table.js';
 import { VENUE_COLUMNS, venueColumns, venueRows, venueSummary } from './venueTable.js';
 
 /**
@@ -24,36 +22,18 @@ import { VENUE_COLUMNS, venueColumns, venueRows, venueSummary } from './venueTab
 const HISTORY_LIMIT = 30;
 const HISTORY_CONCURRENCY = 5;
 
-async function main(): Promise<number> {
-  const args = parseScanArgs(process.argv.slice(2));
-  if ('error' in args) {
-    process.stderr.write(`scan failed: ${args.error}\n${SCAN_USAGE}\n`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(`${SCAN_USAGE}\n`);
-    return 0;
-  }
-
-  let config: Config | undefined;
-  let binance: ReturnType<typeof createBinance> | undefined;
-  let venues: VenueScanner | undefined;
-  try {
-    loadDotEnv();
-    config = createConfig(process.env);
-    // Logs go to stderr and stay quiet unless LOG_LEVEL asks for them: stdout is the table.
-    const logger = createLogger({
-      level: process.env.LOG_LEVEL ? config.logLevel : 'silent',
-      secrets: [config.binance.apiKey, config.binance.apiSecret, config.telegram.token],
-      destination: destination(2),
-    });
-    // Public market data only: no keys, so nothing signed can be sent by accident.
-    binance = createBinance({ spotUrl: config.binance.spotUrl, futuresUrl: config.binance.futuresUrl, logger });
+runCli({
+  name: 'scan',
+  usage: SCAN_USAGE,
+  parse: parseScanArgs,
+  async run(args, { config, logger, binance, onClose }) {
+    let venues: VenueScanner | undefined;
     if (args.venues || args.venue) {
       // --venue names a venue to rank even when VENUES leaves it out
       const wanted = args.venue === 'bybit' || args.venue === 'okx' ? [...config.venues, args.venue] : args.venue === 'all' ? ['bybit', 'okx'] : config.venues;
       const clients = createVenueClients({ venues: wanted, urls: config.venueUrls, logger });
       if (clients.length) venues = createVenueScanner({ clients, config, logger, historyBudget: HISTORY_LIMIT });
+      if (venues) onClose(venues.close);
     }
     const market = createMarketService({
       venues,
@@ -90,15 +70,8 @@ async function main(): Promise<number> {
       }
     }
     return 0;
-  } catch (err) {
-    const urls = config ? { spot: config.binance.spotUrl, futures: config.binance.futuresUrl } : { spot: '?', futures: '?' };
-    process.stderr.write(`${formatScanError(err, urls)}\n`);
-    return 1;
-  } finally {
-    await binance?.close().catch(() => undefined);
-    await venues?.close().catch(() => undefined);
-  }
-}
+  },
+});
 
 /** The shown rows' net APR as a PNG bar chart (in LOCALE); a note on stderr keeps stdout the table. */
 async function writeChart(file: string, rows: Array<Pick<SymbolSignal, 'symbol' | 'netApr'>>, at: number, config: Config): Promise<void> {
@@ -107,14 +80,3 @@ async function writeChart(file: string, rows: Array<Pick<SymbolSignal, 'symbol' 
   await writeFile(file, chart.png);
   process.stderr.write(`chart: ${file} (${chart.width}×${chart.height}, top ${Math.min(rows.length, MAX_SIGNAL_BARS)} by net APR)\n`);
 }
-
-// exitCode rather than exit(): lets a piped stdout drain before the process ends.
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`scan failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { accruePaperFunding, syncIncome } from '../ledger/income.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../logger.js';
-import type { Notifier } from '../notify.js';
+import type { Audience } from '../events.js';
 import { scheduleJob, type Job } from './schedule.js';
 
 /**
@@ -18,7 +18,7 @@ export interface IncomeJobDeps {
   logger: Logger;
   now: () => number;
   /** live: told when the income cursor is older than Binance keeps (rows may be lost) */
-  notifier?: Pick<Notifier, 'broadcast'>;
+  audience?: Pick<Audience, 'all'>;
   /** runs after each sync (the margin watch); catches its own errors */
   after?: () => Promise<void>;
   /** tests: no cron timer, call runNow() */
@@ -30,7 +30,7 @@ export const INCOME_JOB = 'income';
 export function startIncomeJob(deps: IncomeJobDeps): Job {
   const { config, ledger, binance, logger, now } = deps;
   const run = async () => {
-    if (config.mode === 'live') await syncIncome({ ledger, futures: binance.futures, logger, now, notifier: deps.notifier });
+    if (config.mode === 'live') await syncIncome({ ledger, futures: binance.futures, logger, now, audience: deps.audience });
     else await accruePaperFunding({ ledger, futures: binance.futures, logger, now });
     await deps.after?.();
   };

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { reconcile } from '../ledger/reconcile.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../logger.js';
-import type { Notifier } from '../notify.js';
+import type { Audience } from '../events.js';
 import { scheduleJob, type Job } from './schedule.js';
 
 /**
@@ -14,7 +14,7 @@ export interface ReconcileJobDeps {
   config: Pick<Config, 'mode'>;
   ledger: Ledger;
   binance: Pick<Binance, 'futures' | 'spot'>;
-  notifier: Notifier;
+  audience: Audience;
   logger: Logger;
   now: () => number;
   /** lot step per symbol (dust tolerance), when known */
@@ -28,7 +28,7 @@ export const RECONCILE_CRON = '7 * * * *';
 
 export function startReconcileJob(deps: ReconcileJobDeps): Job | undefined {
   if (deps.config.mode !== 'live') return undefined;
-  const { ledger, binance, notifier, logger, now } = deps;
+  const { ledger, binance, audience, logger, now } = deps;
   const job = scheduleJob(
     RECONCILE_JOB,
     deps.cron ?? RECONCILE_CRON,
@@ -39,7 +39,7 @@ export function startReconcileJob(deps: ReconcileJobDeps): Job | undefined {
         const info = await binance.futures.exchangeInfo().catch((err: unknown) => void logger.warn({ err }, 'reconcile: exchangeInfo failed; 0.5 % tolerance only'));
         if (info) lotStep = (symbol) => info.symbols.get(symbol)?.stepSize;
       }
-      await reconcile({ ledger, futures: binance.futures, spot: binance.spot, notifier, logger, now, lotStep });
+      await reconcile({ ledger, futures: binance.futures, spot: binance.spot, audience, logger, now, lotStep });
     },
     { logger, manual: deps.manual },
   );

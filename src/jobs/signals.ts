@@ -1,18 +1,15 @@
+import { signalRow, type Audience, type Publication } from '../events.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../logger.js';
 import type { MarketService, ScanResult, SymbolSignal } from '../market/types.js';
-import type { Translator } from '../notify.js';
-import type { ScanHook } from '../telegram/context.js';
-import type { BotNotifier } from '../telegram/notifier.js';
-import { signalTable } from '../telegram/signalsView.js';
-import { renderVenueGapPush } from '../telegram/venueView.js';
 import { recordVenueGaps } from './venueGaps.js';
 import { scheduleJob, type Job } from './schedule.js';
 
 /**
  * The scheduled market scan (SIGNAL_CRON). Each tick: scan, compare the signal set with
- * the ledger's active signals, persist the new set and health.lastScanAt, push ENTERED and LEFT symbols
- * to users with alerts on, then run the post-scan hooks (exit alerts…).
+ * the ledger's active signals, persist the new set and health.lastScanAt together with the push of
+ * ENTERED and LEFT symbols to users with alerts on (one write: a crash cannot keep one without the
+ * other), then run the post-scan hooks (exit alerts…).
  *
  * The set lives in the ledger, so an unchanged signal is never pushed twice, across restarts too.
  * A symbol only LEAVES on evidence: its row says "not a signal" with a 7-day mean present, or it
@@ -21,10 +18,11 @@ import { scheduleJob, type Job } from './schedule.js';
 export interface SignalJobDeps {
   market: MarketService;
   ledger: Ledger;
-  notifier: BotNotifier;
+  audience: Audience;
   logger: Logger;
   now: () => number;
-  onScan: ScanHook[];
+  /** after every successful scan (exit alerts, the margin watch); each one's errors are caught and logged */
+  onScan: Array<(scan: ScanResult) => Promise<void>>;
   /** APR points another venue must pay above Binance for a push (VENUE_GAP_APR) */
   venueGapApr?: number;
 }
@@ -47,28 +45,6 @@ export function diffSignals(previous: Iterable<string>, scan: ScanResult): Signa
   return { entered, left };
 }
 
-export function renderSignalPush(changes: SignalChanges, scanAt: number) {
-  return (t: Translator) => {
-    const parts: string[] = [];
-    if (changes.entered.length) {
-      parts.push(t.t('core.push.entered', { count: changes.entered.length }), signalTable(t, changes.entered, scanAt));
-    }
-    if (changes.left.length) {
-      if (parts.length) parts.push('');
-      parts.push(t.t('core.push.left', { count: changes.left.length }));
-      for (const l of changes.left) {
-        parts.push(
-          l.row
-            ? t.t('core.push.leftLine', { symbol: l.symbol, net: t.pct(l.row.netApr, 1, { sign: true }) })
-            : t.t('core.push.leftGone', { symbol: l.symbol }),
-        );
-      }
-    }
-    parts.push('', t.t('core.push.hint'));
-    return { text: parts.join('\n') };
-  };
-}
-
 /**
  * History fetches allowed on the first tick after start. Later ticks fetch at most 10 new ones
  * (the market service default) so a tick never bursts; the first may fetch more so a cold start
@@ -79,7 +55,7 @@ export const WARMUP_HISTORY_BUDGET = 40;
 
 /** One tick; exported for tests and for a manual run. */
 export function createSignalTick(deps: SignalJobDeps): () => Promise<void> {
-  const { market, ledger, notifier, logger } = deps;
+  const { market, ledger, audience, logger } = deps;
   let warm = false;
   return async () => {
     const keep = new Set<string>(ledger.activeSignals());
@@ -87,13 +63,20 @@ export function createSignalTick(deps: SignalJobDeps): () => Promise<void> {
     const scan = await market.scan({ keep, historyBudget: warm ? undefined : WARMUP_HISTORY_BUDGET });
     warm = true;
     const changes = diffSignals(ledger.activeSignals(), scan);
+    const push: Publication[] =
+      changes.entered.length || changes.left.length
+        ? [{ event: { type: 'signals', at: scan.at, entered: changes.entered.map(signalRow), left: changes.left.map((l) => (l.row ? { symbol: l.symbol, netApr: l.row.netApr } : { symbol: l.symbol })) }, chats: audience.alerts() }]
+        : [];
 
-    await ledger.recordScan({
-      at: scan.at,
-      entered: changes.entered.map((s) => ({ symbol: s.symbol, netApr: s.netApr })),
-      left: changes.left.map((l) => l.symbol),
-      signals: scan.signals.map((s) => ({ symbol: s.symbol, netApr: s.netApr })),
-    });
+    await ledger.recordScan(
+      {
+        at: scan.at,
+        entered: changes.entered.map((s) => ({ symbol: s.symbol, netApr: s.netApr })),
+        left: changes.left.map((l) => l.symbol),
+        signals: scan.signals.map((s) => ({ symbol: s.symbol, netApr: s.netApr })),
+      },
+      push,
+    );
     logger.info(
       {
         symbols: scan.universeSize,
@@ -106,11 +89,7 @@ export function createSignalTick(deps: SignalJobDeps): () => Promise<void> {
       'scan done',
     );
 
-    if (changes.entered.length || changes.left.length) await notifier.alert(renderSignalPush(changes, scan.at));
-    if (scan.venues && deps.venueGapApr !== undefined) {
-      const gaps = await recordVenueGaps(ledger, scan, deps.venueGapApr);
-      if (gaps.length) await notifier.alert(renderVenueGapPush(gaps));
-    }
+    if (scan.venues && deps.venueGapApr !== undefined) await recordVenueGaps(ledger, scan, deps.venueGapApr, audience.alerts());
 
     for (const hook of deps.onScan) {
       try {

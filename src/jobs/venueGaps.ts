@@ -1,3 +1,4 @@
+import type { Publication } from '../events.js';
 import { venueGaps, type VenueGap } from '../market/crossVenue.js';
 import type { ScanResult } from '../market/types.js';
 import type { Ledger } from '../ledger/ledger.js';
@@ -25,10 +26,11 @@ export function diffVenueGaps(stored: Record<string, { venue: string }>, scan: S
   return { opened, closed };
 }
 
-/** Records the changes in the ledger; returns the gaps to push. */
-export async function recordVenueGaps(ledger: Pick<Ledger, 'venueGaps' | 'recordVenueGaps'>, scan: ScanResult, minGap: number): Promise<VenueGap[]> {
+/** Records the changes in the ledger, with the push of the opened gaps to `chats` in the same write; returns the opened gaps. */
+export async function recordVenueGaps(ledger: Pick<Ledger, 'venueGaps' | 'recordVenueGaps'>, scan: ScanResult, minGap: number, chats: readonly number[]): Promise<VenueGap[]> {
   const changes = diffVenueGaps(ledger.venueGaps(), scan, minGap);
   if (!changes.opened.length && !changes.closed.length) return [];
-  await ledger.recordVenueGaps(Object.fromEntries(changes.opened.map((g) => [g.symbol, { venue: g.venue, since: scan.at, gap: g.gap }])), changes.closed);
+  const push: Publication[] = changes.opened.length ? [{ event: { type: 'venue_gap', gaps: changes.opened }, chats }] : [];
+  await ledger.recordVenueGaps(Object.fromEntries(changes.opened.map((g) => [g.symbol, { venue: g.venue, since: scan.at, gap: g.gap }])), changes.closed, push);
   return changes.opened;
 }

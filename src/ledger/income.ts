@@ -1,7 +1,7 @@
 import type { FuturesApi, FundingRateRow, IncomeRow } from '../binance/types.js';
 import type { Logger } from '../logger.js';
 import { ZERO, dec, toPlain, type Decimal } from '../money.js';
-import type { Notifier } from '../notify.js';
+import type { Audience } from '../events.js';
 import type { Ledger } from './ledger.js';
 import { isHeld } from './queries.js';
 import type { Fill, FundingRow, Position } from './schema.js';
@@ -33,7 +33,7 @@ export interface IncomeSyncDeps {
   /** rows per page (Binance max 1000) */
   pageLimit?: number;
   /** told (once per stale cursor) when the cursor is older than Binance keeps income */
-  notifier?: Pick<Notifier, 'broadcast'>;
+  audience?: Pick<Audience, 'all'>;
 }
 
 export interface IncomeSyncResult {
@@ -81,11 +81,11 @@ export async function syncIncome(deps: IncomeSyncDeps): Promise<IncomeSyncResult
     const days = Math.floor((now() - stored) / DAY_MS);
     result.staleCursor = true;
     logger?.error({ cursor: stored, days }, 'income cursor is older than Binance keeps income (3 months): funding rows may be missing from the ledger');
-    if (deps.notifier && staleAlerted.get(ledger) !== stored) {
+    if (deps.audience && staleAlerted.get(ledger) !== stored) {
       staleAlerted.set(ledger, stored);
-      await deps.notifier
-        .broadcast((t) => ({ text: t.t('ledger.income.cursorStale', { days }) }), { critical: true })
-        .catch((err: unknown) => logger?.warn({ err }, 'stale income cursor: alert failed'));
+      await ledger
+        .publish([{ event: { type: 'income_stale', days }, chats: deps.audience.all() }])
+        .catch((err: unknown) => logger?.warn({ err }, 'stale income cursor: alert not saved'));
     }
   }
 

@@ -1,3 +1,4 @@
+import type { Publication } from '../events.js';
 import { ZERO, dec, type Decimal } from '../money.js';
 import type { LegPrices, PnlOptions, PnlReport, PositionPnl, ReportOptions } from './pnl.js';
 import type { PnlSeries, PnlSeriesOptions } from './pnlSeries.js';
@@ -130,18 +131,19 @@ export interface Ledger extends RiskRecords {
 
   // ── bookkeeping of the jobs
   activeSignals(): string[];
-  recordScan(scan: ScanRecord): Promise<void>;
+  /** `publish`: the signal push, in the same write as the signal set it reports */
+  recordScan(scan: ScanRecord, publish?: readonly Publication[]): Promise<void>;
   /** Binance symbols pushed as paying more on another venue, by symbol */
   venueGaps(): Record<string, VenueGapRecord>;
   /** `opened` gaps are stored (replacing one on another venue), `closed` symbols forgotten */
-  recordVenueGaps(opened: Record<string, VenueGapRecord>, closed: string[]): Promise<void>;
+  recordVenueGaps(opened: Record<string, VenueGapRecord>, closed: string[], publish?: readonly Publication[]): Promise<void>;
   exitAlertKey(positionId: string): string | undefined;
   exitAlertIds(): string[];
   /** null clears a position's key; `stale` are ids to forget */
-  recordExitAlerts(keys: Record<string, string | null>, stale: string[]): Promise<void>;
+  recordExitAlerts(keys: Record<string, string | null>, stale: string[], publish?: readonly Publication[]): Promise<void>;
   reconcileFingerprint(symbol: string): string | undefined;
   /** the drifts now (symbol → fingerprint); busy symbols keep what they had */
-  recordReconcile(drifts: Map<string, string>, busy: Set<string>, at: number): Promise<void>;
+  recordReconcile(drifts: Map<string, string>, busy: Set<string>, at: number, publish?: readonly Publication[]): Promise<void>;
   leverageOf(symbol: string): number | undefined;
   recordLeverage(symbol: string, leverage: number): Promise<void>;
   health(): Health;
@@ -149,6 +151,12 @@ export interface Ledger extends RiskRecords {
   // ── the outbox: messages owed to chats (written with what they report)
   /** the oldest unsent message of each chat */
   nextMessages(): OutboxEntry[];
+  /** every unsent message of one chat, oldest first */
+  queuedFor(chatId: number): OutboxEntry[];
+  /** events that change nothing else, in one write */
+  publish(items: readonly Publication[]): Promise<void>;
+  /** called after a write that added messages to the outbox */
+  onPublished(listener: () => void): void;
   /** Telegram accepted it: never sent again */
   markSent(id: string): Promise<void>;
 

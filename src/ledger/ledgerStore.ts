@@ -3,11 +3,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ZERO } from '../money.js';
 import { emptyBatch, historyPaths, openHistory, removeHistory, RECENT_MS, type History, type HistoryBatch } from './history.js';
+import type { Publication } from '../events.js';
 import type { Ledger, TradeRecord } from './ledger.js';
 import { DAY_MS, SettledLines, pnlReport, positionPnl, type PnlSource } from './pnl.js';
 import { pnlSeries } from './pnlSeries.js';
 import { isHeld, latestFills, positionAt } from './queries.js';
-import { dropSent, enqueue, nextPerChat } from './outbox.js';
+import { dropSent, enqueue, newMessageId, nextPerChat, publishAll, queuedFor } from './outbox.js';
 import { riskRecords } from './risk.js';
 import { fundingRowSchema, intentSchema, stateSchema, storeSchema, type Fill, type FundingRow, type Intent, type Position, type StateData, type StoreData } from './schema.js';
 import { SAVE_RETRY_MS, saveAgain } from './saveAgain.js';
@@ -232,11 +233,24 @@ function ledgerOver(store: Store, gate: WriteGate, hist: () => History, opts: Op
     return { positions: allPositions(), fillsOf: (id) => h.fillsByPosition.get(id) ?? [], funding: { rows: h.recent } };
   }
 
-  let seq = 0;
-  const messageId = () => `m${Date.now().toString(36)}${(seq++).toString(36)}`;
+  const publishedListeners: Array<() => void> = [];
+  const announce = () => {
+    for (const l of publishedListeners) l();
+  };
+  /** a write that also adds `items` to the outbox (the same write: both or neither) */
+  function writeWith<T>(items: readonly Publication[] | undefined, change: (d: StateData, batch: HistoryBatch) => T): Promise<T> {
+    const run = write((d, batch) => {
+      const result = change(d, batch);
+      publishAll(d, items, Date.now());
+      return result;
+    });
+    // a refused write keeps the items in memory too: the sender may deliver them either way
+    if (items?.length) run.then(announce, announce);
+    return run;
+  }
 
   const ledger: Ledger = {
-    ...riskRecords(store),
+    ...riskRecords(store, announce),
     file: store.file,
     get createdAt() {
       return data().createdAt;
@@ -307,8 +321,9 @@ function ledgerOver(store: Store, gate: WriteGate, hist: () => History, opts: Op
         },
         { revert: true },
       ),
-    updateTrade: (intentId, change) =>
-      write((d, batch) => {
+    updateTrade: (intentId, change) => {
+      let published = false;
+      const run = write((d, batch) => {
         const intent = d.intents.find((x) => x.id === intentId);
         if (!intent) throw new Error(`intent ${intentId} vanished from the ledger`);
         let position = d.positions.find((p) => p.id === intent.positionId);
@@ -327,7 +342,8 @@ function ledgerOver(store: Store, gate: WriteGate, hist: () => History, opts: Op
             d.pausedReason = reason;
           },
           publish(event, chats, edit) {
-            enqueue(d, event, chats, { now: Date.now(), newId: messageId, ...(edit ? { edit } : {}) });
+            enqueue(d, event, chats, { now: Date.now(), newId: newMessageId, ...(edit ? { edit } : {}) });
+            published = true;
           },
           discardPosition() {
             d.positions = d.positions.filter((p) => p.id !== intent.positionId);
@@ -337,7 +353,11 @@ function ledgerOver(store: Store, gate: WriteGate, hist: () => History, opts: Op
         const result = change(record);
         settle(d, batch, intent, position);
         return result;
-      }),
+      });
+      // a refused write keeps the message in memory too: the sender may deliver it either way
+      run.then(() => published && announce(), () => published && announce());
+      return run;
+    },
     fillOf(intentId, clientOrderId) {
       const find = () => [...hist().fills.values()].find((f) => f.intentId === intentId && f.clientOrderId === clientOrderId);
       const found = find();
@@ -402,8 +422,8 @@ function ledgerOver(store: Store, gate: WriteGate, hist: () => History, opts: Op
     },
 
     activeSignals: () => Object.keys(data().activeSignals),
-    recordScan: (scan) =>
-      write((d) => {
+    recordScan: (scan, publish) =>
+      writeWith(publish, (d) => {
         for (const s of scan.entered) d.activeSignals[s.symbol] = { since: scan.at, netApr: s.netApr };
         for (const symbol of scan.left) delete d.activeSignals[symbol];
         for (const s of scan.signals) {
@@ -413,15 +433,15 @@ function ledgerOver(store: Store, gate: WriteGate, hist: () => History, opts: Op
         d.health.lastScanAt = scan.at;
       }),
     venueGaps: () => ({ ...data().venueGaps }),
-    recordVenueGaps: (opened, closed) =>
-      write((d) => {
+    recordVenueGaps: (opened, closed, publish) =>
+      writeWith(publish, (d) => {
         Object.assign(d.venueGaps, opened);
         for (const symbol of closed) delete d.venueGaps[symbol];
       }),
     exitAlertKey: (positionId) => data().exitAlerts[positionId],
     exitAlertIds: () => Object.keys(data().exitAlerts),
-    recordExitAlerts: (keys, stale) =>
-      write((d) => {
+    recordExitAlerts: (keys, stale, publish) =>
+      writeWith(publish, (d) => {
         for (const [id, key] of Object.entries(keys)) {
           if (key === null) delete d.exitAlerts[id];
           else d.exitAlerts[id] = key;
@@ -429,8 +449,8 @@ function ledgerOver(store: Store, gate: WriteGate, hist: () => History, opts: Op
         for (const id of stale) delete d.exitAlerts[id];
       }),
     reconcileFingerprint: (symbol) => data().reconcileAlerts[symbol],
-    recordReconcile: (drifts, busy, at) =>
-      write((d) => {
+    recordReconcile: (drifts, busy, at, publish) =>
+      writeWith(publish, (d) => {
         // a busy symbol keeps its fingerprint: not checked is not fixed
         for (const sym of Object.keys(d.reconcileAlerts)) if (!drifts.has(sym) && !busy.has(sym)) delete d.reconcileAlerts[sym];
         for (const [sym, fingerprint] of drifts) d.reconcileAlerts[sym] = fingerprint;
@@ -441,6 +461,9 @@ function ledgerOver(store: Store, gate: WriteGate, hist: () => History, opts: Op
     health: () => ({ ...data().health }),
 
     nextMessages: () => nextPerChat(data()),
+    queuedFor: (chatId) => queuedFor(data(), chatId),
+    publish: (items) => writeWith(items, () => undefined),
+    onPublished: (l) => void publishedListeners.push(l),
     markSent: (id) => write((d) => dropSent(d, id)),
     lastUpdateId: () => data().lastUpdateId,
     recordUpdateId: (updateId) => write((d) => void (d.lastUpdateId = Math.max(d.lastUpdateId ?? -1, updateId))),

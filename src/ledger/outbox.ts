@@ -1,3 +1,4 @@
+import type { Publication } from '../events.js';
 import type { OutboxEntry, StateData } from './schema.js';
 
 /**
@@ -22,6 +23,16 @@ export function enqueue(d: StateData, event: { type: string } & object, chats: r
   }
 }
 
+let seq = 0;
+/** unique within the process and across restarts (time-based prefix) */
+export const newMessageId = (): string => `m${Date.now().toString(36)}${(seq++).toString(36)}`;
+
+/** Call inside a store change: each publication to each of its chats, in order. */
+export function publishAll(d: StateData, items: readonly Publication[] | undefined, now: number): boolean {
+  for (const p of items ?? []) enqueue(d, p.event, p.chats, { now, newId: newMessageId });
+  return (items?.length ?? 0) > 0;
+}
+
 /** The oldest unsent entry of each chat, in outbox order (a chat's later entries wait for it). */
 export function nextPerChat(d: StateData): OutboxEntry[] {
   const seen = new Set<number>();
@@ -33,6 +44,9 @@ export function nextPerChat(d: StateData): OutboxEntry[] {
   }
   return out;
 }
+
+/** Every unsent entry of one chat, oldest first. */
+export const queuedFor = (d: StateData, chatId: number): OutboxEntry[] => d.outbox.filter((e) => e.chatId === chatId && e.sentAt === undefined);
 
 /**
  * Once Telegram accepted an entry it leaves the state document (call inside a store change):

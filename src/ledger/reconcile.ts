@@ -1,16 +1,15 @@
 import type { FuturesApi, SpotApi } from '../binance/types.js';
+import type { Audience, Publication } from '../events.js';
 import type { Logger } from '../logger.js';
 import { ZERO, dec, toPlain, type Decimal } from '../money.js';
-import type { Notifier, OutgoingMessage, Render, Translator } from '../notify.js';
-import { pre } from '../telegram/render.js';
-import { qtyDigits } from './exitAlerts.js';
 import { heldQuantity, type Ledger } from './ledger.js';
 
 /**
  * Reconciliation (live): the store's open positions against what the exchange holds — the short
  * size per symbol from /fapi/v3/positionRisk and the spot balance of the base asset. Drift
- * beyond dust raises ONE alert with both sides' numbers; its fingerprint is stored so the same
- * drift is not repeated, and cleared when the drift goes away. Read-only towards the exchange.
+ * beyond dust raises ONE critical alert to everyone with both sides' numbers; its fingerprint is
+ * stored in the same write as the alert, so the same drift is not repeated (and a crash cannot
+ * lose it), and cleared when the drift goes away. Read-only towards the exchange.
  *
  * A symbol with a trade in flight (a pending intent, or one that moved during this pass) is
  * skipped: mid-/close the short is already bought back while the ledger is updated only after
@@ -28,7 +27,7 @@ export interface ReconcileDeps {
   ledger: Ledger;
   futures: Pick<FuturesApi, 'positionRisk'>;
   spot: Pick<SpotApi, 'balances'>;
-  notifier: Notifier;
+  audience: Pick<Audience, 'all'>;
   logger?: Logger;
   now?: () => number;
   /** lot step of a symbol (the larger of spot and futures); dust below it is not drift */
@@ -55,27 +54,6 @@ export interface ReconcileResult {
   busy: string[];
   drifts: Drift[];
   alerted: Drift[];
-}
-
-export function renderDrift(d: Drift): Render {
-  return (t: Translator): OutgoingMessage => {
-    const fmt = (v: string) => t.num(v, qtyDigits(v));
-    const diff = (a: string, b: string) => {
-      const v = toPlain(dec(b).minus(a));
-      return t.num(v, qtyDigits(v), { sign: true });
-    };
-    const table = pre([
-      [t.t('ledger.reconcile.leg'), t.t('ledger.reconcile.ledger'), t.t('ledger.reconcile.exchange'), t.t('ledger.reconcile.diff')],
-      [t.t('ledger.reconcile.short'), fmt(d.ledgerFutures), fmt(d.exchangeFutures), diff(d.ledgerFutures, d.exchangeFutures)],
-      [t.t('ledger.reconcile.spot', { asset: d.baseAsset }), fmt(d.ledgerSpot), fmt(d.exchangeSpot), diff(d.ledgerSpot, d.exchangeSpot)],
-    ]);
-    const lines = [t.t('ledger.reconcile.title', { symbol: d.symbol })];
-    if (d.notInLedger) lines.push(t.t('ledger.reconcile.notInLedger', { symbol: d.symbol }));
-    else if (d.futuresDrift) lines.push(t.t('ledger.reconcile.futuresDrift'));
-    if (d.spotDrift) lines.push(t.t('ledger.reconcile.spotDrift', { asset: d.baseAsset }));
-    lines.push(table, t.t('ledger.reconcile.hint'));
-    return { text: lines.join('\n') };
-  };
 }
 
 /** drift beyond dust: more than one lot step AND more than 0.5 % of the position */
@@ -175,12 +153,13 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
   result.checked = result.checked.filter((s) => !busy.has(s));
   if (busy.size) logger?.info({ symbols: result.busy }, 'reconcile: trade in flight; those symbols are checked next time');
   const drifting = new Map(result.drifts.map((d) => [d.symbol, d]));
+  const push: Publication[] = [];
   for (const d of result.drifts) {
     if (ledger.reconcileFingerprint(d.symbol) === d.fingerprint) continue;
     logger?.warn({ drift: d }, 'hedge drift between the ledger and the exchange');
-    await deps.notifier.broadcast(renderDrift(d), { critical: true });
+    push.push({ event: { type: 'drift', drift: d }, chats: deps.audience.all() });
     result.alerted.push(d);
   }
-  await ledger.recordReconcile(new Map([...drifting].map(([sym, d]) => [sym, d.fingerprint])), busy, now());
+  await ledger.recordReconcile(new Map([...drifting].map(([sym, d]) => [sym, d.fingerprint])), busy, now(), push);
   return result;
 }

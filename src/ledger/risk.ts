@@ -1,4 +1,6 @@
+import type { Publication } from '../events.js';
 import { exactSum } from './pnl.js';
+import { publishAll } from './outbox.js';
 import type { Decimal } from '../money.js';
 import type { AutoExit, Position, Transfer } from './schema.js';
 import type { Store } from './store.js';
@@ -25,36 +27,40 @@ export interface RiskRecords {
   /** every simulated move so far (it stays in the paper futures wallet) */
   paperTransferred(): Decimal;
   marginAlert(positionId: string): MarginAlertState;
-  /** stores the states just pushed (an empty state clears), and forgets positions not in `held` */
-  recordMarginAlerts(changes: Record<string, MarginAlertState>, held: Set<string>): Promise<void>;
+  /** stores the alert states (an empty state clears) with the alerts they stand for, and forgets positions not in `held` */
+  recordMarginAlerts(changes: Record<string, MarginAlertState>, held: Set<string>, publish?: readonly Publication[]): Promise<void>;
   autoExit(positionId: string): AutoExit | undefined;
   /** schedules an automatic close unless one is already due or the position is held open */
   scheduleAutoExit(positionId: string, dueAt: number): Promise<boolean>;
   /** Keep open: no automatic close until the exit condition clears and appears again */
-  keepOpen(positionId: string, userId: number): Promise<void>;
+  keepOpen(positionId: string, userId: number, publish?: readonly Publication[]): Promise<void>;
   clearAutoExits(positionIds: string[]): Promise<void>;
   /** position ids whose automatic close is due at `now` */
   dueAutoExits(now: number): string[];
 }
 
-export function riskRecords(store: Store): RiskRecords {
+/** `published`: called after a write that added messages to the outbox */
+export function riskRecords(store: Store, published: () => void): RiskRecords {
   const data = () => store.data;
+  const announce = (items: readonly Publication[] | undefined) => (items?.length ? published() : undefined);
   return {
     recordTransfer: (t) => store.update((d) => void d.transfers.push(t)),
     autoTopupUsed: (mode, now) => exactSum(data().transfers.filter((t) => t.auto && t.mode === mode && t.time > now - DAY_MS).map((t) => t.amount)),
     paperTransferred: () => exactSum(data().transfers.filter((t) => t.mode === 'paper').map((t) => t.amount)),
 
     marginAlert: (positionId) => data().marginAlerts[positionId] ?? {},
-    async recordMarginAlerts(changes, held) {
+    async recordMarginAlerts(changes, held, publish) {
       const stale = Object.keys(data().marginAlerts).filter((id) => !held.has(id));
-      if (!Object.keys(changes).length && !stale.length) return;
+      if (!Object.keys(changes).length && !stale.length && !publish?.length) return;
       await store.update((d) => {
+        publishAll(d, publish, Date.now());
         for (const [id, c] of Object.entries(changes)) {
           if (c.level === undefined && c.adl === undefined) delete d.marginAlerts[id];
           else d.marginAlerts[id] = c;
         }
         for (const id of stale) delete d.marginAlerts[id];
       });
+      announce(publish);
     },
 
     autoExit: (positionId) => data().autoExits[positionId],
@@ -63,7 +69,13 @@ export function riskRecords(store: Store): RiskRecords {
       await store.update((d) => void (d.autoExits[positionId] = { dueAt }));
       return true;
     },
-    keepOpen: (positionId, userId) => store.update((d) => void (d.autoExits[positionId] = { keptBy: userId })),
+    async keepOpen(positionId, userId, publish) {
+      await store.update((d) => {
+        d.autoExits[positionId] = { keptBy: userId };
+        publishAll(d, publish, Date.now());
+      });
+      announce(publish);
+    },
     async clearAutoExits(positionIds) {
       const ids = positionIds.filter((id) => data().autoExits[id]);
       if (!ids.length) return;

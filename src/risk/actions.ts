@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import { ExchangeError, RejectedError, UnknownOutcomeError, UserError, errorMessage } from '../errors.js';
+import { errorText, type RiskResult } from '../events.js';
 import { TransferPermissionError } from '../binance/margin.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Position } from '../ledger/schema.js';
@@ -47,6 +48,20 @@ export type RiskConfirmResult =
   | { kind: 'closed_all'; results: CloseAllResult[] };
 
 export type CloseAllResult = { symbol: string; outcome: CloseOutcome } | { symbol: string; error: UserError };
+
+/** A confirmed action's result as plain data, to be told to the others through the outbox. */
+export function riskResultOf(r: Exclude<RiskConfirmResult, { kind: 'expired' } | { kind: 'not_yours' }>): RiskResult {
+  switch (r.kind) {
+    case 'refused':
+      return { kind: 'refused', error: errorText(r.error) };
+    case 'moved':
+      return { kind: 'moved', amount: r.amount };
+    case 'move_unknown':
+      return { kind: 'move_unknown', amount: r.amount, reason: r.reason };
+    case 'closed_all':
+      return { kind: 'closed_all', results: r.results.map((x) => ('error' in x ? { symbol: x.symbol, error: errorText(x.error) } : { symbol: x.symbol, outcome: x.outcome })) };
+  }
+}
 
 interface Pending {
   userId: number;

@@ -1,8 +1,8 @@
 import type { Config } from '../config.js';
 import { ExchangeError, UserError, errorMessage } from '../errors.js';
+import { errorText, type Audience, type RiskNotice } from '../events.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../logger.js';
-import type { CloseOutcome } from '../trading/executor.js';
 import type { Closer } from '../trading/closeNow.js';
 
 /**
@@ -13,13 +13,12 @@ import type { Closer } from '../trading/closeNow.js';
  * that symbol is unresolved; it waits for the next run then.
  */
 
-export type AutoExitEvent =
-  | { kind: 'auto_exit'; symbol: string; outcome: CloseOutcome }
-  | { kind: 'auto_exit_failed'; symbol: string; error: UserError };
+export type AutoExitEvent = Extract<RiskNotice, { kind: 'auto_exit' | 'auto_exit_failed' }>;
 
 export interface AutoExitDeps {
-  config: Pick<Config, 'autoExitMinutes' | 'telegram'>;
+  config: Pick<Config, 'autoExitMinutes' | 'telegram' | 'mode'>;
   ledger: Ledger;
+  audience: Pick<Audience, 'all'>;
   closer: Closer;
   logger: Logger;
   now: () => number;
@@ -47,14 +46,16 @@ export function createAutoExit(deps: AutoExitDeps) {
     for (const id of sent) await ledger.scheduleAutoExit(id, now() + config.autoExitMinutes * 60_000);
   }
 
-  /** Keep open: 'kept', or 'gone' when nothing is scheduled (closed, cleared, or already kept). */
+  /** Keep open: 'kept' (everyone is told), or 'gone' when nothing is scheduled (closed, cleared, or already kept). */
   async function keep(positionId: string, userId: number): Promise<'kept' | 'gone'> {
     const e = ledger.autoExit(positionId);
     if (!e || e.dueAt === undefined) return 'gone';
-    await ledger.keepOpen(positionId, userId);
+    const symbol = ledger.position(positionId)?.symbol ?? '—';
+    await ledger.keepOpen(positionId, userId, [{ event: { type: 'kept_open', symbol }, chats: deps.audience.all() }]);
     return 'kept';
   }
 
+  /** closes what is due; each close's report (its own trade event) and what it was are told to everyone */
   async function runDue(): Promise<AutoExitEvent[]> {
     if (!enabled || owner === undefined) return [];
     const events: AutoExitEvent[] = [];
@@ -77,8 +78,12 @@ export function createAutoExit(deps: AutoExitDeps) {
       } catch (err) {
         if (!(err instanceof UserError) && !(err instanceof ExchangeError)) throw err;
         const error = err instanceof UserError ? err : new UserError('trading.error.exchange', { reason: errorMessage(err).slice(0, 120) });
-        events.push({ kind: 'auto_exit_failed', symbol: pos.symbol, error });
+        events.push({ kind: 'auto_exit_failed', symbol: pos.symbol, error: errorText(error) });
       }
+    }
+    if (events.length) {
+      const chats = deps.audience.all();
+      await ledger.publish(events.map((notice) => ({ event: { type: 'risk', mode: config.mode, notice }, chats })));
     }
     return events;
   }

@@ -1,21 +1,22 @@
 import type { Binance } from '../binance/index.js';
 import type { Config } from '../config.js';
+import type { Audience } from '../events.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../logger.js';
 import type { MarketService } from '../market/types.js';
 import type { Closer } from '../trading/closeNow.js';
 import { createRiskActions, type RiskActions } from './actions.js';
-import { createAutoExit, type AutoExit, type AutoExitEvent } from './autoExit.js';
+import { createAutoExit, type AutoExit } from './autoExit.js';
 import { createMoveToFutures } from './transfer.js';
 import { marginView, type MarginView } from './view.js';
-import { createMarginWatch, type MarginEvent } from './watch.js';
+import { createMarginWatch } from './watch.js';
 
 export type * from './actions.js';
+export { riskResultOf } from './actions.js';
 export type { AutoExitEvent } from './autoExit.js';
 export type { MarginView, PositionMargin } from './view.js';
 export type { MarginEvent } from './watch.js';
 
-export type RiskEvent = MarginEvent | AutoExitEvent;
 
 /**
  * The risk guardrails as one service for any transport: the margin picture, the confirm-gated
@@ -26,16 +27,18 @@ export type RiskEvent = MarginEvent | AutoExitEvent;
  */
 export interface Risk extends RiskActions {
   view(): Promise<MarginView>;
-  /** margin alerts and automatic top-ups; `push` delivers the events before they are recorded */
-  watch(push: (events: RiskEvent[]) => Promise<void>): Promise<void>;
-  /** closes positions whose automatic exit is due */
-  runDueExits(push: (events: RiskEvent[]) => Promise<void>): Promise<void>;
+  /** margin alerts and automatic top-ups (told to everyone through the outbox) */
+  watch(): Promise<void>;
+  /** closes positions whose automatic exit is due (told to everyone through the outbox) */
+  runDueExits(): Promise<void>;
   autoExit: Pick<AutoExit, 'minutesFor' | 'alerted' | 'keep'>;
 }
 
 export interface RiskDeps {
   config: Pick<Config, 'mode' | 'leverage' | 'marginAlertPct' | 'autoTopupUsdt' | 'autoExitMinutes' | 'paperFuturesUsdt' | 'confirmTtlSeconds' | 'telegram'>;
   ledger: Ledger;
+  /** who the alerts and the automatic actions' reports go to */
+  audience: Audience;
   market: Pick<MarketService, 'symbol'>;
   /** live: the futures account, positionRisk, ADL, spot balances and the transfer */
   binance?: Pick<Binance, 'spot' | 'futures' | 'margin'>;
@@ -48,13 +51,13 @@ export interface RiskDeps {
 }
 
 export function createRisk(deps: RiskDeps): Risk {
-  const { config, ledger, logger, now } = deps;
+  const { config, ledger, logger, now, audience } = deps;
   const binance = config.mode === 'live' ? deps.binance : undefined;
   const view = () => marginView({ config, ledger, market: deps.market, binance, logger });
   const move = createMoveToFutures({ config, ledger, binance, now });
   const actions = createRiskActions({ config, ledger, view, move, closer: deps.closer, ...(deps.queue ? { queue: deps.queue } : {}), logger, now });
-  const watcher = createMarginWatch({ config, ledger, view, move, logger, now });
-  const autoExit = createAutoExit({ config, ledger, closer: deps.closer, logger, now, isStopping: deps.isStopping });
+  const watcher = createMarginWatch({ config, ledger, audience, view, move, logger, now });
+  const autoExit = createAutoExit({ config, ledger, audience, closer: deps.closer, logger, now, isStopping: deps.isStopping });
 
   const watchOne = serialised();
   const exitOne = serialised();
@@ -62,12 +65,8 @@ export function createRisk(deps: RiskDeps): Risk {
   return {
     ...actions,
     view,
-    watch: (push) => watchOne(async () => void (await watcher.check(push))),
-    runDueExits: (push) =>
-      exitOne(async () => {
-        const events = await autoExit.runDue();
-        if (events.length) await push(events);
-      }),
+    watch: () => watchOne(async () => void (await watcher.check())),
+    runDueExits: () => exitOne(async () => void (await autoExit.runDue())),
     autoExit,
   };
 }

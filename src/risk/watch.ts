@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
-import { UnknownOutcomeError, UserError, errorMessage } from '../errors.js';
+import { UnknownOutcomeError, errorMessage } from '../errors.js';
+import { errorText, type Audience, type MarginPosition, type RiskNotice } from '../events.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../logger.js';
 import { Decimal, dec, toPlain } from '../money.js';
@@ -12,21 +13,21 @@ import type { MarginView, PositionMargin } from './view.js';
  * The margin watch, run after each scan and on the income schedule: one push per crossing of
  * MARGIN_ALERT_PCT (again per further 10 points), one per ADL quantile reaching 4, and — when
  * AUTO_TOPUP_USDT is set and a distance is below half the threshold — a move within the
- * rolling 24 h budget. It returns events; the transport renders them.
+ * rolling 24 h budget. What it tells everyone goes to the outbox in the same write as the alert
+ * state ("pushed at this level"): never lost to a crash, never sent twice.
  */
 
 export const ADL_ALERT = 4;
 
-export type MarginEvent =
-  /** `move`: what the Move button offers (the top-up to 2× the threshold, capped at spot free USDT) */
-  | { kind: 'margin_alert'; position: PositionMargin; alertPct: number; move: string }
-  | { kind: 'adl_alert'; position: PositionMargin }
-  | { kind: 'auto_topup'; symbol: string; amount: string; distancePct: number | null; used: string; budget: string }
-  | { kind: 'auto_topup_failed'; symbol: string; amount: string; error: UserError | null; reason: string };
+/** `move` of a margin alert: what the Move button offers (the top-up to 2× the threshold, capped at spot free USDT) */
+export type MarginEvent = Extract<RiskNotice, { kind: 'margin_alert' | 'adl_alert' | 'auto_topup' | 'auto_topup_failed' }>;
+
+const shown = (p: PositionMargin): MarginPosition => ({ symbol: p.symbol, markPrice: p.markPrice, liqPrice: p.liqPrice, distancePct: p.distancePct, adl: p.adl });
 
 export interface WatchDeps {
   config: Pick<Config, 'mode' | 'marginAlertPct' | 'autoTopupUsdt'>;
   ledger: Ledger;
+  audience: Pick<Audience, 'all'>;
   view: () => Promise<MarginView>;
   move: MoveToFutures;
   logger: Logger;
@@ -60,7 +61,7 @@ export function createMarginWatch(deps: WatchDeps) {
       } catch (err) {
         logger.error({ symbol: p.symbol, amount: amount.toFixed(), err: errorMessage(err) }, 'automatic top-up failed');
         const unknown = err instanceof UnknownOutcomeError;
-        events.push({ kind: 'auto_topup_failed', symbol: p.symbol, amount: toPlain(amount), error: unknown ? null : transferError(err), reason: errorMessage(err).slice(0, 120) });
+        events.push({ kind: 'auto_topup_failed', symbol: p.symbol, amount: toPlain(amount), error: unknown ? null : errorText(transferError(err)), reason: errorMessage(err).slice(0, 120) });
         break; // one failure says enough; the next run tries again
       }
     }
@@ -75,9 +76,9 @@ export function createMarginWatch(deps: WatchDeps) {
       const level = alertLevel(p.distancePct, view.alertPct) ?? undefined;
       const adl = p.adl !== null && p.adl >= ADL_ALERT ? p.adl : undefined;
       if (level !== undefined && (before.level === undefined || level > before.level)) {
-        events.push({ kind: 'margin_alert', position: p, alertPct: view.alertPct, move: toPlain(moveFor(p, view)) });
+        events.push({ kind: 'margin_alert', position: shown(p), alertPct: view.alertPct, move: toPlain(moveFor(p, view)) });
       }
-      if (adl !== undefined && (before.adl === undefined || adl > before.adl)) events.push({ kind: 'adl_alert', position: p });
+      if (adl !== undefined && (before.adl === undefined || adl > before.adl)) events.push({ kind: 'adl_alert', position: shown(p) });
       // a level only goes down once the distance is back above the threshold: no repeat on a wobble
       const keptLevel = level === undefined ? undefined : Math.max(level, before.level ?? level);
       const keptAdl = adl === undefined ? undefined : Math.max(adl, before.adl ?? adl);
@@ -89,14 +90,15 @@ export function createMarginWatch(deps: WatchDeps) {
   }
 
   /** One run; the caller catches (a Binance outage is logged by the job, not pushed). */
-  async function check(push: (events: MarginEvent[]) => Promise<void>): Promise<MarginEvent[]> {
+  async function check(): Promise<MarginEvent[]> {
     const view = await deps.view();
     const moved = await autoTopup(view);
     const { events, changes } = alerts(view);
     const all = [...moved, ...events];
-    // push first, record after: a crash between the two repeats an alert rather than losing it
-    if (all.length) await push(all);
-    await ledger.recordMarginAlerts(changes, new Set(view.positions.map((p) => p.positionId)));
+    for (const e of all) logger.warn({ event: e.kind, symbol: 'symbol' in e ? e.symbol : e.position.symbol }, 'risk alert');
+    const chats = all.length ? deps.audience.all() : [];
+    const push = all.map((notice) => ({ event: { type: 'risk' as const, mode: config.mode, notice }, chats }));
+    await ledger.recordMarginAlerts(changes, new Set(view.positions.map((p) => p.positionId)), push);
     return all;
   }
 

@@ -2,6 +2,7 @@ import type { Context, Telegraf } from 'telegraf';
 import type { Binance } from '../binance/index.js';
 import type { ChartRenderer } from '../charts/spec.js';
 import type { Config } from '../config.js';
+import type { Audience } from '../events.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { LedgerService } from '../ledger/service.js';
 import type { UpdateLog } from '../ledger/updates.js';
@@ -12,7 +13,6 @@ import type { RiskPushes } from './risk/push.js';
 import type { MarketService, ScanResult } from '../market/types.js';
 import type { Translator } from '../notify.js';
 import type { I18n } from './i18n.js';
-import type { BotNotifier } from './notifier.js';
 
 /**
  * What every Telegram feature receives. Built once in src/main.ts (the composition root) and
@@ -41,7 +41,8 @@ export interface BotDeps {
   /** both Binance clients (spot + futures); the only way to talk to the exchange */
   binance: Binance;
   i18n: I18n;
-  notifier: BotNotifier;
+  /** who pushes go to: every allowlisted user, or those with alerts on (pushes are written to the outbox) */
+  audience: Audience;
   /** the clock; tests pass a fixed one */
   now: () => number;
   /** post-scan hooks the signal job calls after each tick (push to it from your Feature or main.ts) */

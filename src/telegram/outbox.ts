@@ -4,16 +4,22 @@ import type { DomainEvent } from '../events.js';
 import type { OutboxEntry } from '../ledger/schema.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../logger.js';
+import type { InlineButton } from '../notify.js';
+import { renderDomainEvent } from './events.js';
 import type { I18n } from './i18n.js';
 import { splitMessage } from './render.js';
-import { HTML_OPTIONS } from './reply.js';
-import { renderEvent } from './trading/render.js';
+import { HTML_OPTIONS, inlineKeyboard } from './reply.js';
 
 /**
  * Delivers the outbox: per chat in order, each event rendered now in the recipient's language,
  * retried with backoff (429 `retry_after` honoured) until Telegram accepts it — across restarts,
  * since the outbox is in the store — then marked sent so it never goes twice. An event meant
  * for the confirmed preview edits that message (or is sent as a new one if it cannot be edited).
+ *
+ * One chat's messages go strictly in order, with one exception so that a backlog after a long
+ * outage does not flood the chat (or hold a critical alert behind it): a signal push with a newer
+ * signal push queued behind it for the same chat is left out — it describes a market that has
+ * moved on — and the newer one says how many were left out. Nothing else is ever skipped.
  */
 export interface OutboxSender {
   /** look for new entries now (else within the poll interval) */
@@ -65,17 +71,31 @@ export function createOutboxSender(opts: OutboxSenderOptions): OutboxSender {
       waits.add(done);
     });
 
-  function render(entry: OutboxEntry): string[] {
+  interface Rendered {
+    chunks: string[];
+    buttons?: InlineButton[][];
+  }
+
+  function render(entry: OutboxEntry, skipped: number): Rendered {
     const lang = ledger.userSettings(entry.chatId)?.lang ?? config.locale;
-    const event = entry.event as unknown as DomainEvent;
-    if (event.type !== 'trade') throw new Error(`no renderer for event type ${String(event.type)}`);
-    return splitMessage(renderEvent(i18n.translator(lang), event));
+    const msg = renderDomainEvent(i18n.translator(lang), entry.event as unknown as DomainEvent, skipped);
+    if (typeof msg?.text !== 'string') throw new Error(`no renderer for event type ${String(entry.event.type)}`);
+    return { chunks: splitMessage(msg.text), ...(msg.buttons?.length ? { buttons: msg.buttons } : {}) };
+  }
+
+  /** a signal push superseded by a newer one queued for the same chat */
+  function superseded(entry: OutboxEntry): boolean {
+    if (entry.event.type !== 'signals') return false;
+    const queue = ledger.queuedFor(entry.chatId);
+    return queue.slice(queue.findIndex((e) => e.id === entry.id) + 1).some((e) => e.event.type === 'signals');
   }
 
   /** resolves once Telegram accepted it; a 400 on the edit falls back to a new message */
-  async function deliver(entry: OutboxEntry, rendered: string[], asPlain: boolean): Promise<void> {
-    const chunks = rendered.map((c) => (asPlain ? plain(c) : c));
+  async function deliver(entry: OutboxEntry, rendered: Rendered, asPlain: boolean): Promise<void> {
+    const chunks = rendered.chunks.map((c) => (asPlain ? plain(c) : c));
     const options = asPlain ? { link_preview_options: { is_disabled: true } } : HTML_OPTIONS;
+    // buttons go under the last chunk (an edited preview never gets any)
+    const keyboard = rendered.buttons ? { reply_markup: inlineKeyboard(rendered.buttons) } : {};
     let first = 0;
     if (entry.editMessageId !== undefined) {
       await opts.editsInFlight?.get(`${entry.chatId}:${entry.editMessageId}`);
@@ -90,18 +110,30 @@ export function createOutboxSender(opts: OutboxSenderOptions): OutboxSender {
         else if (status !== 400) throw err;
       }
     }
-    for (const chunk of chunks.slice(first)) await telegram.sendMessage(entry.chatId, chunk, options);
+    const rest = chunks.slice(first);
+    for (let i = 0; i < rest.length; i++) await telegram.sendMessage(entry.chatId, rest[i]!, i === rest.length - 1 ? { ...options, ...keyboard } : options);
   }
 
   async function work(chatId: number): Promise<void> {
     let attempt = 0;
     let asPlain = false;
+    let skipped = 0;
     while (!stopped) {
       const entry = ledger.nextMessages().find((e) => e.chatId === chatId);
       if (!entry) return;
-      let rendered: string[] | undefined;
+      if (superseded(entry)) {
+        logger.info({ chatId, id: entry.id }, 'signal push superseded by a newer one; left out');
+        const saved = await ledger.markSent(entry.id).then(
+          () => true,
+          (err: unknown) => void logger.error({ err }, 'could not save that an outbox message was left out'),
+        );
+        if (saved) skipped += 1;
+        else await sleep(retryMs[0] ?? 1000);
+        continue;
+      }
+      let rendered: Rendered | undefined;
       try {
-        rendered = render(entry);
+        rendered = render(entry, entry.event.type === 'signals' ? skipped : 0);
       } catch (err) {
         logger.error({ err, chatId, event: entry.event }, 'outbox event cannot be rendered; dropped');
       }
@@ -130,6 +162,7 @@ export function createOutboxSender(opts: OutboxSenderOptions): OutboxSender {
       }
       attempt = 0;
       asPlain = false;
+      if (entry.event.type === 'signals') skipped = 0;
       // a failed write keeps sentAt in memory (the store retries): it is not sent again either way
       await ledger.markSent(entry.id).catch((err: unknown) => logger.error({ err }, 'could not save that an outbox message was sent'));
     }

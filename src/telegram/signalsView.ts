@@ -1,5 +1,5 @@
-import type { SymbolSignal } from '../market/types.js';
-import type { Translator } from '../notify.js';
+import type { SignalsEvent, SignalRow } from '../events.js';
+import type { OutgoingMessage, Translator } from '../notify.js';
 import type { VenueIndex } from '../market/crossVenue.js';
 import { pre, type TableRow } from './render.js';
 import { otherVenueLine } from './venueView.js';
@@ -10,7 +10,7 @@ import { otherVenueLine } from './venueView.js';
  * (break-even days, entry basis, next funding time), and with `venues` the best other venue
  * when it pays more. Fits ~36 characters.
  */
-export function signalTable(t: Translator, rows: SymbolSignal[], nowMs: number, venues?: VenueIndex): string {
+export function signalTable(t: Translator, rows: readonly SignalRow[], nowMs: number, venues?: VenueIndex): string {
   const table: TableRow[] = [
     [
       t.t('core.signals.header.symbol'),
@@ -39,4 +39,23 @@ export function signalTable(t: Translator, rows: SymbolSignal[], nowMs: number, 
 
 export function breakEven(t: Translator, days: number | null): string {
   return days === null || !Number.isFinite(days) ? '—' : t.t('core.signals.days', { n: t.num(days, 1) });
+}
+
+/**
+ * The scheduled push of symbols that entered or left the signal set. `skipped`: older pushes to
+ * this chat left out because this newer one supersedes them (after an outage).
+ */
+export function renderSignalPush(t: Translator, e: SignalsEvent, skipped = 0): OutgoingMessage {
+  const parts: string[] = [];
+  if (skipped > 0) parts.push(t.t('core.push.skipped', { count: skipped }), '');
+  if (e.entered.length) parts.push(t.t('core.push.entered', { count: e.entered.length }), signalTable(t, e.entered, e.at));
+  if (e.left.length) {
+    if (e.entered.length) parts.push('');
+    parts.push(t.t('core.push.left', { count: e.left.length }));
+    for (const l of e.left) {
+      parts.push(l.netApr !== undefined ? t.t('core.push.leftLine', { symbol: l.symbol, net: t.pct(l.netApr, 1, { sign: true }) }) : t.t('core.push.leftGone', { symbol: l.symbol }));
+    }
+  }
+  parts.push('', t.t('core.push.hint'));
+  return { text: parts.join('\n') };
 }

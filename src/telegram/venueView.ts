@@ -1,7 +1,7 @@
 import type { VenueGap, VenueIndex } from '../market/crossVenue.js';
 import { bestOtherVenue } from '../market/crossVenue.js';
 import type { SymbolSignal, VenueSignal, VenueStatus } from '../market/types.js';
-import type { Translator } from '../notify.js';
+import type { OutgoingMessage, Translator } from '../notify.js';
 import type { AnyVenue } from '../venues/types.js';
 import { pre, type TableRow } from './render.js';
 
@@ -9,7 +9,7 @@ import { pre, type TableRow } from './render.js';
 export const VENUE_LABEL: Record<AnyVenue, string> = { binance: 'Binance', bybit: 'Bybit', okx: 'OKX' };
 
 /** "  ↗ Bybit +41%" under a Binance row when another venue pays more (net APR); nothing otherwise. */
-export function otherVenueLine(t: Translator, row: SymbolSignal, index: VenueIndex | undefined): TableRow[] {
+export function otherVenueLine(t: Translator, row: Pick<SymbolSignal, 'baseAsset' | 'netApr'>, index: VenueIndex | undefined): TableRow[] {
   const best = index && bestOtherVenue(row, index);
   return best ? [{ html: t.t('core.signals.otherVenue', { venue: VENUE_LABEL[best.venue], net: t.pct(best.netApr, 0, { sign: true }) }) }] : [];
 }
@@ -47,21 +47,19 @@ export function fundingVenuesTable(t: Translator, binance: SymbolSignal, binance
 }
 
 /** The push for symbols that newly pay more on another venue. */
-export function renderVenueGapPush(gaps: readonly VenueGap[]) {
-  return (t: Translator) => {
-    const lines = [t.t('core.push.venueGap', { count: gaps.length })];
-    for (const g of gaps) {
-      lines.push(
-        t.t('core.push.venueGapLine', {
-          symbol: g.symbol,
-          venue: VENUE_LABEL[g.venue],
-          venueApr: t.pct(g.venueApr, 1, { sign: true }),
-          binanceApr: t.pct(g.binanceApr, 1, { sign: true }),
-          gap: t.num(g.gap, 1, { sign: true }),
-        }),
-      );
-    }
-    lines.push('', t.t('core.push.venueGapHint'));
-    return { text: lines.join('\n') };
-  };
+export function renderVenueGapPush(t: Translator, gaps: readonly VenueGap[]): OutgoingMessage {
+  const lines = [t.t('core.push.venueGap', { count: gaps.length })];
+  for (const g of gaps) {
+    lines.push(
+      t.t('core.push.venueGapLine', {
+        symbol: g.symbol,
+        venue: VENUE_LABEL[g.venue],
+        venueApr: t.pct(g.venueApr, 1, { sign: true }),
+        binanceApr: t.pct(g.binanceApr, 1, { sign: true }),
+        gap: t.num(g.gap, 1, { sign: true }),
+      }),
+    );
+  }
+  lines.push('', t.t('core.push.venueGapHint'));
+  return { text: lines.join('\n') };
 }

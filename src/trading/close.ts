@@ -1,7 +1,7 @@
 import { UserError } from '../errors.js';
 import type { Intent } from '../ledger/schema.js';
 import { Decimal, dec, floorToStep, toPlain } from '../money.js';
-import { betweenLegs, checkNoPending, clientOrderId, complete, fillRow, legPatch, publish, writeIntent, type ExecutorContext, type Placed } from './executorContext.js';
+import { betweenLegs, checkNoPending, clientOrderId, complete, fillRow, legPatch, publish, recordNotPlaced, writeIntent, type ExecutorContext, type Placed } from './executorContext.js';
 import type { ClosePlan, CloseOutcome } from './executorTypes.js';
 import { executedOf, expiredSince, place, resolveByQuery, undetermined } from './orders.js';
 import { isFinalStatus, type LegFill } from './port.js';
@@ -164,6 +164,7 @@ export async function closeLocked(ctx: ExecutorContext, plan: ClosePlan): Promis
   };
   const previous = pos.status;
   await writeIntent(ctx, intent);
+  plan.onSending?.();
 
   // no other ledger write starts between the buy-back and the spot sell (released by the sell)
   return betweenLegs(ctx, async () => {
@@ -177,13 +178,7 @@ export async function closeLocked(ctx: ExecutorContext, plan: ClosePlan): Promis
         const error = fut.ok ? { message: `status ${fut.fill.status}` } : fut.error;
         const outcome: CloseOutcome = { kind: 'not_placed', action: 'close', symbol: pos.symbol, error };
         await ctx.record(id, (t) => {
-          const i = t.intent;
-          publish(ctx, t, outcome);
-          legPatch(i.legs.futures, fut);
-          if (i.legs.spot) i.legs.spot.state = 'skipped';
-          i.status = 'failed';
-          i.error = i.legs.futures.error;
-          i.updatedAt = now();
+          recordNotPlaced(ctx, t, fut, outcome);
           if (t.position) t.position.status = previous;
         });
         return outcome;

@@ -7,6 +7,7 @@ import type { Executor, ExecutorDeps } from './executorTypes.js';
 import { openLocked } from './open.js';
 import { ABSENT_AFTER_MS } from './orders.js';
 import { latestSentAt, recoverPending } from './recovery.js';
+import { UNWIND_BUDGET_MS } from './unwind.js';
 
 /**
  * The one executor for paper and live. Rules it never breaks:
@@ -67,6 +68,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     queryDelays,
     sellDelays,
     absentAfterMs,
+    unwindBudgetMs: deps.unwindBudgetMs ?? UNWIND_BUDGET_MS,
     startedAt,
     lastSentAt: 0,
     recoverySentAt: 0,

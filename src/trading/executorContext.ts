@@ -27,6 +27,8 @@ export interface ExecutorContext {
   readonly sellDelays: number[];
   /** see ExecutorDeps.absentAfterMs */
   readonly absentAfterMs: number;
+  /** see ExecutorDeps.unwindBudgetMs */
+  readonly unwindBudgetMs: number;
   /** orders of an earlier process were all sent before this one started */
   readonly startedAt: number;
   /** the latest moment this process sent an order (a bound for recovery of its own intents) */
@@ -172,4 +174,15 @@ export function publish(ctx: ExecutorContext, t: TradeRecord, outcome: Outcome, 
   // the preview is edited with the first outcome only; a later report is a message of its own
   const edit = intent.messageId !== undefined && !recovery ? { chatId: intent.chatId, messageId: intent.messageId } : undefined;
   t.publish(event, ctx.audience(intent.chatId), edit);
+}
+
+/** Inside the ledger change: the futures leg never executed, so the trade failed and its spot leg was skipped. */
+export function recordNotPlaced(ctx: ExecutorContext, t: TradeRecord, fut: Placed | undefined, outcome: Outcome): void {
+  const i = t.intent;
+  publish(ctx, t, outcome);
+  legPatch(i.legs.futures, fut);
+  if (i.legs.spot) i.legs.spot.state = 'skipped';
+  i.status = 'failed';
+  i.error = i.legs.futures.error;
+  i.updatedAt = ctx.now();
 }

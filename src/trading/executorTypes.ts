@@ -73,6 +73,8 @@ export interface OpenPlan {
    * token expiry); throws UserError to refuse. Nothing but the intent write follows it.
    */
   guard?: () => void | Promise<void>;
+  /** the intent is on disk and the first order is about to go out (a crash from here is recovered) */
+  onSending?: () => void;
 }
 
 export interface ClosePlan {
@@ -89,6 +91,7 @@ export interface ClosePlan {
   chatId: number;
   messageId?: number;
   guard?: () => void | Promise<void>;
+  onSending?: () => void;
 }
 
 export interface ExecutorDeps {
@@ -110,6 +113,8 @@ export interface ExecutorDeps {
    * margin) may "not found" be read as "never placed". Default 7000 ms.
    */
   absentAfterMs?: number;
+  /** wall-clock bound on a refused buy-back's escalation (default UNWIND_BUDGET_MS, 15 s) */
+  unwindBudgetMs?: number;
 }
 
 export interface Executor {

@@ -67,6 +67,7 @@ export function createTrading(deps: TradingDeps): Trading {
     audience: (chatId) => [chatId, ...config.telegram.allowedUsers],
     now: deps.now,
     ...(deps.absentAfterMs !== undefined ? { absentAfterMs: deps.absentAfterMs } : {}),
+    unwindBudgetMs: config.unwindBudgetSeconds * 1000,
     sleep: deps.sleep,
     queryDelaysMs: deps.queryDelaysMs,
     sellRetryDelaysMs: deps.sellRetryDelaysMs,

@@ -1,7 +1,7 @@
 import type { Side } from '../binance/types.js';
 import type { Intent, IntentLeg, Position } from '../ledger/schema.js';
 import { Decimal, dec, floorToStep, toPlain } from '../money.js';
-import { betweenLegs, checkNoPending, clientOrderId, complete, fillRow, legPatch, publish, writeIntent, type ExecutorContext, type Placed } from './executorContext.js';
+import { betweenLegs, checkNoPending, clientOrderId, complete, fillRow, legPatch, publish, recordNotPlaced, writeIntent, type ExecutorContext, type Placed } from './executorContext.js';
 import type { ErrorInfo, OpenOutcome, OpenPlan } from './executorTypes.js';
 import { spotBuyQty } from './fees.js';
 import { executedOf, place, undetermined } from './orders.js';
@@ -184,6 +184,7 @@ export async function openLocked(ctx: ExecutorContext, plan: OpenPlan): Promise<
     spotStep: toPlain(plan.spotStep),
   };
   await writeIntent(ctx, intent, position);
+  plan.onSending?.();
 
   // no other ledger write starts between the short and its hedge
   const { fut, spot } = await betweenLegs(ctx, async () => {
@@ -209,16 +210,9 @@ export async function openLocked(ctx: ExecutorContext, plan: OpenPlan): Promise<
 
 /** The futures leg never executed: nothing to undo; the position never existed. */
 export async function abandonOpen(ctx: ExecutorContext, intent: Intent, fut: Placed | undefined, error: ErrorInfo): Promise<OpenOutcome> {
-  const { now } = ctx;
   const outcome: OpenOutcome = { kind: 'not_placed', action: 'open', symbol: intent.symbol, error };
   await ctx.record(intent.id, (t) => {
-    const i = t.intent;
-    publish(ctx, t, outcome);
-    legPatch(i.legs.futures, fut);
-    if (i.legs.spot) i.legs.spot.state = 'skipped';
-    i.status = 'failed';
-    i.error = i.legs.futures.error;
-    i.updatedAt = now();
+    recordNotPlaced(ctx, t, fut, outcome);
     t.discardPosition();
   });
   return outcome;

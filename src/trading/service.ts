@@ -33,6 +33,7 @@ interface PreviewBase {
   /** prices the legs are valued at (open: spot ask / futures bid; close: spot bid / futures ask) */
   spotPrice: string;
   futuresPrice: string;
+  /** open: the spot BUY as sent (grossed up), what the caps and the balance check are judged on */
   spotNotional: string;
   futuresNotional: string;
   /** taker-fee estimates in USDT */
@@ -96,7 +97,17 @@ export type ConfirmStart =
   | { kind: 'expired' }
   | { kind: 'not_yours' }
   | { kind: 'stopping' }
-  | { kind: 'started'; preview: Preview; result: Promise<ConfirmResult> };
+  | {
+      kind: 'started';
+      preview: Preview;
+      result: Promise<ConfirmResult>;
+      /**
+       * true once the intent is on disk and orders are going out; false when the trade ended
+       * before that (refused, expired, shutting down). Until then a crash leaves nothing to tell:
+       * "sending" shown earlier would never be followed by an outcome.
+       */
+      sending: Promise<boolean>;
+    };
 
 export type CancelResult = 'cancelled' | 'expired' | 'not_yours';
 
@@ -197,11 +208,13 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
       if (!rules.spot || !rules.futures) throw new UserError('trading.error.unknown_symbol', { symbol });
       const signal = await market.symbol(symbol);
       const books = { spotBid: signal.spotBid, spotAsk: signal.spotAsk, futuresBid: signal.futuresBid, futuresAsk: signal.futuresAsk, fundingRate: String(signal.rate) };
-      const sized: SizedOpen = sizeOpen(symbol, qtyText, rules, books);
-      checkCaps(ledger, sized, config);
+      const net: SizedOpen = sizeOpen(symbol, qtyText, rules, books);
       const account = await port.account();
+      const fees = await openFees(symbol, net, account, rules.spot, signal.apr7d);
+      // the caps and the balance are judged on what will be bought: the grossed-up spot BUY
+      const sized: SizedOpen = { ...net, spotNotional: fees.spotNotional };
+      checkCaps(ledger, sized, config);
       if (account) checkAccount(account, sized, config);
-      const fees = await openFees(symbol, sized, account, rules.spot, signal.apr7d);
       await preflight(symbol, rules.spot, rules.futures, dec(fees.preview.spotGrossQty), sized.qty, signal);
       if (port.mode === 'live' && ledger.leverageOf(symbol) !== config.leverage) {
         await port.setLeverage(symbol, config.leverage);
@@ -251,6 +264,7 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
     const spotFeeAsset: OpenPreview['spotFeeAsset'] = bnb ? 'BNB' : baseFeeRate !== undefined ? 'base' : 'USDT';
     return {
       baseFeeRate,
+      spotNotional,
       preview: {
         spotGrossQty: toPlain(gross),
         spotNetQty: toPlain(netOfBaseFee(gross, baseFeeRate)),
@@ -376,10 +390,15 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
     const claimed = claim(token, userId);
     if (claimed === 'expired') return { kind: 'expired' };
     if (claimed === 'not_yours') return { kind: 'not_yours' };
-    const result = run(claimed, userId, messageId).finally(() => scheduleRecovery());
+    let markSending!: (sending: boolean) => void;
+    const sending = new Promise<boolean>((resolve) => (markSending = resolve));
+    const result = run(claimed, userId, messageId, () => markSending(true)).finally(() => {
+      markSending(false);
+      scheduleRecovery();
+    });
     // the caller looks at it later (after answering the tap): not an unhandled rejection meanwhile
     result.catch(() => undefined);
-    return { kind: 'started', preview: claimed.preview, result };
+    return { kind: 'started', preview: claimed.preview, result, sending };
   }
 
   async function confirm(token: string, userId: number): Promise<ConfirmResult> {
@@ -387,9 +406,9 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
     return s.kind === 'started' ? s.result : s;
   }
 
-  async function run(p: Pending, userId: number, messageId: number | undefined): Promise<ConfirmResult> {
+  async function run(p: Pending, userId: number, messageId: number | undefined, onSending: () => void): Promise<ConfirmResult> {
     const { preview } = p;
-    const msg = messageId !== undefined ? { messageId } : {};
+    const msg = { ...(messageId !== undefined ? { messageId } : {}), onSending };
     // Expiry and the 1 % / funding re-check run under the trading lock, right before the intent
     // write: waiting for the lock (another trade, recovery) must not let stale prices through.
     const fresh = async (): Promise<void> => {
@@ -399,6 +418,7 @@ export function createTradingService(deps: TradingServiceDeps): TradingService {
     };
     try {
       if (preview.action === 'open') {
+        // the preview's spot notional is the grossed-up BUY's: the caps see what preview saw
         const sized: SizedOpen = { qty: dec(preview.qty), spotNotional: dec(preview.spotNotional), futuresNotional: dec(preview.futuresNotional) };
         const outcome = await executor.open({
           symbol: preview.symbol,

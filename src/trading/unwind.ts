@@ -8,6 +8,11 @@ import { isFinalStatus, type ExchangePort, type LegFill, type OrderRequest } fro
 const UNWIND_MAX_WAIT_MS = 10_000;
 /** every order the unwind may send, in all: slices and IOC orders included */
 const MAX_UNWIND_ORDERS = 10;
+/**
+ * The whole escalation's wall-clock bound (default of UNWIND_BUDGET_SECONDS): a naked short must
+ * not live long. Past it no further order is sent; the position is declared broken, loudly.
+ */
+export const UNWIND_BUDGET_MS = 15_000;
 /** refusals that a smaller or a LIMIT order may get past: PERCENT_PRICE band, reduce-only refused */
 const ESCALATE = new Set([-4131, -2022, -4118]);
 
@@ -52,11 +57,15 @@ const describe = (o: Pick<OrderRequest, 'qty' | 'type' | 'price'>, p: Placed): s
  * Buys back `qty` of the short with reduceOnly (it can only ever reduce the short). A refusal
  * the exchange gives in a fast or thin market (-4131, -2022, -4118) escalates through STEPS,
  * re-reading the short on the exchange before each order so it never buys more than is short.
+ * The whole escalation is bounded by `unwindBudgetMs` of the trading clock as well as by
+ * MAX_UNWIND_ORDERS: once it is spent no further order is sent and the result is a failure.
  * Each order has its own deterministic id; with `queryFirst` (recovery) earlier attempts are
  * looked up before anything is sent, so a crash mid-unwind never doubles it.
  */
 export async function unwindFutures(ctx: ExecutorContext, intent: Intent, qty: Decimal, queryFirst: boolean): Promise<UnwindResult> {
   const { port, ledger, now, sleep } = ctx;
+  const deadline = now() + ctx.unwindBudgetMs;
+  const spent: ErrorInfo = { message: `not bought back within the unwind time budget (${ctx.unwindBudgetMs / 1000} s)` };
   let remaining = qty;
   const fills: LegFill[] = [];
   const tried: string[] = [];
@@ -82,6 +91,11 @@ export async function unwindFutures(ctx: ExecutorContext, intent: Intent, qty: D
         if (remaining.lte(0)) break;
       }
     }
+    if (!p && attempt > 1 && now() >= deadline) {
+      ctx.logger.error({ symbol: intent.symbol, remaining: toPlain(remaining), tried }, 'unwind time budget spent; the short stays naked');
+      lastError = spent;
+      break;
+    }
     const order = p ? undefined : await orderFor(ctx, intent, STEPS[step]!, remaining, mark);
     p ??= await place(ctx, 'futures', { symbol: intent.symbol, side: 'BUY', clientOrderId: cid, reduceOnly: true, ...order!, ...(order!.type === 'LIMIT' ? { timeInForce: 'IOC' } : {}) });
     if (order) tried.push(describe(order, p));
@@ -102,7 +116,7 @@ export async function unwindFutures(ctx: ExecutorContext, intent: Intent, qty: D
     lastError = p.error;
     if (p.kind === 'unknown') return { ok: false, fills, error: lastError, unknown: true, clientOrderId: cid, tried };
     // a short rate-limit backoff is worth waiting out: the short is naked meanwhile
-    if (p.kind === 'rejected' && p.error.retryAfterMs !== undefined && p.error.retryAfterMs <= UNWIND_MAX_WAIT_MS) {
+    if (p.kind === 'rejected' && p.error.retryAfterMs !== undefined && p.error.retryAfterMs <= UNWIND_MAX_WAIT_MS && now() + p.error.retryAfterMs < deadline) {
       await sleep(p.error.retryAfterMs);
       continue;
     }

@@ -1,35 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { windowOf } from '../../src/backtest/run.js';
 import { parseBacktestArgs } from '../../src/cli/backtestArgs.js';
 import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
 import { pngSize } from '../helpers/png.js';
+import { runCli } from './helpers.js';
 
 /** `npm run backtest` end to end in a child process against the loopback fake, and its argument parsing. */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HOUR = 3_600_000;
-
-function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const base: Record<string, string> = Object.fromEntries(
-    ['SYMBOLS', 'MIN_APR', 'EXIT_APR', 'HOLD_DAYS', 'SPOT_TAKER_FEE', 'FUTURES_TAKER_FEE', 'LEVERAGE', 'LOG_LEVEL', 'BINANCE_TESTNET', 'TRADING_MODE'].map((k) => [k, '']),
-  );
-  for (const k of ['PATH', 'HOME', 'SYSTEMROOT', 'TMPDIR']) if (process.env[k] !== undefined) base[k] = process.env[k]!;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/backtest.ts', ...args], { cwd: ROOT, env: { ...base, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[], env: Record<string, string>) => runCli('backtest', args, env);
 
 describe('npm run backtest', () => {
   let fake: FakeBinance;

@@ -1,14 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
 import { startFakeBybit } from '../fakes/bybit.js';
 import { venueCoin } from '../fakes/venueServer.js';
 import { pngSize } from '../helpers/png.js';
+import { runCli } from './helpers.js';
 
 /**
  * `npm run scan` end to end: the real CLI in a child process against the loopback fake, asserting
@@ -16,36 +15,7 @@ import { pngSize } from '../helpers/png.js';
  * answers from this process's event loop.
  */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runScan(args: string[], env: Record<string, string>): Promise<Run> {
-  // A clean environment: the developer's own settings must not leak in, neither from the shell
-  // nor from a ./.env (variables already set, even empty, win over the file; empty = default).
-  const base: Record<string, string> = Object.fromEntries(
-    ['SYMBOLS', 'MIN_APR', 'EXIT_APR', 'HOLD_DAYS', 'SPOT_TAKER_FEE', 'FUTURES_TAKER_FEE', 'LEVERAGE', 'LOG_LEVEL', 'BINANCE_TESTNET', 'TRADING_MODE'].map((k) => [k, '']),
-  );
-  // never the real Bybit/OKX: venue runs name their fakes
-  base.VENUES = 'binance';
-  for (const k of ['PATH', 'HOME', 'SYSTEMROOT', 'TMPDIR']) {
-    const v = process.env[k];
-    if (v !== undefined) base[k] = v;
-  }
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/scan.ts', ...args], { cwd: ROOT, env: { ...base, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runScan = (args: string[], env: Record<string, string>) => runCli('scan', args, env);
 
 describe('npm run scan', () => {
   let fake: FakeBinance;

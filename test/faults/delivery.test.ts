@@ -56,6 +56,31 @@ describe('faults: Telegram refuses, the outcome still arrives, once', () => {
     assert.equal(delivered(h, /Opened BTCUSDT/, PARTNER).length, 1, 'the other user: once');
   });
 
+  it('outcomes owed while Telegram refuses go out in order per chat, each in the language its reader has when it is sent', async () => {
+    h = await startHarness({ allowed: [OWNER, PARTNER], env: live, timings: { outboxRetryMs: [100, 200] } });
+    await h.running.launched;
+    const { ledger } = h.running.deps;
+    const p = await preview(h, '/open BTCUSDT 0.01');
+    h.tg.inject({ method: /^(sendMessage|editMessageText)$/, status: 502, description: 'Bad Gateway', times: Infinity });
+    h.tg.sendCallback(OWNER, okData(p), { messageId: p.result.message_id, chatId: OWNER });
+    await waitUntil(() => ledger.snapshot().positions[0]?.status === 'open', 'the open', 10_000);
+    // the close preview cannot reach the chat: confirm it through the service, as the button would
+    const close = await h.running.deps.trading.previewClose(OWNER, OWNER, 'BTCUSDT');
+    assert.equal(close.kind, 'preview');
+    if (close.kind === 'preview') await h.running.deps.trading.confirm(close.token, OWNER);
+    assert.equal(ledger.snapshot().positions[0]?.status, 'closed');
+    // the other user switches to Russian while both outcomes still wait for Telegram
+    h.tg.sendText(PARTNER, '/lang ru');
+    await waitUntil(() => ledger.userSettings(PARTNER)?.lang === 'ru', 'the language saved', 5000);
+    h.tg.clearInjections();
+    await waitUntil(() => ledger.snapshot().outbox.length === 0, 'everything delivered', 10_000);
+    const texts = (chat: number) => h!.tg.calls.filter((c) => ['sendMessage', 'editMessageText'].includes(c.method) && c.error === undefined && c.body.chat_id === chat).map((c) => String(c.body.text));
+    const partner = texts(PARTNER).filter((t) => /Открыто|Закрыто|Opened|Closed/.test(t));
+    assert.deepEqual(partner.map((t) => (/Открыто BTCUSDT/.test(t) ? 'opened:ru' : /Закрыто BTCUSDT/.test(t) ? 'closed:ru' : t.slice(0, 40))), ['opened:ru', 'closed:ru'], 'in order, in Russian');
+    const owner = texts(OWNER).filter((t) => /Opened BTCUSDT|Closed BTCUSDT/.test(t));
+    assert.deepEqual(owner.map((t) => (/Opened/.test(t) ? 'opened' : 'closed')), ['opened', 'closed'], 'the initiator: in order, in English');
+  });
+
   it('an update delivered again (twice, or after a restart) is handled once', async () => {
     h = await startHarness({ allowed: [OWNER] });
     await h.running.launched;

@@ -10,7 +10,7 @@ import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
 import { startFakeTelegram, type FakeTelegram, type RecordedCall } from '../fakes/telegram.js';
 import { runBot } from '../helpers/botProcess.js';
 import { baseEnv, waitUntil } from '../telegram/harness.js';
-import { spotFaultSettles, telegramOutage } from './realProcess.js';
+import { crashBeforeIntent, spotFaultSettles, telegramOutage } from './realProcess.js';
 
 /**
  * Fault injection, the process itself (`node src/main.ts`): a SIGKILL right after the store
@@ -37,6 +37,10 @@ describe('faults: the process', { concurrency: true }, () => {
   it('spot BUY 503 after the futures fill (default timings): hedged or flat by the bot alone, both users told, /help answered meanwhile', async (t) => {
     const m = await spotFaultSettles();
     t.diagnostic(`naked short lived ${m.nakedMs} ms; /help answered in ${m.helpMs} ms`);
+  });
+
+  it('SIGKILL while the confirm re-reads prices (before the intent write): the preview never said "sending", and after the restart nothing was sent and nothing is owed', async () => {
+    await crashBeforeIntent();
   });
 
   it('SIGTERM right after "connected to Telegram" (polling not started yet): exit 0 within the 5 s, every time', async () => {

@@ -142,3 +142,55 @@ export async function spotFaultSettles(): Promise<Measured> {
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The real process is SIGKILLed while the confirm's 1 % re-check reads the book (it hangs at the
+ * fake): nothing is on disk yet, so nothing will ever be recovered or told. The preview must not
+ * have said "sending orders" (no outcome would follow it); after a restart nothing was sent and
+ * nothing is owed.
+ */
+export async function crashBeforeIntent(): Promise<void> {
+  const tg = await startFakeTelegram();
+  const fake = await startFakeBinance();
+  const dir = await mkdtemp(join(tmpdir(), 'carrybot-recheck-'));
+  const dataFile = join(dir, 'store.json');
+  const env = { ...baseEnv(tg, fake, dataFile, [USER]), TRADING_MODE: 'live', BINANCE_API_KEY: fake.apiKey, BINANCE_API_SECRET: fake.apiSecret, LOG_LEVEL: 'info' };
+  try {
+    const a = runBot(env, dir);
+    try {
+      await waitUntil(() => a.output().includes('connected to Telegram'), 'startup', 30_000);
+      const previewCall = tg.nextCall('sendMessage', (c) => c.body.chat_id === USER && c.body.reply_markup !== undefined, 15_000);
+      tg.sendText(USER, '/open BTCUSDT 0.01');
+      const preview = await previewCall;
+      fake.inject({ path: '/fapi/v1/ticker/bookTicker', when: (r) => r.params.symbol === 'BTCUSDT' }, 'hang');
+      const answered = tg.nextCall('answerCallbackQuery', undefined, 15_000);
+      tg.sendCallback(USER, okData(preview), { messageId: preview.result.message_id });
+      await answered;
+      await waitUntil(() => fake.requestsTo('/fapi/v1/ticker/bookTicker').some((r) => r.params.symbol === 'BTCUSDT' && r.status === undefined), 'the re-check on the wire', 15_000);
+      await new Promise((r) => setTimeout(r, 300));
+      a.kill('SIGKILL');
+      await a.exit;
+    } finally {
+      a.kill('SIGKILL');
+      fake.clearFaults();
+    }
+    const sending = tg.calls.filter((c) => c.method === 'editMessageText' && c.error === undefined && /Sending orders/.test(String(c.body.text)));
+    assert.equal(sending.length, 0, 'no "sending…" that no outcome would ever follow');
+    const b = runBot(env, dir);
+    try {
+      await waitUntil(() => b.output().includes('connected to Telegram'), 'restart', 30_000);
+      b.kill('SIGTERM');
+      assert.equal(await b.exit, 0);
+    } finally {
+      b.kill('SIGKILL');
+    }
+    const data = await readStore(dataFile);
+    assert.equal(data?.intents.length ?? 0, 0, 'no intent was written');
+    assert.equal(data?.outbox.length ?? 0, 0, 'nothing owed');
+    assert.equal(fake.orders.length, 0, 'no order sent');
+  } finally {
+    await tg.close();
+    await fake.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { diffSignals } from '../../src/jobs/signals.js';
 import type { ScanResult, SymbolSignal } from '../../src/market/types.js';
-import { startHarness, waitUntil } from '../telegram/harness.js';
+import { delivered, startHarness, waitUntil } from '../telegram/harness.js';
 
 const OWNER = 111;
 const OTHER = 222;
@@ -17,6 +17,7 @@ describe('signal push job (real bot, fake Telegram + fake Binance)', () => {
     });
     try {
       await job.runNow();
+      await delivered(h);
       const owner = pushes(h.tg.sentTexts(OWNER), /new signal/);
       assert.equal(owner.length, 1);
       for (const s of ['TRBUSDT', 'LPTUSDT', 'SOLUSDT']) assert.ok(owner[0]!.includes(s), `${s} pushed`);
@@ -29,6 +30,7 @@ describe('signal push job (real bot, fake Telegram + fake Binance)', () => {
       // unchanged: nothing new
       const sent = h.tg.callsOf('sendMessage').length;
       await job.runNow();
+      await delivered(h);
       assert.equal(h.tg.callsOf('sendMessage').length, sent);
 
       // alerts off for OTHER; SOL leaves (funding turned negative, 7-day history present)
@@ -37,6 +39,7 @@ describe('signal push job (real bot, fake Telegram + fake Binance)', () => {
       });
       h.binance.setFunding('SOLUSDT', { lastFundingRate: '-0.00010000' });
       await job.runNow();
+      await delivered(h);
       const left = pushes(h.tg.sentTexts(OWNER), /signal ended/);
       assert.equal(left.length, 1);
       assert.match(left[0]!, /SOLUSDT: net APR now/);
@@ -53,9 +56,11 @@ describe('signal push job (real bot, fake Telegram + fake Binance)', () => {
     const h2 = await startHarness({ allowed: [OWNER], dataFile: h.dataFile, beforeStart: (_tg, b) => b.setFunding('SOLUSDT', { lastFundingRate: '-0.00010000' }) });
     try {
       await h2.running.jobs.find((j) => j.name === 'signals')!.runNow();
+      await delivered(h2);
       assert.equal(h2.tg.callsOf('sendMessage').length, 0, 'no repeat after restart');
       h2.binance.setFunding('SOLUSDT', { lastFundingRate: '0.00012000' });
       await h2.running.jobs.find((j) => j.name === 'signals')!.runNow();
+      await delivered(h2);
       const back = h2.tg.sentTexts(OWNER);
       assert.equal(back.length, 1);
       assert.match(back[0]!, /1 new signal\b/);
@@ -93,11 +98,13 @@ describe('signal push job (real bot, fake Telegram + fake Binance)', () => {
     try {
       const fault = h.binance.inject({ path: '/fapi/v1/premiumIndex' }, { status: 400, code: -1121, msg: 'Invalid symbol.' }, { times: 5 });
       await job.runNow();
+      await delivered(h);
       assert.ok(h.logs.some((l) => l.job === 'signals' && l.level === 50), 'tick error logged');
       assert.equal(h.running.deps.ledger.snapshot().health.lastScanAt, undefined);
       assert.ok(fault.hits >= 1);
       fault.remove();
       await job.runNow();
+      await delivered(h);
       assert.ok(h.running.deps.ledger.snapshot().health.lastScanAt, 'next tick scanned');
       assert.equal(hookRuns, 1);
       assert.ok(h.logs.some((l) => l.msg === 'post-scan hook failed'));

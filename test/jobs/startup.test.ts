@@ -4,7 +4,6 @@ import { WARMUP_HISTORY_BUDGET, createSignalTick } from '../../src/jobs/signals.
 import { createLogger } from '../../src/logger.js';
 import type { MarketService, ScanOptions, ScanResult } from '../../src/market/types.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
-import type { BotNotifier } from '../../src/telegram/notifier.js';
 import { startHarness } from '../telegram/harness.js';
 
 test('the first tick after start may fetch more funding history than later ticks', async () => {
@@ -12,8 +11,8 @@ test('the first tick after start may fetch more funding history than later ticks
   const scan: ScanResult = { at: 0, rows: [], signals: [], requests: 3, weight: 19, universeSize: 0 };
   const market = { scan: async (o?: ScanOptions) => (seen.push(o), scan) } as unknown as MarketService;
   const ledger = { activeSignals: () => [], openPositions: () => [], recordScan: async () => undefined } as unknown as Ledger;
-  const notifier = { alert: async () => undefined } as unknown as BotNotifier;
-  const tick = createSignalTick({ market, ledger, notifier, logger: createLogger({ level: 'silent' }), now: Date.now, onScan: [] });
+  const audience = { all: () => [], alerts: () => [] };
+  const tick = createSignalTick({ market, ledger, audience, logger: createLogger({ level: 'silent' }), now: Date.now, onScan: [] });
   await tick();
   await tick();
   assert.equal(seen[0]?.historyBudget, WARMUP_HISTORY_BUDGET);

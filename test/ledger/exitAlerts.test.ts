@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { checkExitAlerts, exitConditions } from '../../src/ledger/exitAlerts.js';
-import { T0, position, recordingNotifier, seed, signal, tempStore, type TempStore } from './helpers.js';
+import { T0, position, outboxRecorder, seed, signal, tempStore, type TempStore } from './helpers.js';
 
 let ts: TempStore | undefined;
 afterEach(async () => {
@@ -23,8 +23,8 @@ test('an exit alert fires once when funding turns negative, not every tick, and 
     d.positions.push(position({ id: 'p0', symbol: 'BTCUSDT', status: 'closed', openedAt: T0 - 10, closedAt: T0 - 5 }));
     d.funding.push({ tranId: '1', symbol: 'BTCUSDT', amount: '3.75', asset: 'USDT', time: T0, positionId: 'p1', mode: 'live' });
   });
-  const notifier = recordingNotifier();
-  const deps = { ledger: ts.ledger, notifier, mode: 'live' as const, exitApr: 5, closeButtonData: (s: string) => `trade:close:${s}` };
+  const notifier = outboxRecorder(() => deps.ledger);
+  const deps = { ledger: ts.ledger, audience: notifier.audience, mode: 'live' as const, exitApr: 5 };
   const tick = (rate: number, apr7d = 12) => checkExitAlerts(deps, { rows: [signal('BTCUSDT', { rate, apr: rate * 109500, apr7d })] });
 
   await tick(0.0001);
@@ -36,7 +36,7 @@ test('an exit alert fires once when funding turns negative, not every tick, and 
   assert.match(alert.text, /ledger\.exit\.title \{"symbol":"BTCUSDT"\}/);
   assert.match(alert.text, /ledger\.exit\.negative \{"rate":"-0\.0200%"/);
   assert.match(alert.text, /"funding":"3\.75 USDT"/);
-  assert.deepEqual(alert.buttons, [[{ text: 'ledger.exit.closeButton {"symbol":"BTCUSDT"}', data: 'trade:close:BTCUSDT' }]]);
+  assert.deepEqual(alert.buttons, [[{ text: 'ledger.exit.closeButton {"symbol":"BTCUSDT"}', data: 'trade:cl:BTCUSDT' }]]);
   assert.equal(ts.ledger.snapshot().exitAlerts.p1, 'negative');
 
   await tick(-0.0003);
@@ -68,9 +68,9 @@ test('positions of the other mode, closed ones and symbols missing from the scan
     d.positions.push(position({ id: 'eth', symbol: 'ETHUSDT', futuresQty: '1' }));
     d.exitAlerts.gone = 'negative';
   });
-  const notifier = recordingNotifier();
+  const notifier = outboxRecorder(() => ts!.ledger);
   await checkExitAlerts(
-    { ledger: ts.ledger, notifier, mode: 'live', exitApr: 5, closeButtonData: (s) => s },
+    { ledger: ts.ledger, audience: notifier.audience, mode: 'live', exitApr: 5 },
     { rows: [signal('BTCUSDT', { rate: -0.001 })] },
   );
   assert.equal(notifier.sent.length, 0);
@@ -82,8 +82,8 @@ test('a condition ending is not a new alert; missing 7-day history keeps the low
   await seed(ts.ledger, (d) => {
     d.positions.push(position({ id: 'p1', symbol: 'BTCUSDT', spotQty: '0.5', futuresQty: '0.5', spotEntryPrice: '60000', futuresEntryPrice: '60010' }));
   });
-  const notifier = recordingNotifier();
-  const deps = { ledger: ts.ledger, notifier, mode: 'live' as const, exitApr: 5, closeButtonData: (s: string) => `trade:close:${s}` };
+  const notifier = outboxRecorder(() => deps.ledger);
+  const deps = { ledger: ts.ledger, audience: notifier.audience, mode: 'live' as const, exitApr: 5 };
   const tick = (rate: number, apr7d: number | null) => checkExitAlerts(deps, { rows: [signal('BTCUSDT', { rate, apr: rate * 109500, apr7d })] });
 
   await tick(-0.0001, 1);

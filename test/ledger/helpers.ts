@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Fill, Position, StoreData } from '../../src/ledger/schema.js';
 import { openLedger, type Ledger } from '../../src/ledger/ledger.js';
+import type { Audience, DomainEvent } from '../../src/events.js';
 import type { OpenStoreOptions } from '../../src/ledger/store.js';
-import type { Notifier, Render, Translator } from '../../src/notify.js';
+import type { OutgoingMessage, Translator } from '../../src/notify.js';
+import { renderDomainEvent } from '../../src/telegram/events.js';
 import type { SymbolSignal } from '../../src/market/types.js';
 
 /** Seeds and stubs shared by the ledger tests. */
@@ -91,11 +93,6 @@ export async function seed(ledger: Ledger, change: (d: StoreData) => void): Prom
   await ledger.rewrite(change);
 }
 
-/** A notifier that records what would have been pushed, rendered in a fixed translator. */
-export interface RecordingNotifier extends Notifier {
-  sent: Array<{ text: string; buttons?: Array<Array<{ text: string; data: string }>>; critical?: boolean }>;
-}
-
 /** A translator that prints keys and raw params, so tests can assert on numbers exactly. */
 export const keyTranslator: Translator = {
   lang: 'test',
@@ -110,13 +107,27 @@ export const keyTranslator: Translator = {
   countdown: (ms) => `@${ms}`,
 };
 
-export function recordingNotifier(t: Translator = keyTranslator): RecordingNotifier {
-  const sent: RecordingNotifier['sent'] = [];
-  const push = async (render: Render, opts?: { critical?: boolean }) => {
-    const m = render(t);
-    sent.push({ ...m, critical: opts?.critical });
+/**
+ * What the domain wrote to the outbox, rendered in a fixed translator: `audience` has users 1
+ * (alerts on) and 2 (alerts off); `sent` is chat 1's queue, each message marked `toEveryone`
+ * when chat 2 is owed it too (critical alerts go to everyone, signal-type alerts only to those
+ * with alerts on).
+ */
+export interface OutboxRecorder {
+  audience: Audience;
+  readonly sent: Array<OutgoingMessage & { toEveryone: boolean }>;
+}
+
+export function outboxRecorder(ledger: () => Ledger, t: Translator = keyTranslator): OutboxRecorder {
+  return {
+    audience: { all: () => [1, 2], alerts: () => [1] },
+    get sent() {
+      const other = ledger().queuedFor(2).map((e) => JSON.stringify(e.event));
+      return ledger()
+        .queuedFor(1)
+        .map((e) => ({ ...renderDomainEvent(t, e.event as unknown as DomainEvent), toEveryone: other.includes(JSON.stringify(e.event)) }));
+    },
   };
-  return { sent, broadcast: push, send: async (_chat, render, opts) => push(render, opts) };
 }
 
 export function signal(symbol: string, over: Partial<SymbolSignal> = {}): SymbolSignal {

@@ -6,7 +6,7 @@ import type { FundingRateRow, FuturesApi, IncomeRow } from '../../src/binance/ty
 import { accruePaperFunding, syncIncome } from '../../src/ledger/income.js';
 import { createLogger } from '../../src/logger.js';
 import { sum } from '../../src/money.js';
-import { DAY, HOUR, T0, fill, position, recordingNotifier, seed, silent, tempStore, type TempStore } from './helpers.js';
+import { DAY, HOUR, T0, fill, position, outboxRecorder, seed, silent, tempStore, type TempStore } from './helpers.js';
 
 let ts: TempStore | undefined;
 afterEach(async () => {
@@ -208,17 +208,17 @@ test('a cursor older than Binance keeps income: error logged, one alert, then th
       },
     }),
   });
-  const notifier = recordingNotifier();
+  const notifier = outboxRecorder(() => ts!.ledger);
   let down = true;
   const { api } = incomeApi([inc('9', 'BTCUSDT', '0.5', now - 10 * DAY)]);
   const futures: typeof api = { income: async (q) => (down ? Promise.reject(new Error('ECONNRESET')) : api.income(q)) };
-  const run = () => syncIncome({ ledger: ts!.ledger, futures, logger, now: () => now, notifier });
+  const run = () => syncIncome({ ledger: ts!.ledger, futures, logger, now: () => now, audience: notifier.audience });
 
   await assert.rejects(run(), /ECONNRESET/);
   assert.ok(logs.some((l) => l.level === 50 && /older than Binance keeps/.test(String(l.msg)) && l.days === 100));
   assert.equal(notifier.sent.length, 1);
   assert.match(notifier.sent[0]!.text, /ledger\.income\.cursorStale \{"days":100\}/);
-  assert.equal(notifier.sent[0]!.critical, true);
+  assert.equal(notifier.sent[0]!.toEveryone, true);
   await assert.rejects(run(), /ECONNRESET/);
   assert.equal(notifier.sent.length, 1, 'alerted once, not every run');
 

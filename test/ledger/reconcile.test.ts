@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import type { FuturesApi, PositionRisk, SpotApi, SpotBalance } from '../../src/binance/types.js';
 import { reconcile } from '../../src/ledger/reconcile.js';
-import { T0, position, recordingNotifier, seed, silent, tempStore, type TempStore } from './helpers.js';
+import { T0, position, outboxRecorder, seed, silent, tempStore, type TempStore } from './helpers.js';
 
 let ts: TempStore | undefined;
 afterEach(async () => {
@@ -33,8 +33,8 @@ test('an injected drift is reported once with both sides, not repeated, and re-a
   });
   // dust on ETH spot (0.001 < 0.5 % of 2) and extra BTC on spot (the trader's own) are not drift
   const ex = exchange({ BTCUSDT: '0.5', ETHUSDT: '2' }, { BTC: '0.75', ETH: '1.999' });
-  const notifier = recordingNotifier();
-  const deps = { ledger: ts.ledger, futures: ex.futures, spot: ex.spot, notifier, logger: silent, now: () => T0 + 5, lotStep: () => '0.001' };
+  const notifier = outboxRecorder(() => deps.ledger);
+  const deps = { ledger: ts.ledger, futures: ex.futures, spot: ex.spot, audience: notifier.audience, logger: silent, now: () => T0 + 5, lotStep: () => '0.001' };
 
   let r = await reconcile(deps);
   assert.deepEqual(r.checked, ['BTCUSDT', 'ETHUSDT'], 'live positions only');
@@ -46,7 +46,7 @@ test('an injected drift is reported once with both sides, not repeated, and re-a
   r = await reconcile(deps);
   assert.equal(notifier.sent.length, 1);
   const msg = notifier.sent[0]!;
-  assert.equal(msg.critical, true);
+  assert.equal(msg.toEveryone, true);
   assert.match(msg.text, /ledger\.reconcile\.title \{"symbol":"BTCUSDT"\}/);
   assert.match(msg.text, /ledger\.reconcile\.futuresDrift/);
   assert.doesNotMatch(msg.text, /spotDrift/);
@@ -74,13 +74,13 @@ test('an injected drift is reported once with both sides, not repeated, and re-a
 
 test('without live positions nothing is asked of the exchange', async () => {
   ts = await tempStore();
-  const notifier = recordingNotifier();
+  const notifier = outboxRecorder(() => ts!.ledger);
   const boom = async () => {
     throw new Error('must not be called');
   };
   let risk = 0;
   // the futures side is still read (a short the ledger does not know about is drift); balances are not
-  const r = await reconcile({ ledger: ts.ledger, futures: { positionRisk: async () => (risk++, []) }, spot: { balances: boom }, notifier });
+  const r = await reconcile({ ledger: ts.ledger, futures: { positionRisk: async () => (risk++, []) }, spot: { balances: boom }, audience: notifier.audience });
   assert.deepEqual(r.checked, []);
   assert.equal(risk, 1);
   assert.equal(notifier.sent.length, 0);
@@ -94,12 +94,12 @@ test('a futures short on a symbol with NO ledger position is flagged once per ch
   });
   // ETH: naked short unknown to the ledger; SOL: mid-open (its position exists), not flagged
   const ex = exchange({ BTCUSDT: '0.5', ETHUSDT: '3', SOLUSDT: '1' }, { BTC: '0.5' });
-  const notifier = recordingNotifier();
-  const deps = { ledger: ts.ledger, futures: ex.futures, spot: ex.spot, notifier, logger: silent, now: () => T0 + 5, lotStep: () => '0.001' };
+  const notifier = outboxRecorder(() => deps.ledger);
+  const deps = { ledger: ts.ledger, futures: ex.futures, spot: ex.spot, audience: notifier.audience, logger: silent, now: () => T0 + 5, lotStep: () => '0.001' };
   let r = await reconcile(deps);
   assert.deepEqual(r.drifts.map((d) => [d.symbol, d.exchangeFutures, d.ledgerFutures]), [['ETHUSDT', '3', '0']]);
   assert.equal(notifier.sent.length, 1);
-  assert.equal(notifier.sent[0]!.critical, true);
+  assert.equal(notifier.sent[0]!.toEveryone, true);
   assert.match(notifier.sent[0]!.text, /ledger\.reconcile\.notInLedger \{"symbol":"ETHUSDT"\}/);
   await reconcile(deps);
   assert.equal(notifier.sent.length, 1, 'same stray short: not repeated');
@@ -125,8 +125,8 @@ test('a symbol mid-/close (pending intent) is not drift: skipped, its state kept
   });
   // the short is bought back, the spot not sold yet, the ledger not updated yet; ETH really drifts
   const ex = exchange({ BTCUSDT: '0', ETHUSDT: '1' }, { BTC: '0.5', ETH: '2' });
-  const notifier = recordingNotifier();
-  const deps = { ledger: ts.ledger, futures: ex.futures, spot: ex.spot, notifier, logger: silent, now: () => T0 + 5, lotStep: () => '0.001' };
+  const notifier = outboxRecorder(() => deps.ledger);
+  const deps = { ledger: ts.ledger, futures: ex.futures, spot: ex.spot, audience: notifier.audience, logger: silent, now: () => T0 + 5, lotStep: () => '0.001' };
 
   const r = await reconcile(deps);
   assert.deepEqual(r.busy, ['BTCUSDT']);
@@ -168,8 +168,8 @@ test('a trade that starts while the exchange is being read makes the symbol busy
       return ex.futures.positionRisk();
     },
   };
-  const notifier = recordingNotifier();
-  const r = await reconcile({ ledger, futures, spot: ex.spot, notifier, logger: silent, now: () => T0 + 5, lotStep: () => '0.001' });
+  const notifier = outboxRecorder(() => ledger);
+  const r = await reconcile({ ledger, futures, spot: ex.spot, audience: notifier.audience, logger: silent, now: () => T0 + 5, lotStep: () => '0.001' });
   assert.deepEqual(r.busy, ['BTCUSDT']);
   assert.equal(r.drifts.length, 0);
   assert.equal(notifier.sent.length, 0);

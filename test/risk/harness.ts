@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { saveLedger } from '../../src/ledger/ledgerStore.js';
 import { emptyStore, type Position, type StoreData } from '../../src/ledger/schema.js';
-import { startBot, type RunningBot } from '../../src/main.js';
+import { startBot, type RunningBot, type StartOptions } from '../../src/main.js';
 import { startFakeBinance, type FakeBinance, type FakeRequest } from '../fakes/binance.js';
 import { startFakeTelegram, type FakeTelegram, type RecordedCall } from '../fakes/telegram.js';
-import { baseEnv } from '../telegram/harness.js';
+import { baseEnv, delivered } from '../telegram/harness.js';
 
 /**
  * The real bot over the loopback fakes with ONE injected clock shared by the bot and the fake
@@ -25,7 +25,10 @@ export interface RiskBot {
   say(text: string, from?: number): Promise<RecordedCall>;
   /** taps a button; resolves with the callback answer */
   tap(data: string, from: number, messageId: number): Promise<RecordedCall>;
+  /** one scan tick with its post-scan hooks, then until what they pushed was delivered */
   scan(): Promise<void>;
+  /** stops the bot and starts a new process on the same store, fakes and clock */
+  restart(): Promise<void>;
   orders(): FakeRequest[];
   transfers(): FakeRequest[];
   close(): Promise<void>;
@@ -48,6 +51,7 @@ export async function startRiskBot(opts: {
   seed?: (d: StoreData, now: number) => void;
   setup?: (fake: FakeBinance) => void;
   env?: Record<string, string>;
+  timings?: StartOptions['timings'];
 }): Promise<RiskBot> {
   const dir = await mkdtemp(join(tmpdir(), 'carrybot-risk-'));
   const file = join(dir, 'store.json');
@@ -65,12 +69,18 @@ export async function startRiskBot(opts: {
     ...(opts.mode === 'live' ? { BINANCE_API_KEY: fake.apiKey, BINANCE_API_SECRET: fake.apiSecret } : {}),
     ...opts.env,
   };
-  const running = await startBot(env, { pollRetryMs: 50, scanOnStart: false, now: clock.now });
-  await running.launched;
+  const start = async () => {
+    const r = await startBot(env, { pollRetryMs: 50, scanOnStart: false, now: clock.now, ...(opts.timings ? { timings: opts.timings } : {}) });
+    await r.launched;
+    return r;
+  };
+  let running = await start();
   return {
     tg,
     fake,
-    running,
+    get running() {
+      return running;
+    },
     clock,
     async say(text, from = OWNER) {
       const reply = tg.nextCall('sendMessage', (c) => c.body.chat_id === from);
@@ -82,7 +92,14 @@ export async function startRiskBot(opts: {
       tg.sendCallback(from, data, { messageId, chatId: from });
       return answer;
     },
-    scan: () => running.jobs.find((j) => j.name === 'signals')!.runNow(),
+    async scan() {
+      await running.jobs.find((j) => j.name === 'signals')!.runNow();
+      await delivered({ running });
+    },
+    async restart() {
+      await running.stop('restart');
+      running = await start();
+    },
     orders: () => fake.requests.filter((r) => r.method === 'POST' && (r.path === '/fapi/v1/order' || r.path === '/api/v3/order')),
     transfers: () => fake.requestsTo('/sapi/v1/asset/transfer', 'POST'),
     async close() {

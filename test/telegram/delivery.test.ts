@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { Telegram } from 'telegraf';
 import { StoreError } from '../../src/errors.js';
-import { createLogger } from '../../src/logger.js';
-import { createI18n } from '../../src/telegram/i18n.js';
-import { createNotifier } from '../../src/telegram/notifier.js';
 import { FAKE_API_KEY, FAKE_API_SECRET } from '../fakes/binance.js';
-import { startFakeTelegram, type RecordedCall } from '../fakes/telegram.js';
+import type { RecordedCall } from '../fakes/telegram.js';
 import { isOutcomeEdit, startHarness, waitUntil, type Harness } from './harness.js';
 
-/** Delivery: trade outcomes are never lost and reach every allowlisted user; alerts are sent outside the trading lock with bounded retries; polling backs off on 409. */
+/** Delivery: trade outcomes are never lost and reach every allowlisted user; alerts are sent outside the trading lock; polling backs off on 409. */
 
 const OWNER = 111;
 const PARTNER = 222;
@@ -108,61 +103,6 @@ describe('critical alerts do not hold the trading lock', () => {
     const free = await Promise.race([h.running.deps.trading.executor.exclusive(async () => 'free'), new Promise((r) => setTimeout(() => r('held'), 1000))]);
     assert.equal(free, 'free');
     await shown;
-  });
-});
-
-describe('notifier retry budget', () => {
-  it('a critical message rate-limited forever gives up within its time budget and logs at error', async () => {
-    const tg = await startFakeTelegram();
-    const logs: Array<Record<string, unknown>> = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _e, cb) {
-        for (const l of chunk.toString().split('\n')) if (l.trim()) logs.push(JSON.parse(l) as Record<string, unknown>);
-        cb();
-      },
-    });
-    const sleeps: number[] = [];
-    const notifier = createNotifier({
-      telegram: new Telegram(tg.token, { apiRoot: tg.url }),
-      config: { telegram: { allowedUsers: [1], apiRoot: tg.url }, locale: 'en' } as never,
-      ledger: { userSettings: () => undefined },
-      i18n: createI18n(),
-      logger: createLogger({ level: 'info', destination }),
-      sleep: async (ms) => void sleeps.push(ms),
-    });
-    try {
-      tg.inject({ method: 'sendMessage', status: 429, retryAfter: 60, times: 1000 });
-      await notifier.send(1, () => ({ text: 'NAKED SHORT' }), { critical: true });
-      const total = sleeps.reduce((a, b) => a + b, 0);
-      assert.ok(total <= 15 * 60_000, `waited ${total} ms`);
-      assert.ok(sleeps.length >= 10, 'retried for long first');
-      assert.ok(logs.some((l) => l.level === 50 && /CRITICAL notification undeliverable/.test(String(l.msg))), 'logged at error');
-      // non-critical: capped
-      tg.clearInjections();
-      sleeps.length = 0;
-      tg.inject({ method: 'sendMessage', status: 429, retryAfter: 60, times: 1000 });
-      await notifier.broadcast(() => ({ text: 'signal' }));
-      assert.ok(sleeps.reduce((a, b) => a + b, 0) <= 120_000);
-    } finally {
-      await tg.close();
-    }
-  });
-
-  it('broadcast except leaves out the given users', async () => {
-    const tg = await startFakeTelegram();
-    const notifier = createNotifier({
-      telegram: new Telegram(tg.token, { apiRoot: tg.url }),
-      config: { telegram: { allowedUsers: [1, 2, 3], apiRoot: tg.url }, locale: 'en' } as never,
-      ledger: { userSettings: () => undefined },
-      i18n: createI18n(),
-      logger: createLogger({ level: 'silent' }),
-    });
-    try {
-      await notifier.broadcast(() => ({ text: 'x' }), { except: [2] });
-      assert.deepEqual([1, 2, 3].map((id) => tg.sentTexts(id).length), [1, 0, 1]);
-    } finally {
-      await tg.close();
-    }
   });
 });
 

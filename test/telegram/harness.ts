@@ -109,3 +109,7 @@ export async function waitUntil(check: () => boolean, what: string, timeoutMs = 
 
 /** An edit of a confirmed preview that is not the progress line ("sending…", "working…"): the outcome or refusal. */
 export const isOutcomeEdit = (c: { body: Record<string, unknown> }): boolean => !/Sending orders|Working…/.test(String(c.body.text));
+
+/** Resolves once every outbox message was accepted by the fake Telegram (pushes go out asynchronously, through the outbox). */
+export const delivered = (h: Pick<Harness, 'running'>, timeoutMs = 5000): Promise<void> =>
+  waitUntil(() => h.running.deps.ledger.nextMessages().length === 0, 'the outbox to be delivered', timeoutMs);

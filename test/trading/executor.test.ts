@@ -27,6 +27,12 @@ after(async () => {
   await h?.close();
 });
 
+/** for a test that waits out a hung order: the client gives up after 1 s instead of 5 */
+async function shortTimeout(): Promise<void> {
+  await h.close();
+  h = await harness({ fakeInstance: fake, timeoutMs: 1000 });
+}
+
 const futuresOrders = () => h.orders().filter((r) => r.path === '/fapi/v1/order');
 const spotOrders = () => h.orders().filter((r) => r.path === '/api/v3/order');
 
@@ -210,6 +216,7 @@ describe('open', () => {
   });
 
   test('futures timeout with nothing executed: not found yet is NOT "never placed" (recvWindow still open): unknown, paused; recovery later concludes absent', async () => {
+    await shortTimeout();
     fake.inject({ path: '/fapi/v1/order', method: 'POST' }, 'hang');
     const { result } = await openBtc();
     assert.equal(result.kind === 'open' && result.outcome.kind, 'unknown');
@@ -226,6 +233,7 @@ describe('open', () => {
   });
 
   test('futures outcome cannot be learned (timeout, then every query fails): no spot, paused, critical alert, intent kept', async () => {
+    await shortTimeout();
     fake.inject({ path: '/fapi/v1/order', method: 'POST' }, { fillThenFail: 'hang' });
     fake.inject({ path: '/fapi/v1/order', method: 'GET' }, { status: 503 }, { times: Infinity });
     const { result } = await openBtc();

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, beforeEach } from 'node:test';
 import { createBinance, type Binance } from '../../src/binance/index.js';
 import { createConfig, type Config } from '../../src/config.js';
 import { openLedger, type Ledger } from '../../src/ledger/ledger.js';
@@ -38,7 +39,12 @@ export const USER = 1001;
 export const OTHER = 2002;
 export const CHAT = 1001;
 
-export async function harness(opts: { env?: Record<string, string>; fake?: FakeBinanceOptions; file?: string; fakeInstance?: FakeBinance } = {}): Promise<Harness> {
+/**
+ * `timeoutMs`: the Binance client's request timeout. The default is the client's own (5 s): on a
+ * loaded machine a loopback read can stall for hundreds of ms, and a read that times out turns
+ * an open into a refusal. Only a test that waits for a hung request to time out sets it short.
+ */
+export async function harness(opts: { env?: Record<string, string>; fake?: FakeBinanceOptions; file?: string; fakeInstance?: FakeBinance; timeoutMs?: number } = {}): Promise<Harness> {
   const fake = opts.fakeInstance ?? (await startFakeBinance(opts.fake));
   const dir = opts.file ? undefined : await mkdtemp(join(tmpdir(), 'carrybot-trading-'));
   const file = opts.file ?? join(dir!, 'store.json');
@@ -59,7 +65,7 @@ export async function harness(opts: { env?: Record<string, string>; fake?: FakeB
     apiKey: config.mode === 'live' ? fake.apiKey : undefined,
     apiSecret: config.mode === 'live' ? fake.apiSecret : undefined,
     logger: silent,
-    timeoutMs: 400,
+    timeoutMs: opts.timeoutMs ?? 5000,
   });
   const ledger = await openLedger(file, { logger: silent });
   const market = createMarketService({ spot: binance.spot, futures: binance.futures, config, logger: silent });
@@ -97,10 +103,42 @@ export async function harness(opts: { env?: Record<string, string>; fake?: FakeB
     orders: () => fake.requests.filter(isOrder),
     signed: () => fake.requests.filter((r) => 'signature' in r.params || r.headers['x-mbx-apikey'] !== undefined),
     async close() {
+      // no recovery retry of this harness may outlive it and act on a fake shared with the next test
+      trading.shutdown();
       await ledger.close();
       await binance.close();
       if (!opts.fakeInstance) await fake.close();
       if (dir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * One fake Binance for the test file, a fresh harness over it (the fake reset, then `setup`) for
+ * every test; both closed after the file. Read `fake` and `h` inside tests (set by the hooks).
+ */
+export function harnessPerTest(opts: { env?: Record<string, string>; setup?: (fake: FakeBinance) => void } = {}): { readonly fake: FakeBinance; readonly h: Harness } {
+  let fake: FakeBinance | undefined;
+  let h: Harness | undefined;
+  before(async () => {
+    fake = await startFakeBinance();
+  });
+  after(async () => {
+    await h?.close();
+    await fake?.close();
+  });
+  beforeEach(async () => {
+    await h?.close();
+    fake!.reset();
+    opts.setup?.(fake!);
+    h = await harness({ fakeInstance: fake!, ...(opts.env ? { env: opts.env } : {}) });
+  });
+  return {
+    get fake() {
+      return fake!;
+    },
+    get h() {
+      return h!;
     },
   };
 }

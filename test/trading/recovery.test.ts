@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import type { StoreData } from '../../src/ledger/schema.js';
 import { openLedger } from '../../src/ledger/ledger.js';
 import { dec } from '../../src/money.js';
 import { createExecutor, type Executor, type RecoveryReport } from '../../src/trading/executor.js';
 import { createLivePort } from '../../src/trading/live.js';
 import type { ExchangePort } from '../../src/trading/port.js';
-import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
-import { CHAT, USER, harness, silent, type Harness } from './helpers.js';
+import { CHAT, USER, harnessPerTest, silent } from './helpers.js';
 import { waitUntil } from '../telegram/harness.js';
 
 /**
@@ -17,39 +16,26 @@ import { waitUntil } from '../telegram/harness.js';
  * an interrupted close is completed.
  */
 
-let fake: FakeBinance;
-let h: Harness;
-before(async () => {
-  fake = await startFakeBinance();
-});
-after(async () => {
-  await h?.close();
-  await fake.close();
-});
-beforeEach(async () => {
-  await h?.close();
-  fake.reset();
-  h = await harness({ fakeInstance: fake });
-});
+const s = harnessPerTest();
 
 const never = () => new Promise<never>(() => undefined);
 
 /** An executor over the harness ledger whose port hangs forever on the chosen call. */
 function dying(hang: 'futuresBeforeSend' | 'spotBeforeSend' | 'spotAfterSend'): Executor {
-  const live = createLivePort({ spot: h.binance.spot, futures: h.binance.futures, config: h.config, logger: silent });
+  const live = createLivePort({ spot: s.h.binance.spot, futures: s.h.binance.futures, config: s.h.config, logger: silent });
   const port: ExchangePort = {
     ...live,
     placeFutures: hang === 'futuresBeforeSend' ? never : live.placeFutures,
     placeSpot: hang === 'spotBeforeSend' ? never : hang === 'spotAfterSend' ? async (o) => (await live.placeSpot(o), never()) : live.placeSpot,
   };
-  return createExecutor({ ledger: h.ledger, port, logger: silent, sleep: async () => undefined, queryDelaysMs: [0] });
+  return createExecutor({ ledger: s.h.ledger, port, logger: silent, sleep: async () => undefined, queryDelaysMs: [0] });
 }
 
 /** The restarted process: a fresh ledger read from the file and a fresh executor. */
 async function restart(): Promise<{ reports: RecoveryReport[]; data: StoreData }> {
-  await h.ledger.flush();
-  const ledger = await openLedger(h.file, { logger: silent });
-  const port = createLivePort({ spot: h.binance.spot, futures: h.binance.futures, config: h.config, logger: silent });
+  await s.h.ledger.flush();
+  const ledger = await openLedger(s.h.file, { logger: silent });
+  const port = createLivePort({ spot: s.h.binance.spot, futures: s.h.binance.futures, config: s.h.config, logger: silent });
   // a sleep moves this clock on: recovery waits until an in-flight order could no longer arrive
   let offset = 0;
   const executor = createExecutor({ ledger, port, logger: silent, now: () => Date.now() + offset, sleep: async (ms) => void (offset += Math.max(0, ms)), queryDelaysMs: [0, 0] });
@@ -64,25 +50,25 @@ const open = (e: Executor) => void e.open({ symbol: 'BTCUSDT', baseAsset: 'BTC',
 
 test('crashed before the futures order left: nothing to undo, the position is dropped, the user is told', async () => {
   open(dying('futuresBeforeSend'));
-  await waitUntil(() => h.ledger.snapshot().intents.length === 1, 'the intent write');
+  await waitUntil(() => s.h.ledger.snapshot().intents.length === 1, 'the intent write');
   const { reports, data } = await restart();
   assert.equal(reports.length, 1);
   assert.equal(reports[0]!.chatId, CHAT);
   assert.equal(reports[0]!.found.futures, 'absent');
   assert.equal(reports[0]!.outcome.kind, 'not_placed');
-  assert.equal(fake.requestsTo('/fapi/v1/order', 'POST').length, 0);
+  assert.equal(s.fake.requestsTo('/fapi/v1/order', 'POST').length, 0);
   assert.equal(data.positions.length, 0);
   assert.equal(data.intents[0]!.status, 'failed');
 });
 
 test('crashed after both legs filled: found by client ids, the position is open, nothing is sent', async () => {
   open(dying('spotAfterSend'));
-  await waitUntil(() => fake.orders.length === 2, 'both orders');
-  fake.clearRequests();
+  await waitUntil(() => s.fake.orders.length === 2, 'both orders');
+  s.fake.clearRequests();
   const { reports, data } = await restart();
   assert.equal(reports[0]!.outcome.kind, 'opened');
   assert.deepEqual(reports[0]!.found, { futures: 'filled', spot: 'filled' });
-  assert.equal(fake.requestsTo('/fapi/v1/order', 'POST').length + fake.requestsTo('/api/v3/order', 'POST').length, 0);
+  assert.equal(s.fake.requestsTo('/fapi/v1/order', 'POST').length + s.fake.requestsTo('/api/v3/order', 'POST').length, 0);
   assert.equal(data.positions[0]!.status, 'open');
   assert.equal(data.positions[0]!.futuresQty, '0.01');
   assert.equal(data.intents[0]!.status, 'done');
@@ -91,36 +77,36 @@ test('crashed after both legs filled: found by client ids, the position is open,
 
 test('crashed between the legs: the short is bought back reduce-only, once', async () => {
   open(dying('spotBeforeSend'));
-  await waitUntil(() => fake.orders.length === 1, 'the futures order');
-  fake.clearRequests();
+  await waitUntil(() => s.fake.orders.length === 1, 'the futures order');
+  s.fake.clearRequests();
   const { reports, data } = await restart();
   assert.equal(reports[0]!.outcome.kind, 'unwound');
-  const posts = fake.requestsTo('/fapi/v1/order', 'POST');
+  const posts = s.fake.requestsTo('/fapi/v1/order', 'POST');
   assert.equal(posts.length, 1);
   assert.equal(posts[0]!.params.reduceOnly, 'true');
-  assert.equal(fake.requestsTo('/api/v3/order', 'POST').length, 0);
-  assert.ok(fake.positions.get('BTCUSDT')!.amt.eq(0));
+  assert.equal(s.fake.requestsTo('/api/v3/order', 'POST').length, 0);
+  assert.ok(s.fake.positions.get('BTCUSDT')!.amt.eq(0));
   assert.equal(data.intents[0]!.status, 'unwound');
 
   // a second restart finds nothing left to do
-  fake.clearRequests();
+  s.fake.clearRequests();
   const again = await restart();
   assert.equal(again.reports.length, 0);
-  assert.equal(fake.requests.filter((r) => r.method === 'POST').length, 0);
+  assert.equal(s.fake.requests.filter((r) => r.method === 'POST').length, 0);
 });
 
 test('crashed in a close after the futures buy-back: the spot is sold, the position closed', async () => {
-  const { token } = await h.trading.previewOpen(USER, CHAT, 'BTCUSDT', '0.01');
-  await h.trading.confirm(token, USER);
-  const pos = h.ledger.snapshot().positions[0]!;
+  const { token } = await s.h.trading.previewOpen(USER, CHAT, 'BTCUSDT', '0.01');
+  await s.h.trading.confirm(token, USER);
+  const pos = s.h.ledger.snapshot().positions[0]!;
   void dying('spotBeforeSend').close({ positionId: pos.id, spotStep: '0.00001', userId: USER, chatId: CHAT });
-  await waitUntil(() => fake.orders.filter((o) => o.market === 'futures').length === 2, 'the futures buy-back');
-  fake.clearRequests();
+  await waitUntil(() => s.fake.orders.filter((o) => o.market === 'futures').length === 2, 'the futures buy-back');
+  s.fake.clearRequests();
   const { reports, data } = await restart();
   assert.equal(reports[0]!.kind, 'close');
   assert.equal(reports[0]!.outcome.kind, 'closed');
-  assert.equal(fake.requestsTo('/fapi/v1/order', 'POST').length, 0, 'the futures leg is not sent again');
-  const sells = fake.requestsTo('/api/v3/order', 'POST');
+  assert.equal(s.fake.requestsTo('/fapi/v1/order', 'POST').length, 0, 'the futures leg is not sent again');
+  const sells = s.fake.requestsTo('/api/v3/order', 'POST');
   assert.equal(sells.length, 1);
   assert.equal(sells[0]!.params.side, 'SELL');
   const closed = data.positions[0]!;

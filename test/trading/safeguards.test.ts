@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { FuturesApi, SpotApi } from '../../src/binance/types.js';
 import { ExchangeError, RejectedError, UnknownOutcomeError, UserError } from '../../src/errors.js';
 import type { TradeEvent } from '../../src/events.js';
@@ -12,8 +12,7 @@ import { createExecutor, type Outcome } from '../../src/trading/executor.js';
 import { createLivePort } from '../../src/trading/live.js';
 import type { ExchangePort, LegFill, OrderRequest } from '../../src/trading/port.js';
 import { checkCaps } from '../../src/trading/risk.js';
-import { startFakeBinance, type FakeBinance } from '../fakes/binance.js';
-import { CHAT, USER, harness, silent, type Harness } from './helpers.js';
+import { CHAT, USER, harnessPerTest, silent } from './helpers.js';
 
 /**
  * Money-path safeguards: each test pins one failure mode (a second sell, a premature "absent",
@@ -260,79 +259,67 @@ describe('the total cap counts a naked short', () => {
 });
 
 describe('against the fake Binance', () => {
-  let fake: FakeBinance;
-  let h: Harness;
-  before(async () => {
-    fake = await startFakeBinance();
-  });
-  after(async () => {
-    await h?.close();
-    await fake.close();
-  });
-  beforeEach(async () => {
-    await h?.close();
-    fake.reset();
-    h = await harness({ fakeInstance: fake });
-  });
+  const s = harnessPerTest();
 
   test('/close preview is refused while an earlier close of the position is pending', async () => {
-    const { token } = await h.trading.previewOpen(USER, CHAT, 'BTCUSDT', '0.01');
-    await h.trading.confirm(token, USER);
-    await h.ledger.rewrite((d) => {
+    const { token } = await s.h.trading.previewOpen(USER, CHAT, 'BTCUSDT', '0.01');
+    await s.h.trading.confirm(token, USER);
+    await s.h.ledger.rewrite((d) => {
       d.intents.push({ ...structuredClone(d.intents[0]!), id: 'x1', kind: 'close', status: 'pending' });
     });
-    await assert.rejects(() => h.trading.previewClose(USER, CHAT, 'BTCUSDT'), (e: unknown) => e instanceof UserError && e.key === 'trading.error.unresolved');
+    await assert.rejects(() => s.h.trading.previewClose(USER, CHAT, 'BTCUSDT'), (e: unknown) => e instanceof UserError && e.key === 'trading.error.unresolved');
   });
 
   test('ledger spot above the balance (lost base commission): the SELL asks for what is held; the rest is dust', async () => {
-    const { token } = await h.trading.previewOpen(USER, CHAT, 'BTCUSDT', '0.01');
-    await h.trading.confirm(token, USER);
-    const pos = h.ledger.snapshot().positions[0]!;
+    const { token } = await s.h.trading.previewOpen(USER, CHAT, 'BTCUSDT', '0.01');
+    const opened = await s.h.trading.confirm(token, USER);
+    assert.equal(opened.kind === 'open' && opened.outcome.kind, 'opened', JSON.stringify(opened).slice(0, 300));
+    const pos = s.h.ledger.snapshot().positions[0]!;
     // the ledger missed the 0.00001 BTC commission: it says 0.01, the account holds 0.00999
-    await h.ledger.rewrite((d) => {
+    await s.h.ledger.rewrite((d) => {
       d.positions[0]!.spotQty = '0.01';
     });
-    fake.setSpotBalance('BTC', '0.00999');
-    const r = await h.trading.previewClose(USER, CHAT);
+    s.fake.setSpotBalance('BTC', '0.00999');
+    const r = await s.h.trading.previewClose(USER, CHAT);
     assert.equal(r.kind === 'preview' && r.preview.spotQty, '0.00999');
-    fake.clearRequests();
-    const c = await h.trading.confirm(r.kind === 'preview' ? r.token : '', USER);
+    s.fake.clearRequests();
+    const c = await s.h.trading.confirm(r.kind === 'preview' ? r.token : '', USER);
     assert.equal(c.kind === 'close' && c.outcome.kind, 'closed', JSON.stringify(c).slice(0, 300));
-    const sells = fake.requestsTo('/api/v3/order', 'POST');
+    const sells = s.fake.requestsTo('/api/v3/order', 'POST');
     assert.equal(sells.length, 1);
     assert.equal(sells[0]!.params.quantity, '0.00999');
-    const closed = h.ledger.snapshot().positions.find((p) => p.id === pos.id)!;
+    const closed = s.h.ledger.snapshot().positions.find((p) => p.id === pos.id)!;
     assert.equal(closed.status, 'closed');
     assert.equal(closed.dustQty, '0.00001');
     // the balance was read at preview, not between the legs
-    const futuresAt = fake.requestsTo('/fapi/v1/order', 'POST')[0]!.at;
-    assert.ok(fake.requestsTo('/api/v3/account', 'GET').every((x) => x.at < futuresAt));
+    const futuresAt = s.fake.requestsTo('/fapi/v1/order', 'POST')[0]!.at;
+    assert.ok(s.fake.requestsTo('/api/v3/account', 'GET').every((x) => x.at < futuresAt));
   });
 
   test('the 1 % re-check runs under the trading lock: a price move while waiting for it refuses', async () => {
-    const { token } = await h.trading.previewOpen(USER, CHAT, 'BTCUSDT', '0.01');
+    const { token } = await s.h.trading.previewOpen(USER, CHAT, 'BTCUSDT', '0.01');
     let release!: () => void;
-    const held = h.trading.executor.exclusive(() => new Promise<void>((r) => (release = r)));
-    const confirming = h.trading.confirm(token, USER);
+    const held = s.h.trading.executor.exclusive(() => new Promise<void>((r) => (release = r)));
+    const confirming = s.h.trading.confirm(token, USER);
     await new Promise((r) => setTimeout(r, 50));
-    fake.setPrice('BTCUSDT', { spotAsk: '117000', spotBid: '116999' }); // moves while the lock is held
+    s.fake.setPrice('BTCUSDT', { spotAsk: '117000', spotBid: '116999' }); // moves while the lock is held
     release();
     await held;
     const res = await confirming;
     assert.equal(res.kind === 'refused' && res.error.key, 'trading.error.moved');
-    assert.equal(h.orders().length, 0);
+    assert.equal(s.h.orders().length, 0);
   });
 
   test('a token that expires while waiting for the lock places nothing', async () => {
-    const { token } = await h.trading.previewOpen(USER, CHAT, 'BTCUSDT', '0.01');
+    const { token } = await s.h.trading.previewOpen(USER, CHAT, 'BTCUSDT', '0.01');
     let release!: () => void;
-    const held = h.trading.executor.exclusive(() => new Promise<void>((r) => (release = r)));
-    const confirming = h.trading.confirm(token, USER);
+    const held = s.h.trading.executor.exclusive(() => new Promise<void>((r) => (release = r)));
+    const confirming = s.h.trading.confirm(token, USER);
     await new Promise((r) => setTimeout(r, 20));
-    h.clock.offset += (h.config.confirmTtlSeconds + 1) * 1000;
+    s.h.clock.offset += (s.h.config.confirmTtlSeconds + 1) * 1000;
     release();
     await held;
     assert.equal((await confirming).kind, 'expired');
-    assert.equal(h.orders().length, 0);
+    assert.equal(s.h.orders().length, 0);
   });
 });

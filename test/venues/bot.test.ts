@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderChart } from '../../src/charts/render.js';
 import type { ChartSpec } from '../../src/charts/spec.js';
-import { startHarness, type Harness } from '../telegram/harness.js';
+import { delivered, startHarness, type Harness } from '../telegram/harness.js';
 import { startFakeBybit, type FakeBybit } from '../fakes/bybit.js';
 import { startFakeOkx, type FakeOkx } from '../fakes/okx.js';
 import { venueCoin, type VenueFault } from '../fakes/venueServer.js';
@@ -99,11 +99,13 @@ describe('other venues in the bot', () => {
     let h = await start(dataFile);
     try {
       await h.running.jobs[0]!.runNow();
+      await delivered(h);
       const pushes = gapPushes(h);
       assert.equal(pushes.length, 1);
       assert.match(pushes[0]!, /SOLUSDT: Bybit 7d APR \+87\.6% vs Binance \+2\d\.\d% \(\+6\d\.\d points\)/);
       assert.doesNotMatch(pushes[0]!, /TRBUSDT|SUI/);
       await h.running.jobs[0]!.runNow();
+      await delivered(h);
       assert.equal(gapPushes(h).length, 1, 'unchanged gap: no second push');
     } finally {
       await h.close();
@@ -111,6 +113,7 @@ describe('other venues in the bot', () => {
     h = await start(dataFile);
     try {
       await h.running.jobs[0]!.runNow();
+      await delivered(h);
       assert.equal(gapPushes(h).length, 0, 'the store remembers it across the restart');
       assert.equal(h.running.deps.ledger.venueGaps().SOLUSDT?.venue, 'bybit');
     } finally {

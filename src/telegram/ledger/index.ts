@@ -6,8 +6,6 @@ import { pnlChart } from '../../charts/pnl.js';
 import { replyWithChart } from '../photo.js';
 import { replyHtml } from '../reply.js';
 import type { PositionMargin } from '../../risk/index.js';
-import { keepOpenData } from '../risk/buttons.js';
-import { CB as TRADING_CALLBACKS } from '../trading/buttons.js';
 import { renderFills, renderPnl } from './pnlView.js';
 import { renderStatus } from './status.js';
 import type { Translator } from '../../notify.js';
@@ -19,8 +17,7 @@ import type { Translator } from '../../notify.js';
 
 export const FILLS_LIMIT = 10;
 
-/** TRADING's one-tap close button (`trade:cl:SYMBOL`): opens the /close preview with its own confirm step. */
-export const closeButtonData = (symbol: string): string => `${TRADING_CALLBACKS.close}${symbol}`;
+export { closeButtonData } from './alerts.js';
 
 /** the risk view's margin per position id; undefined when it cannot be read (the rest of /status still shows) */
 async function marginByPosition(deps: BotDeps): Promise<Map<string, PositionMargin> | undefined> {
@@ -76,11 +73,10 @@ export const ledgerFeature: Feature = (bot, deps) => {
     const result = await checkExitAlerts(
       {
         ledger: deps.ledger,
-        notifier: deps.notifier,
+        audience: deps.audience,
         mode: config.mode,
         exitApr: config.exitApr,
-        closeButtonData,
-        ...(autoExit ? { autoExit: { minutesFor: autoExit.minutesFor, keepOpenData } } : {}),
+        ...(autoExit ? { autoExit: { minutesFor: autoExit.minutesFor } } : {}),
         symbol: (s) => deps.market.symbol(s),
         logger,
       },

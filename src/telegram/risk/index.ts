@@ -1,3 +1,4 @@
+import { riskResultOf } from '../../risk/index.js';
 import { UserError, errorMessage } from '../../errors.js';
 import { commandArgs } from '../args.js';
 import type { BotContext, Feature } from '../context.js';
@@ -17,7 +18,7 @@ export const AUTO_EXIT_POLL_MS = 15_000;
  */
 export const riskFeature: Feature = (bot, deps) => {
   const { risk, riskPushes: pushes } = deps;
-  const { config, notifier } = deps;
+  const { config, ledger, audience } = deps;
   const ttl = config.confirmTtlSeconds;
 
   async function userError(ctx: BotContext, err: unknown): Promise<void> {
@@ -69,30 +70,26 @@ export const riskFeature: Feature = (bot, deps) => {
     const started = risk.start(ctx.match[1]!, ctx.from.id);
     if (started.kind !== 'started') return void (await ctx.answerCbQuery(t.t(started.kind === 'expired' ? 'trading.confirm.expired' : 'trading.confirm.notYours')));
     const chatId = ctx.chat?.id ?? ctx.from.id;
-    const userId = ctx.from.id;
+    const initiator = ctx.from.id;
     const messageId = ctx.callbackQuery.message?.message_id;
     const edit = async (text: string) => {
       if (messageId === undefined) throw new Error('no preview to edit');
       await ctx.telegram.editMessageText(chatId, messageId, undefined, text, HTML_OPTIONS);
     };
-    const tell = async (text: string) => edit(text).catch(() => notifier.send(chatId, () => ({ text }), { critical: true }));
     await Promise.all([ctx.answerCbQuery(t.t('trading.confirm.working')).catch(() => undefined), edit(t.t('risk.topup.inProgress')).catch(() => undefined)]);
+    const notSaved = (err: unknown) => ctx.log.error({ err }, 'the result could not be saved to the outbox');
     void started.result.then(
       async (r) => {
         if (r.kind === 'expired' || r.kind === 'not_yours') return;
-        await tell(renderRiskResult(t, r, config.mode));
-        // the others hear it too; the initiator has it in the chat
-        if (r.kind === 'closed_all') {
-          const results = r.results;
-          void notifier.broadcast((tr) => ({ text: renderRiskResult(tr, { kind: 'closed_all', results }, config.mode) }), { except: [userId] });
-        } else if (r.kind === 'moved') {
-          const amount = r.amount;
-          void notifier.broadcast((tr) => ({ text: renderRiskResult(tr, { kind: 'moved', amount }, config.mode) }), { except: [userId] });
-        }
+        const event = { type: 'risk_result' as const, mode: config.mode, result: riskResultOf(r) };
+        // the preview cannot be edited: the result goes to this chat through the outbox
+        await edit(renderRiskResult(t, r, config.mode)).catch(() => ledger.publish([{ event, chats: [chatId] }]).catch(notSaved));
+        // fills reach every allowlisted user; the initiator has the result in the chat
+        if (r.kind === 'closed_all' || r.kind === 'moved') await ledger.publish([{ event, chats: audience.all().filter((id) => id !== initiator) }]).catch(notSaved);
       },
       async (err: unknown) => {
         ctx.log.error({ err: errorMessage(err), action: started.action }, 'risk action failed unexpectedly');
-        await tell(t.t('risk.topup.outcomeUnknown'));
+        await edit(t.t('risk.topup.outcomeUnknown')).catch(() => undefined);
       },
     );
   });
@@ -109,9 +106,6 @@ export const riskFeature: Feature = (bot, deps) => {
     const positionId = ctx.match[1]!;
     const r = await risk.autoExit.keep(positionId, ctx.from.id);
     await ctx.answerCbQuery(ctx.t.t(r === 'kept' ? 'risk.exit.kept' : 'risk.exit.gone'));
-    if (r !== 'kept') return;
-    const symbol = deps.ledger.position(positionId)?.symbol ?? '—';
-    await notifier.broadcast((tr) => ({ text: tr.t('risk.exit.keptText', { symbol }) }));
   });
 
   // after the scan's exit alerts (main.ts adds this hook last): margin first, then due exits

@@ -1,13 +1,10 @@
 import type { Logger } from '../../logger.js';
-import type { Risk, RiskEvent } from '../../risk/index.js';
-import type { BotNotifier } from '../notifier.js';
-import { renderRiskEvent } from './render.js';
+import type { Risk } from '../../risk/index.js';
 
 /**
- * The scheduled risk runs with their pushes, to every allowlisted user. Alerts are awaited
- * (recorded only once sent, within the notifier's normal budget); what the bot already did by
- * itself (a move, a close) is in the ledger, so its report is sent as critical (retried for
- * long) without holding up the next run. Each run catches and logs its own errors.
+ * The scheduled risk runs (the margin watch, due automatic exits), each catching and logging its
+ * own errors so a Binance outage never breaks the scan hook or the timer that runs it. What they
+ * tell people is in the outbox (written by src/risk with the state it reports).
  */
 export interface RiskPushes {
   /** margin alerts and automatic top-ups (after each scan, on the income schedule) */
@@ -16,16 +13,8 @@ export interface RiskPushes {
   runDue(): Promise<void>;
 }
 
-export function createRiskPushes(deps: { risk: Risk; notifier: BotNotifier; mode: string; logger: Logger }): RiskPushes {
-  const { risk, notifier, mode, logger } = deps;
-  const push = async (events: RiskEvent[]) => {
-    for (const e of events) {
-      logger.warn({ event: e.kind, symbol: 'symbol' in e ? e.symbol : e.position.symbol }, 'risk push');
-      const render = (t: Parameters<typeof renderRiskEvent>[0]) => renderRiskEvent(t, e, mode);
-      if (e.kind === 'margin_alert' || e.kind === 'adl_alert') await notifier.broadcast(render);
-      else void notifier.broadcast(render, { critical: true });
-    }
-  };
+export function createRiskPushes(deps: { risk: Risk; logger: Logger }): RiskPushes {
+  const { risk, logger } = deps;
   const guarded = (what: string, run: () => Promise<void>) => async () => {
     try {
       await run();
@@ -34,7 +23,7 @@ export function createRiskPushes(deps: { risk: Risk; notifier: BotNotifier; mode
     }
   };
   return {
-    watch: guarded('margin watch', () => risk.watch(push)),
-    runDue: guarded('automatic exit', () => risk.runDueExits(push)),
+    watch: guarded('margin watch', () => risk.watch()),
+    runDue: guarded('automatic exit', () => risk.runDueExits()),
   };
 }

@@ -1,6 +1,7 @@
 import { dec } from '../../money.js';
 import type { OutgoingMessage, Translator } from '../../notify.js';
-import type { CloseAllPreview, MarginView, PositionMargin, RiskConfirmResult, RiskEvent, TopupPreview } from '../../risk/index.js';
+import type { RiskNotice, RiskResult } from '../../events.js';
+import type { CloseAllPreview, MarginView, PositionMargin, TopupPreview } from '../../risk/index.js';
 import { pre, type TableRow } from '../render.js';
 import { money, price, qty } from '../ledger/format.js';
 import { renderOutcome } from '../trading/render.js';
@@ -65,7 +66,7 @@ export function renderCloseAllPreview(t: Translator, p: CloseAllPreview, token: 
   return { text: lines.join('\n'), buttons: confirmButtons(t, token) };
 }
 
-export function renderRiskResult(t: Translator, r: Exclude<RiskConfirmResult, { kind: 'expired' } | { kind: 'not_yours' }>, mode: string): string {
+export function renderRiskResult(t: Translator, r: RiskResult, mode: string): string {
   switch (r.kind) {
     case 'refused':
       return t.t(r.error.key, r.error.params);
@@ -86,8 +87,12 @@ export function renderRiskResult(t: Translator, r: Exclude<RiskConfirmResult, { 
   }
 }
 
-/** A pushed event; the margin alert carries the Move button when there is something to move. */
-export function renderRiskEvent(t: Translator, e: RiskEvent, mode: string): OutgoingMessage {
+/**
+ * A pushed event; the margin alert carries the Move button when there is something to move. The
+ * button holds only the amount: tapping it opens a preview with a confirm token of its own (the
+ * tapper's, single use, expiring), so an alert delivered late still offers a working button.
+ */
+export function renderRiskEvent(t: Translator, e: RiskNotice, mode: string): OutgoingMessage {
   switch (e.kind) {
     case 'margin_alert': {
       const p = e.position;

@@ -9,9 +9,10 @@ import { previewText, renderConfirmResult } from './render.js';
 /**
  * The confirm / cancel buttons. A tap is decided at once (expired, someone else's, shutting
  * down) and answered; the trade itself runs on the trading queue, off the update handler, so
- * other users' commands are answered while it waits on Binance. The preview shows "sending…";
- * the outcome reaches it (and every allowlisted user) through the outbox, which the trade
- * writes in the same store write as the outcome. Only a refusal (nothing sent) is shown here.
+ * other users' commands are answered while it waits on Binance. The preview shows "sending…" once
+ * the intent is on disk; the outcome reaches it (and every allowlisted user) through the outbox,
+ * which the trade writes in the same store write as the outcome. Only a refusal (nothing sent)
+ * is shown here.
  */
 export function confirmActions(bot: Telegraf<BotContext>, trading: TradingService, editsInFlight: Map<string, Promise<unknown>>): void {
   bot.action(new RegExp(`^${CB.confirm}([A-Za-z0-9_-]{8,40})$`), async (ctx) => {
@@ -24,10 +25,13 @@ export function confirmActions(bot: Telegraf<BotContext>, trading: TradingServic
     if (started.kind === 'stopping') return void (await ctx.answerCbQuery(t.t('trading.confirm.stopping')));
     const key = message ? `${chatId}:${message.message_id}` : undefined;
     const edit = (text: string) => (message ? ctx.telegram.editMessageText(chatId, message.message_id, undefined, text, HTML_OPTIONS) : Promise.resolve(undefined));
-    // the outbox edits the same message with the outcome: it waits for this edit first
-    const progress = edit(`${previewText(t, started.preview)}\n\n${t.t('trading.confirm.inProgress')}`).catch(() => undefined);
+    // "sending" only once the intent is on disk: a crash before that leaves nothing to recover and
+    // nothing to tell, and the preview must not promise an outcome. The outbox edits the same
+    // message with the outcome: it waits for this edit first.
+    const inProgress = `${previewText(t, started.preview)}\n\n${t.t('trading.confirm.inProgress')}`;
+    const progress = started.sending.then((sending) => (sending ? edit(inProgress) : undefined)).catch(() => undefined);
     if (key) editsInFlight.set(key, progress);
-    await Promise.all([ctx.answerCbQuery(t.t('trading.confirm.working')).catch(() => undefined), progress]);
+    await ctx.answerCbQuery(t.t('trading.confirm.working')).catch(() => undefined);
     void started.result.then(
       (r) => showRefusal(r),
       async (err: unknown) => {

@@ -1,7 +1,7 @@
 import { UserError } from '../../errors.js';
 import { dec } from '../../money.js';
 import type { OutgoingMessage, Translator } from '../../notify.js';
-import type { DomainEvent } from '../../events.js';
+import type { TradeEvent } from '../../events.js';
 import type { ErrorInfo, Outcome } from '../../trading/executor.js';
 import type { LegFill } from '../../trading/port.js';
 import type { ConfirmResult, Preview } from '../../trading/service.js';
@@ -171,7 +171,7 @@ export function renderConfirmResult(t: Translator, r: Exclude<ConfirmResult, { k
 }
 
 /** An outbox event, rendered when it is sent, in the recipient's language. */
-export function renderEvent(t: Translator, event: DomainEvent): string {
+export function renderEvent(t: Translator, event: TradeEvent): string {
   const text = renderOutcome(t, event.outcome, event.mode);
   const r = event.recovery;
   if (!r) return text;
