@@ -115,6 +115,10 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
   const token = config.telegram.token!;
   const pushTelegram = guardTelegram(new Telegram(token, { apiRoot: config.telegram.apiRoot }), { scrub, logger, retryMs: [] });
   const audience = createAudience(config.telegram.allowedUsers, (id) => ledger.userSettings(id));
+  // everyone hears when the disk refuses the ledger (the message waits in memory) and when it takes it again
+  const storeNotice = (saved: boolean) => void ledger.publish([{ event: { type: 'store', saved }, chats: audience.all() }]).catch(() => undefined);
+  ledger.onUnsaved(() => storeNotice(false));
+  ledger.onSaved(() => storeNotice(true));
   const trading = createTrading({ config, ledger, market, binance, logger, now, absentAfterMs: timings.absentAfterMs, recoveryRetryMs: timings.recoveryRetryMs, ...(feeRates ? { feeRates } : {}) });
   // a signal during start-up (recovery can take a while): stop waiting, leave unstarted intents pending
   opts.stopSignal?.addEventListener('abort', () => trading.shutdown(), { once: true });

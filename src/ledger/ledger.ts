@@ -69,6 +69,8 @@ export interface Ledger extends RiskRecords {
   readonly unsaved: boolean;
   /** called once memory is saved again after failed writes */
   onSaved(listener: () => void): void;
+  /** called once when a write is refused and memory gets ahead of the files */
+  onUnsaved(listener: () => void): void;
   /**
    * Holds every write (by any job) before its next step until the returned release is called:
    * the trade path holds them between its two legs, so the second order goes out before anything

@@ -259,6 +259,7 @@ function ledgerOver(store: Store, gate: WriteGate, hist: () => History, opts: Op
       return saving.unsaved();
     },
     onSaved: (l) => saving.onSaved(l),
+    onUnsaved: (l) => saving.onUnsaved(l),
     holdWrites: () => gate.hold(),
     async liftAutoPause() {
       const d = data();

@@ -10,6 +10,8 @@ export interface SaveAgain {
   /** after every write: starts the retries when memory is ahead of the disk, tells the listeners once it is not */
   check(): void;
   onSaved(listener: () => void): void;
+  /** called once when memory gets ahead of the disk */
+  onUnsaved(listener: () => void): void;
   stop(): void;
 }
 
@@ -26,6 +28,7 @@ export interface SaveAgainOptions {
 
 export function saveAgain(o: SaveAgainOptions): SaveAgain {
   const listeners: Array<() => void> = [];
+  const unsavedListeners: Array<() => void> = [];
   let behind = false;
   let attempt = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -51,6 +54,7 @@ export function saveAgain(o: SaveAgainOptions): SaveAgain {
         behind = true;
         attempt = 0;
         o.logger?.error('ledger not saved (the disk refused a write): the bot runs on memory, retries the write, and new opens wait');
+        for (const l of unsavedListeners) l();
       }
       if (!timer) schedule();
       return;
@@ -67,6 +71,7 @@ export function saveAgain(o: SaveAgainOptions): SaveAgain {
     unsaved: o.unsaved,
     check,
     onSaved: (l) => void listeners.push(l),
+    onUnsaved: (l) => void unsavedListeners.push(l),
     stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

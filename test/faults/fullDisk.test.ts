@@ -89,9 +89,21 @@ describe('faults: a full disk mid-trade', { skip: !existsSync('/dev/full') && 'n
     assert.match(status, /BTCUSDT<\/b> · open/);
     assert.match(status, /hedged/);
     assert.match(await ask(h, PARTNER, '/fills', /Store not saved/), /BTCUSDT/);
+    // everyone was told, from memory, while the disk refused the message
+    for (const chat of [OWNER, PARTNER]) await waitUntil(() => h.tg.sentTexts(chat).some((t) => /Free disk space/.test(t)), `user ${chat} told the store is not saved`, 8000);
     // a new open waits, and says nothing was sent
     assert.match(await ask(h, PARTNER, '/open ETHUSDT 0.1', /New opens wait/), /Nothing was sent/);
     assert.equal(h.binance.orders.length, 2);
+    // a /close goes ahead only if its intent can be saved: not now, and it says nothing was sent
+    const closePreview = h.tg.nextCall('sendMessage', (c) => c.body.chat_id === OWNER && c.body.reply_markup !== undefined, 8000);
+    h.tg.sendText(OWNER, '/close BTCUSDT');
+    const cp = await closePreview;
+    const refused = h.tg.nextCall('editMessageText', (c) => c.body.message_id === cp.result.message_id && /Nothing was sent/.test(String(c.body.text)), 8000);
+    h.tg.sendCallback(OWNER, okData(cp), { messageId: cp.result.message_id, chatId: OWNER });
+    await refused;
+    assert.equal(h.binance.orders.length, 2, 'no close order went out');
+    assert.equal(ledger.openPositions()[0]?.status, 'open', 'the position is as it was');
+    assert.equal(ledger.pendingIntents().length, 0);
 
     // space returns: nobody does anything
     full = false;
@@ -105,6 +117,8 @@ describe('faults: a full disk mid-trade', { skip: !existsSync('/dev/full') && 'n
     assert.equal(new Set(fills.map((f) => f.id)).size, 2);
     assert.equal(lines(paths.intents).length, 1, 'the finished intent written once');
     assert.equal(h.binance.orders.length, 2, 'nothing was sent again');
+    for (const chat of [OWNER, PARTNER]) await waitUntil(() => h.tg.sentTexts(chat).some((t) => /Store saved again/.test(t)), `user ${chat} told it is saved`, 8000);
+    assert.equal(h.tg.sentTexts(OWNER).filter((t) => /Store saved again/.test(t)).length, 1, 'told once');
     // the owner was told the outcome (the preview edited with it)
     await waitUntil(() => h.tg.callsOf('editMessageText', OWNER).some((c) => /BTCUSDT/.test(String(c.body.text)) && !/Sending orders/.test(String(c.body.text))), 'the outcome told', 8000);
     assert.doesNotMatch(await ask(h, PARTNER, '/status', /Status/), /Store not saved/);
