@@ -18,8 +18,8 @@ import { writeBigStore } from './storeFixture.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD = join(ROOT, 'node_modules', '.cache', 'carrybot-bench');
 
-/** Compiles a bench child (bench/scaleTicks.ts, bench/ledgerProbe.ts) and the src it imports with tsc, as `npm start` would run it. */
-export async function buildChild(name: 'scaleTicks' | 'ledgerProbe'): Promise<string> {
+/** Compiles a bench child (bench/scaleTicks.ts, bench/ledgerProbe.ts, bench/chartProbe.ts) and the src it imports with tsc, as `npm start` would run it. */
+export async function buildChild(name: 'scaleTicks' | 'ledgerProbe' | 'chartProbe'): Promise<string> {
   await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'bench', 'tsconfig.scale.json')], true);
   await writeFile(join(BUILD, 'package.json'), '{"type":"module"}\n');
   const entry = join(BUILD, 'bench', `${name}.js`);

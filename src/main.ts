@@ -16,7 +16,7 @@ import { openLedger } from './ledger/ledger.js';
 import type { OpenStoreOptions } from './ledger/store.js';
 import { createLogger, createScrubber, type Logger } from './logger.js';
 import { startLifecycle, type CloseHook } from './lifecycle.js';
-import { renderChart, stopChartWorker } from './charts/offThread.js';
+import { chartProcess, type ChartProcess } from './charts/renderProcess.js';
 import { createLedgerService } from './ledger/service.js';
 import { createUpdateLog } from './ledger/updates.js';
 import { createOutboxSender } from './telegram/outbox.js';
@@ -68,6 +68,8 @@ export interface StartOptions {
     outboxRetryMs?: number[];
     /** retries of a ledger write the disk refused */
     saveRetryMs?: number[];
+    /** the chart renderer's child process exits after this long without a chart (default 60 s) */
+    chartIdleMs?: number;
   };
   /** test hook: replaces the state document's writer (to simulate a full disk) */
   writeState?: OpenStoreOptions['writeText'];
@@ -77,6 +79,8 @@ export interface RunningBot {
   bot: Telegraf<BotContext>;
   deps: BotDeps;
   jobs: Job[];
+  /** the chart renderer (a child process while charts are asked for) */
+  charts: ChartProcess;
   /** resolves once getMe succeeded and polling started */
   launched: Promise<void>;
   /** rejects on a fatal Telegram error (401: token rejected); resolves after stop() */
@@ -144,7 +148,8 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
   });
   const riskPushes = createRiskPushes({ risk, logger });
 
-  const deps: BotDeps = { config, logger, ledger, market, binance, i18n, audience, now, onScan: [], onStop: [stopChartWorker], trading, risk, riskPushes, reports, charts: renderChart, scrub, updates: createUpdateLog(ledger), editsInFlight };
+  const charts = chartProcess({ idleMs: timings.chartIdleMs, logger: logger.child({ module: 'charts' }) });
+  const deps: BotDeps = { config, logger, ledger, market, binance, i18n, audience, now, onScan: [], onStop: [], trading, risk, riskPushes, reports, charts: charts.render, scrub, updates: createUpdateLog(ledger), editsInFlight };
 
   // ── features: ONE line per module, in order (allowlist and ctx.t/ctx.log run before all) ──
   const features: Feature[] = [
@@ -185,6 +190,8 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
     // a tick can be waiting on Binance: wait for it only within the trade window
     { name: 'jobs', run: async (left) => void (await Promise.allSettled(jobs.map((j) => j.stop(Math.min(left, TRADE_DRAIN_MS))))) },
     { name: 'features', run: async () => void (await Promise.allSettled(deps.onStop.map(async (h) => h()))) },
+    // the renderer's child is killed (a chart in progress loses its image; its text still goes)
+    { name: 'charts', run: async (left) => void (await Promise.race([charts.close(), sleep(left, undefined, { ref: false })])) },
     // the trade in flight, if any, may finish; else its intent stays on disk for the next start
     {
       name: 'trade in flight',
@@ -223,7 +230,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
       void setMenu(bot.telegram, i18n, logger);
     },
   });
-  return { bot, deps, jobs, launched: life.launched, done: life.done, stop: life.stop };
+  return { bot, deps, jobs, charts, launched: life.launched, done: life.done, stop: life.stop };
 }
 
 function logStart(logger: Logger, config: Config, dataFile: string): void {

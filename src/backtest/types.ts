@@ -1,3 +1,4 @@
+import type { Config } from '../config.js';
 import type { Decimal } from '../money.js';
 
 /**
@@ -30,16 +31,8 @@ export interface SymbolHistory {
   futures: PricePoint[];
 }
 
-export interface BacktestParams {
-  /** USDT per symbol on each leg */
-  notional: string;
-  minApr: number;
-  exitApr: number;
-  holdDays: number;
-  spotTakerFee: string;
-  futuresTakerFee: string;
-  leverage: number;
-}
+/** the bot's own entry/exit thresholds, fees and leverage, plus the USDT per symbol on each leg */
+export type BacktestParams = Pick<Config, 'minApr' | 'exitApr' | 'holdDays' | 'spotTakerFee' | 'futuresTakerFee' | 'leverage'> & { notional: string };
 
 export type ExitReason = 'negative' | 'low_apr' | 'end';
 

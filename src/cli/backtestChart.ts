@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { BacktestReport } from '../backtest/index.js';
 import { backtestChart } from '../charts/backtest.js';
-import { renderChart } from '../charts/offThread.js';
+import { renderChart } from '../charts/renderProcess.js';
 
 /** --chart FILE.png: the cumulative net of the rules vs "always in", all symbols summed. */
 export async function writeChart(report: BacktestReport, file: string): Promise<string> {

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { renderChart } from '../charts/offThread.js';
+import { renderChart } from '../charts/renderProcess.js';
 import { MAX_SIGNAL_BARS, signalsChart } from '../charts/signals.js';
 import type { SymbolSignal } from '../market/types.js';
 import { createI18n } from '../telegram/i18n.js';

@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
  * A node-cron job that is safe to leave running: each tick's error is caught and logged (the
  * next tick runs normally), a tick still running when the next one is due is skipped (debug
  * log) instead of overlapping, and stop() waits for the tick in flight (at most `waitMs` when
- * given: a tick inside a notifier retry can take minutes, the process has 5 s to stop).
+ * given: a tick waiting on a slow exchange can take long, the process has 5 s to stop).
  *
  *   const job = scheduleJob('income', config.incomeCron, () => syncIncome(), { logger });
  *   deps.onStop.push(() => job.stop());

@@ -10,7 +10,7 @@ export const CAPTION_LIMIT = 1024;
  * Answers with a chart and the text as its caption: the first 1024 characters ride on the photo,
  * the rest follows as a message. The chart is a bonus, the text is the answer: when the chart
  * cannot be built, rendered or sent, the text goes alone and the failure is logged.
- * The bot's renderer (deps.charts) runs in a worker thread, never on the trading path.
+ * The bot's renderer (deps.charts) runs in a child process, never on the trading path.
  */
 export async function replyWithChart(ctx: BotContext, deps: Pick<BotDeps, 'charts'>, text: string, spec: () => ChartSpec): Promise<void> {
   let png: Buffer;

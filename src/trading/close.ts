@@ -1,7 +1,7 @@
 import { UserError } from '../errors.js';
 import type { Intent } from '../ledger/schema.js';
 import { Decimal, dec, floorToStep, toPlain } from '../money.js';
-import { betweenLegs, checkNoPending, clientOrderId, complete, fillRow, legPatch, publish, recordNotPlaced, writeIntent, type ExecutorContext, type Placed } from './executorContext.js';
+import { betweenLegs, checkNoPending, clientOrderId, complete, fillRow, intentOrigin, legPatch, publish, recordNotPlaced, writeIntent, type ExecutorContext, type Placed } from './executorContext.js';
 import type { ClosePlan, CloseOutcome } from './executorTypes.js';
 import { executedOf, expiredSince, place, resolveByQuery, undetermined } from './orders.js';
 import { isFinalStatus, type LegFill } from './port.js';
@@ -151,12 +151,7 @@ export async function closeLocked(ctx: ExecutorContext, plan: ClosePlan): Promis
     symbol: pos.symbol,
     mode,
     qty: futuresQty,
-    userId: plan.userId,
-    chatId: plan.chatId,
-    ...(plan.messageId !== undefined ? { messageId: plan.messageId } : {}),
-    createdAt: t,
-    updatedAt: t,
-    status: 'pending',
+    ...intentOrigin(plan, t),
     legs: {
       futures: { market: 'futures', side: 'BUY', clientOrderId: clientOrderId(id, 'F'), qty: futuresQty, reduceOnly: true, state: dec(futuresQty).gt(0) ? 'pending' : 'skipped', attempts: 0 },
       spot: { market: 'spot', side: 'SELL', clientOrderId: clientOrderId(id, 'S'), qty: toPlain(floorToStep(plan.spotAvailable !== undefined ? Decimal.min(pos.spotQty, Decimal.max(dec(plan.spotAvailable), 0)) : pos.spotQty, plan.spotStep)), reduceOnly: false, state: 'pending', attempts: 0 },

@@ -151,6 +151,16 @@ export function checkNoPending(ctx: ExecutorContext, symbol: string, positionId?
  * The intent write, before any order: if it cannot be saved, it is taken back out of memory and
  * the user is told plainly that nothing was sent.
  */
+/** What every intent starts with: who asked, the chat (and preview message) to answer, when, pending. */
+export const intentOrigin = (plan: { userId: number; chatId: number; messageId?: number }, t: number) => ({
+  userId: plan.userId,
+  chatId: plan.chatId,
+  ...(plan.messageId !== undefined ? { messageId: plan.messageId } : {}),
+  createdAt: t,
+  updatedAt: t,
+  status: 'pending' as const,
+});
+
 export async function writeIntent(ctx: ExecutorContext, intent: Intent, position?: Position): Promise<void> {
   try {
     await ctx.ledger.recordIntent(intent, position);

@@ -1,7 +1,7 @@
 import type { Side } from '../binance/types.js';
 import type { Intent, IntentLeg, Position } from '../ledger/schema.js';
 import { Decimal, dec, floorToStep, toPlain } from '../money.js';
-import { betweenLegs, checkNoPending, clientOrderId, complete, fillRow, legPatch, publish, recordNotPlaced, writeIntent, type ExecutorContext, type Placed } from './executorContext.js';
+import { betweenLegs, checkNoPending, clientOrderId, complete, fillRow, intentOrigin, legPatch, publish, recordNotPlaced, writeIntent, type ExecutorContext, type Placed } from './executorContext.js';
 import type { ErrorInfo, OpenOutcome, OpenPlan } from './executorTypes.js';
 import { spotBuyQty } from './fees.js';
 import { executedOf, place, undetermined } from './orders.js';
@@ -161,12 +161,7 @@ export async function openLocked(ctx: ExecutorContext, plan: OpenPlan): Promise<
     symbol: plan.symbol,
     mode,
     qty,
-    userId: plan.userId,
-    chatId: plan.chatId,
-    ...(plan.messageId !== undefined ? { messageId: plan.messageId } : {}),
-    createdAt: t,
-    updatedAt: t,
-    status: 'pending',
+    ...intentOrigin(plan, t),
     legs: { futures: leg('F', 'futures', 'SELL'), spot: leg('S', 'spot', 'BUY') },
   };
   const position: Position = {

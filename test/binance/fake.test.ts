@@ -1,19 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import type { Binance } from '../../src/binance/index.js';
 import type { FakeBinance, FakeRequest } from '../fakes/binance.js';
-import { setup } from './helpers.js';
+import { fakePerFile } from './helpers.js';
 
 /** The fake's own contract, which every other test and the bench rely on. */
 
 let fake: FakeBinance;
 let binance: Binance;
-let close: () => Promise<void>;
-before(async () => {
-  ({ fake, binance, close } = await setup());
-});
-after(() => close());
-beforeEach(() => fake.reset());
+fakePerFile((s) => ({ fake, binance } = s));
 
 test('default market: spot listing, intervals and fundingInfo membership', async () => {
   const [fInfo, sInfo, fundingInfo] = await Promise.all([binance.futures.exchangeInfo(), binance.spot.exchangeInfo(), binance.futures.fundingInfo()]);

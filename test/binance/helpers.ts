@@ -1,4 +1,5 @@
 import { createBinance, type Binance, type BinanceOptions } from '../../src/binance/index.js';
+import { after, before, beforeEach } from 'node:test';
 import { createLogger } from '../../src/logger.js';
 import { startFakeBinance, type FakeBinance, type FakeBinanceOptions } from '../fakes/binance.js';
 
@@ -43,4 +44,17 @@ export async function setup(
       await fake.close();
     },
   };
+}
+
+/** One fake and client for the test file (handed to `use` once started), the fake reset before every test, both closed after. */
+export function fakePerFile(use: (s: { fake: FakeBinance; binance: Binance }) => void): void {
+  let fake: FakeBinance | undefined;
+  let close: (() => Promise<void>) | undefined;
+  before(async () => {
+    const s = await setup();
+    ({ fake, close } = s);
+    use(s);
+  });
+  after(() => close?.());
+  beforeEach(() => fake?.reset());
 }

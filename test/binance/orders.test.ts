@@ -1,19 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { createBinance, type Binance } from '../../src/binance/index.js';
 import { DuplicateOrderError, RejectedError } from '../../src/errors.js';
 import { dec } from '../../src/money.js';
 import type { FakeBinance } from '../fakes/binance.js';
-import { setup, silentLogger } from './helpers.js';
+import { fakePerFile, silentLogger } from './helpers.js';
 
 let fake: FakeBinance;
 let binance: Binance;
-let close: () => Promise<void>;
-before(async () => {
-  ({ fake, binance, close } = await setup());
-});
-after(() => close());
-beforeEach(() => fake.reset());
+fakePerFile((s) => ({ fake, binance } = s));
 
 test('futures MARKET SELL fills at the bid; getOrder by client id; userTrades commission in USDT', async () => {
   const placed = await binance.futures.newOrder({
