@@ -34,7 +34,7 @@ test('kill -9 in the middle of journal appends: the restarted ledger is consiste
   try {
     const first = await openLedger(file, { logger: silent });
     await first.rewrite((d) => void d.positions.push(position({ id: 'p1', symbol: 'BTCUSDT', openedAt: 0, spotQty: '1', futuresQty: '1' })));
-    await first.flush();
+    await first.close();
     let start = 0;
     for (const extraMs of [0, 3, 7]) {
       await killMidAppend(file, start, 3, extraMs);
@@ -56,7 +56,7 @@ test('kill -9 in the middle of journal appends: the restarted ledger is consiste
       start = rows.length ? Number(rows.at(-1)!.tranId) - 5 : 0;
       await ledger.appendFunding(() => rows.slice(-5), { syncedAt: 0 });
       assert.equal(ledger.fundingTotal('p1').toFixed(), sum.value().toFixed());
-      await ledger.flush();
+      await ledger.close();
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
