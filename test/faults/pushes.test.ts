@@ -98,6 +98,38 @@ describe('faults: alerts survive Telegram outages and restarts', () => {
     await bot.scan();
     assert.equal(accepted(tg, OWNER, /margin low/).length, 1, 'the stored alert state came with it: no repeat');
   });
+
+  it('an exit alert delivered after an outage: its Close button opens a fresh preview, confirm-gated to the tapper', async () => {
+    const holdBtc = (fake: FakeBinance) => {
+      fake.setPosition('BTCUSDT', '-0.01', '114000');
+      fake.setSpotBalance('BTC', '0.01');
+      fake.setFunding('BTCUSDT', { lastFundingRate: '-0.00010000' });
+    };
+    bot = await startRiskBot({ mode: 'live', seed: (d, now) => seedShort(d, { id: 'pbtc', symbol: 'BTCUSDT', mode: 'live', qty: '0.01', entry: '114000' }, now - 3_600_000), setup: holdBtc, timings: { outboxRetryMs: [50, 100] } });
+    const { tg } = bot;
+    refuseMessages(tg);
+    await tick(bot);
+    await waitUntil(() => refused(tg, OWNER).length >= 3, 'refused attempts', 10_000);
+    bot.clock.advance(30 * 60_000); // longer than any confirm window
+    tg.clearInjections();
+    await delivered(bot, 10_000);
+    const alerts = accepted(tg, OWNER, /Exit alert|exit/i).filter((c) => buttonsOf(c).length);
+    assert.equal(alerts.length, 1, 'the exit alert: once');
+    const [close] = buttonsOf(alerts[0]!);
+    assert.equal(close!.callback_data, 'trade:cl:BTCUSDT', 'the stored button is data: the symbol');
+    const preview = tg.nextCall('sendMessage', (c) => c.body.chat_id === OWNER && c.body.reply_markup !== undefined);
+    await bot.tap(close!.callback_data, OWNER, alerts[0]!.result.message_id);
+    const p = await preview;
+    const [ok] = buttonsOf(p);
+    assert.match(ok!.callback_data, /^trade:ok:/);
+    assert.equal(bot.orders().length, 0, 'the tap alone sends nothing');
+    const foreign = await bot.tap(ok!.callback_data, PARTNER, p.result.message_id);
+    assert.match(String(foreign.body.text), /belongs to someone else/);
+    assert.equal(bot.orders().length, 0);
+    await bot.tap(ok!.callback_data, OWNER, p.result.message_id);
+    await waitUntil(() => bot!.orders().length === 2, 'the close', 10_000);
+    assert.deepEqual(bot.orders().map((r) => `${r.path} ${r.params.side}`), ['/fapi/v1/order BUY', '/api/v3/order SELL']);
+  });
 });
 
 describe('faults: a backlog of signal pushes after an outage', () => {
