@@ -3,12 +3,15 @@ import { message } from 'telegraf/filters';
 import { ExchangeError, RateLimitError, UserError, errorMessage } from '../errors.js';
 import { allowlist } from './auth.js';
 import type { BotContext, BotDeps, Feature } from './context.js';
+import { createChatQueues } from './chatQueues.js';
 import { replyHtml } from './reply.js';
 import { guardTelegram } from './transport.js';
 
 /**
  * The bot factory. Middleware order (do not reorder):
  *
+ *   0. dedupe         a re-delivered update_id stops here; the rest runs off telegraf's poll
+ *                     loop, one queue per chat
  *   1. allowlist      strangers stop here (messages AND callback queries, by from.id)
  *   2. context        ctx.t (sender's language) and ctx.log (child logger)
  *   3. features       in the order given (main.ts keeps the one array)
@@ -36,14 +39,23 @@ export function createBot(deps: BotDeps, features: Feature[], opts: CreateBotOpt
     handlerTimeout: 120_000,
   });
 
-  // before anything else: an update seen before is not handled again; every Bot API call of
-  // this update is scrubbed of secrets and a reply is retried through a short Telegram outage
-  bot.use(async (ctx, next) => {
+  // before anything else: an update seen before is not handled again (claimed here, in arrival
+  // order); every Bot API call of this update is scrubbed of secrets and a reply is retried
+  // through a short Telegram outage. The rest runs in the background, in order per chat:
+  // telegraf asks for the next batch of updates only once every update of this one is handled,
+  // so one command waiting on a hung Binance (up to its timeout) held up every user's next one.
+  const chats = createChatQueues();
+  bot.use((ctx, next) => {
     guardTelegram(ctx.telegram, { scrub: deps.scrub, logger });
     const { fresh, saved } = deps.updates.claim(ctx.update.update_id);
     if (!fresh) return void logger.warn({ updateId: ctx.update.update_id }, 'update already handled; skipped');
-    await saved;
-    return next();
+    const chat = ctx.chat?.id ?? ctx.from?.id ?? 0;
+    void chats
+      .run(chat, async () => {
+        await saved;
+        await next();
+      })
+      .catch((err: unknown) => reportError(err, ctx));
   });
 
   bot.use(allowlist({ allowed: config.telegram.allowedUsers, i18n, logger, now: opts.now ?? deps.now }));
@@ -70,7 +82,9 @@ export function createBot(deps: BotDeps, features: Feature[], opts: CreateBotOpt
     await ctx.answerCbQuery(ctx.t.t('core.errors.staleButton'));
   });
 
-  bot.catch(async (err, ctx) => {
+  bot.catch((err, ctx) => reportError(err, ctx));
+
+  async function reportError(err: unknown, ctx: BotContext): Promise<void> {
     const t = ctx.t ?? i18n.translator(config.locale);
     const log = ctx.log ?? logger;
     const known = err instanceof UserError && i18n.hasKey(err.key, t.lang);
@@ -83,7 +97,7 @@ export function createBot(deps: BotDeps, features: Feature[], opts: CreateBotOpt
     } catch (replyErr) {
       log.warn({ err: replyErr }, 'could not report the error to the user');
     }
-  });
+  }
 
   return bot;
 }

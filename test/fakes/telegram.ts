@@ -262,6 +262,8 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
       } catch {
         return send(res, 400, { ok: false, error_code: 400, description: 'Bad Request: invalid body' });
       }
+      // cut off while the request was on its way: it never arrived
+      if (unreachable) return void req.socket.destroy();
       const call: RecordedCall = { method, body, at: Date.now(), ...(files ? { files } : {}) };
       if (reqToken !== token) {
         call.error = 401;

@@ -81,6 +81,18 @@ describe('faults: Telegram refuses, the outcome still arrives, once', () => {
     assert.deepEqual(owner.map((t) => (/Opened/.test(t) ? 'opened' : 'closed')), ['opened', 'closed'], 'the initiator: in order, in English');
   });
 
+  it('a slow "sending…" edit is never left over the outcome: the preview ends with the outcome', async () => {
+    h = await startHarness({ allowed: [OWNER] });
+    await h.running.launched;
+    const p = await preview(h, '/open BTCUSDT 0.01');
+    // paper fills in a moment: the outcome is written while "sending…" is still on its way
+    h.tg.inject({ method: 'editMessageText', delayMs: 400, when: (b) => /Sending orders/.test(String(b.text)) });
+    h.tg.sendCallback(OWNER, okData(p), { messageId: p.result.message_id, chatId: OWNER });
+    await waitUntil(() => h!.running.deps.ledger.snapshot().outbox.length === 0 && h!.tg.calls.some((c) => c.method === 'editMessageText' && /Sending orders/.test(String(c.body.text))), 'both edits', 8000);
+    const edits = h.tg.calls.filter((c) => c.method === 'editMessageText' && c.error === undefined && c.body.message_id === p.result.message_id);
+    assert.deepEqual(edits.map((c) => (/Sending orders/.test(String(c.body.text)) ? 'sending' : /Opened BTCUSDT/.test(String(c.body.text)) ? 'outcome' : 'other')), ['sending', 'outcome']);
+  });
+
   it('an update delivered again (twice, or after a restart) is handled once', async () => {
     h = await startHarness({ allowed: [OWNER] });
     await h.running.launched;
@@ -89,9 +101,13 @@ describe('faults: Telegram refuses, the outcome still arrives, once', () => {
     await replied;
     const answers = () => h!.tg.callsOf('sendMessage', OWNER).length;
     assert.equal(answers(), 1);
-    // the same update again, through the bot's own update handling (a second delivery)
+    // the same update again, through the bot's own update handling (a second delivery); a later
+    // command of the same chat is handled after it, so its answer means the copy was dealt with
     await h.running.bot.handleUpdate(structuredClone(update));
-    assert.equal(answers(), 1, 'not answered again ("already paused")');
+    const later = h.tg.nextCall('sendMessage', (c) => c.body.chat_id === OWNER && /Commands/.test(String(c.body.text)));
+    h.tg.sendText(OWNER, '/help');
+    await later;
+    assert.equal(answers(), 2, 'the copy was not answered again ("already paused"); /help was');
     // after a restart on the same store: still known
     const dataFile = h.dataFile;
     await h.running.stop('test');
@@ -99,7 +115,15 @@ describe('faults: Telegram refuses, the outcome still arrives, once', () => {
     try {
       await again.running.launched;
       await again.running.bot.handleUpdate(structuredClone(update));
-      assert.equal(again.tg.callsOf('sendMessage', OWNER).length, 0, 'not handled after the restart either');
+      // this fake Telegram numbers its updates from 1 again: /help gets an id above every earlier one
+      const help = structuredClone(update);
+      help.update_id = Number(update.update_id) + 100;
+      help.message.text = '/help';
+      help.message.entities = [{ type: 'bot_command', offset: 0, length: 5 }];
+      const later = again.tg.nextCall('sendMessage', (c) => c.body.chat_id === OWNER && /Commands/.test(String(c.body.text)));
+      await again.running.bot.handleUpdate(help);
+      await later;
+      assert.equal(again.tg.callsOf('sendMessage', OWNER).length, 1, 'not handled after the restart either (only /help was)');
     } finally {
       await again.close();
     }

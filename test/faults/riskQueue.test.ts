@@ -7,7 +7,7 @@ import { isOutcomeEdit, startHarness, waitUntil, type Harness } from '../telegra
 /**
  * Fault injection, a hanging exchange under the risk buttons: a /topup transfer and a /close all
  * run on the trading queue, off the update handler — the tap is answered and the preview shows
- * progress at once, and another user's /help is answered while the request still hangs.
+ * progress at once, and a command in the same chat is answered while the request still hangs.
  */
 
 const OWNER = 111;
@@ -23,15 +23,19 @@ async function tap(h: Harness, text: string): Promise<RecordedCall> {
   return p;
 }
 
-/** the partner's /help; whether the action was still unfinished when its reply went out */
-async function helpWhile(h: Harness, unfinished: () => boolean): Promise<boolean> {
+/**
+ * /help from `chat` — the chat of the tap too (updates of one chat are handled in order, so a
+ * handler that held the tap would hold this) — and whether the action was still unfinished
+ * when its reply went out
+ */
+async function helpWhile(h: Harness, chat: number, unfinished: () => boolean): Promise<boolean> {
   let was = false;
   const help = h.tg.nextCall('sendMessage', (c) => {
-    if (c.body.chat_id !== PARTNER || !/\/funding/.test(String(c.body.text))) return false;
+    if (c.body.chat_id !== chat || !/\/funding/.test(String(c.body.text))) return false;
     was = unfinished();
     return true;
   }, 30_000);
-  h.tg.sendText(PARTNER, '/help');
+  h.tg.sendText(chat, '/help');
   assert.match(String((await help).body.text), /\/funding/);
   return was;
 }
@@ -43,7 +47,7 @@ describe('faults: the risk buttons wait on Binance off the update path', () => {
     h = undefined;
   });
 
-  it('a /topup transfer hangs: the tap is answered, the preview shows progress, and another user\'s /help comes first', async () => {
+  it('a /topup transfer hangs: the tap is answered, the preview shows progress, and the owner\'s next command in that chat comes first', async () => {
     h = await startHarness({ allowed: [OWNER, PARTNER], env: live });
     await h.running.launched;
     h.binance.inject({ path: '/sapi/v1/asset/transfer', method: 'POST' }, 'hang');
@@ -53,12 +57,12 @@ describe('faults: the risk buttons wait on Binance off the update path', () => {
     await waitUntil(() => h!.tg.callsOf('editMessageText', OWNER).some((c) => c.body.message_id === p.result.message_id && /Working/.test(String(c.body.text))), 'progress shown', 8000);
     // the request hangs until the bot's client gives up on it; its outcome then edits the preview
     const outcome = () => h!.tg.callsOf('editMessageText', OWNER).some((c) => c.body.message_id === p.result.message_id && isOutcomeEdit(c));
-    assert.equal(await helpWhile(h, () => !outcome()), true, '/help was answered before the transfer ended');
+    assert.equal(await helpWhile(h, OWNER, () => !outcome()), true, '/help was answered before the transfer ended');
     await waitUntil(outcome, 'the transfer outcome on the preview', 30_000);
     h.binance.clearFaults();
   });
 
-  it('a /close all hangs on its futures order: another user\'s /help comes first, and the outcome arrives after', async () => {
+  it('a /close all hangs on its futures order: the owner\'s next command in that chat comes first, and the outcome arrives after', async () => {
     h = await startHarness({ allowed: [OWNER, PARTNER], env: live });
     await h.running.launched;
     const { ledger } = h.running.deps;
@@ -70,7 +74,7 @@ describe('faults: the risk buttons wait on Binance off the update path', () => {
     await waitUntil(() => h!.binance.requestsTo('/fapi/v1/order', 'POST').length > ordersBefore, 'the close order on the wire', 8000);
     const summary = () => h!.tg.callsOf('editMessageText', OWNER).some((c) => c.body.message_id === p.result.message_id && isOutcomeEdit(c));
     const unfinished = () => !summary() && ledger.pendingIntents().length > 0;
-    assert.equal(await helpWhile(h, unfinished), true, '/help was answered while the close still waited on Binance');
+    assert.equal(await helpWhile(h, OWNER, unfinished), true, '/help was answered while the close still waited on Binance');
     // the hung order times out; the close is settled and the preview gets the summary
     await waitUntil(summary, 'the close-all summary on the preview', 30_000);
   });

@@ -55,6 +55,28 @@ describe('faults: the bot settles what it could not tell, and nobody waits for a
     }
   });
 
+  it('while one user\'s command waits on a hung Binance read, another user\'s /help is answered first', async () => {
+    h = await startHarness({ allowed: [OWNER, PARTNER], env: live });
+    await h.running.launched;
+    // every futures account read hangs (to the client timeout): /margin waits on it
+    h.binance.inject({ path: '/fapi/v3/account' }, 'hang', { times: Infinity });
+    const ownerAnswers = () => h!.tg.callsOf('sendMessage', OWNER).length;
+    const ownerAnswer = h.tg.nextCall('sendMessage', (c) => c.body.chat_id === OWNER, 15_000);
+    h.tg.sendText(OWNER, '/margin');
+    await waitUntil(() => h!.binance.requestsTo('/fapi/v3/account').length > 0, 'the read on the wire', 8000);
+    let ownerAnsweredBefore = -1;
+    const help = h.tg.nextCall('sendMessage', (c) => {
+      if (c.body.chat_id !== PARTNER) return false;
+      ownerAnsweredBefore = ownerAnswers();
+      return true;
+    }, 15_000);
+    h.tg.sendText(PARTNER, '/help');
+    assert.match(String((await help).body.text), /\/funding/);
+    assert.equal(ownerAnsweredBefore, 0, '/help did not wait for /margin');
+    h.binance.clearFaults();
+    await ownerAnswer;
+  });
+
   it('while a futures order hangs on Binance, another user\'s /help is answered before the trade ends', async () => {
     h = await startHarness({ allowed: [OWNER, PARTNER], env: live });
     await h.running.launched;

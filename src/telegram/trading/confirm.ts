@@ -32,9 +32,15 @@ export function confirmActions(bot: Telegraf<BotContext>, trading: TradingServic
     const progress = started.sending.then((sending) => (sending ? edit(inProgress) : undefined)).catch(() => undefined);
     if (key) editsInFlight.set(key, progress);
     await ctx.answerCbQuery(t.t('trading.confirm.working')).catch(() => undefined);
+    // "sending" goes out when the trade may be over already: the entry stays until that edit is
+    // done, so the outbox's outcome (and a refusal here) always lands after it
     void started.result.then(
-      (r) => showRefusal(r),
+      async (r) => {
+        await progress;
+        await showRefusal(r);
+      },
       async (err: unknown) => {
+        await progress;
         // orders may have gone out: never a generic toast
         ctx.log.error({ err: errorMessage(err) }, 'trade failed unexpectedly; its outcome is unknown');
         await edit(t.t('trading.confirm.outcomeUnknown')).catch(() => undefined);
