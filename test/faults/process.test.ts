@@ -47,7 +47,9 @@ describe('faults: the process', { concurrency: true }, () => {
     await sigtermRightAfterConnected(3);
   });
 
-  describe('with shared fakes', sharedFakeTests);
+  // one at a time: these bots poll the same fake Telegram, and a concurrent bot would take the other's updates
+  // (a describe inherits its parent's concurrency: true unless told otherwise)
+  describe('with shared fakes', { concurrency: false }, sharedFakeTests);
 });
 
 /**

@@ -74,11 +74,12 @@ export async function startLedgerBot(opts: LedgerBotOptions): Promise<LedgerBot>
       const textOf = (c: RecordedCall) => String(c.method === 'sendPhoto' ? c.body.caption : c.body.text);
       const hit = (c: RecordedCall) =>
         (c.method === 'sendMessage' || c.method === 'sendPhoto') && c.error === undefined && c.body.chat_id === USER && (!match || match.test(textOf(c)));
-      for (const end = Date.now() + 5000; Date.now() < end; await new Promise((r) => setTimeout(r, 10))) {
+      // a chart's first render starts the renderer's child process: seconds under a loaded machine
+      for (const end = Date.now() + 20_000; Date.now() < end; await new Promise((r) => setTimeout(r, 10))) {
         const call = tg.calls.slice(since).find(hit);
         if (call) return textOf(call);
       }
-      throw new Error(`no answer to ${text} matching ${match ?? 'anything'} within 5 s`);
+      throw new Error(`no answer to ${text} matching ${match ?? 'anything'} within 20 s`);
     },
     async restart() {
       await h.running.stop('restart');

@@ -116,7 +116,8 @@ describe('core commands: numbers, language, pause', () => {
   };
   /** /funding and /signals answer with a chart: its caption and any message right after it are the text */
   const askChart = async (text: string, from = OWNER) => {
-    const photo = h.tg.nextCall('sendPhoto', (c) => c.body.chat_id === from);
+    // the first chart starts the renderer's child process: seconds under a loaded machine
+    const photo = h.tg.nextCall('sendPhoto', (c) => c.body.chat_id === from, 20_000);
     h.tg.sendText(from, text);
     const call = await photo;
     await new Promise((r) => setTimeout(r, 200)); // the rest of a long caption follows as a message
