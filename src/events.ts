@@ -146,7 +146,13 @@ export interface KeptOpenEvent {
   symbol: string;
 }
 
-export type DomainEvent = TradeEvent | SignalsEvent | VenueGapEvent | ExitAlertEvent | DriftEvent | IncomeStaleEvent | RiskEvent | RiskResultEvent | KeptOpenEvent;
+/** the disk refused a ledger write (the bot runs on memory, new opens wait), or took it again */
+export interface StoreEvent {
+  type: 'store';
+  saved: boolean;
+}
+
+export type DomainEvent = TradeEvent | SignalsEvent | VenueGapEvent | ExitAlertEvent | DriftEvent | IncomeStaleEvent | RiskEvent | RiskResultEvent | KeptOpenEvent | StoreEvent;
 
 /** an event and the chats it is owed to */
 export interface Publication {

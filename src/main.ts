@@ -13,6 +13,7 @@ import { startIncomeJob } from './jobs/income.js';
 import { startReconcileJob } from './jobs/reconcile.js';
 import type { Job } from './jobs/schedule.js';
 import { openLedger } from './ledger/ledger.js';
+import type { OpenStoreOptions } from './ledger/store.js';
 import { createLogger, createScrubber, type Logger } from './logger.js';
 import { startLifecycle, type CloseHook } from './lifecycle.js';
 import { chartProcess, type ChartProcess } from './charts/renderProcess.js';
@@ -65,9 +66,13 @@ export interface StartOptions {
     recoveryRetryMs?: number[];
     /** retries of an outbox message Telegram did not accept */
     outboxRetryMs?: number[];
+    /** retries of a ledger write the disk refused */
+    saveRetryMs?: number[];
     /** the chart renderer's child process exits after this long without a chart (default 60 s) */
     chartIdleMs?: number;
   };
+  /** test hook: replaces the state document's writer (to simulate a full disk) */
+  writeState?: OpenStoreOptions['writeText'];
 }
 
 export interface RunningBot {
@@ -95,7 +100,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
   const logger = createLogger({ level: config.logLevel, secrets, destination: opts.logDestination });
   const now = opts.now ?? Date.now;
   const timings = opts.timings ?? {};
-  const ledger = await openLedger(config.dataFile, { logger, now });
+  const ledger = await openLedger(config.dataFile, { logger, now, saveRetryMs: timings.saveRetryMs, ...(opts.writeState ? { writeText: opts.writeState } : {}) });
   const binance = createBinance({
     spotUrl: config.binance.spotUrl,
     futuresUrl: config.binance.futuresUrl,
@@ -114,6 +119,10 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
   const token = config.telegram.token!;
   const pushTelegram = guardTelegram(new Telegram(token, { apiRoot: config.telegram.apiRoot }), { scrub, logger, retryMs: [] });
   const audience = createAudience(config.telegram.allowedUsers, (id) => ledger.userSettings(id));
+  // everyone hears when the disk refuses the ledger (the message waits in memory) and when it takes it again
+  const storeNotice = (saved: boolean) => void ledger.publish([{ event: { type: 'store', saved }, chats: audience.all() }]).catch(() => undefined);
+  ledger.onUnsaved(() => storeNotice(false));
+  ledger.onSaved(() => storeNotice(true));
   const trading = createTrading({ config, ledger, market, binance, logger, now, absentAfterMs: timings.absentAfterMs, recoveryRetryMs: timings.recoveryRetryMs, ...(feeRates ? { feeRates } : {}) });
   // a signal during start-up (recovery can take a while): stop waiting, leave unstarted intents pending
   opts.stopSignal?.addEventListener('abort', () => trading.shutdown(), { once: true });
@@ -132,6 +141,7 @@ export async function startBot(env: Record<string, string | undefined>, opts: St
     market,
     binance,
     closer: createCloser({ ledger, port: trading.port, executor: trading.executor }),
+    queue: trading.executor.exclusive,
     logger: logger.child({ module: 'risk' }),
     now,
     isStopping: () => stopping,

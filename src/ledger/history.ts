@@ -61,7 +61,13 @@ export interface History {
   readonly sums: FundingSums;
   /** a funding row with this tranId was recorded (rows older than the window: the journal is read once) */
   knows(row: Pick<FundingRow, 'tranId' | 'time'>): boolean;
+  /**
+   * Appends and fsyncs the batch. Memory takes it even when the disk refuses it (a full disk):
+   * the journals keep what failed and write it, once, before their next append.
+   */
   append(batch: HistoryBatch): Promise<void>;
+  /** records in memory that their journals have not written yet */
+  readonly unwritten: number;
   /** saves the funding sums checkpoint if rows were appended since the last one */
   checkpoint(): void;
   close(): Promise<void>;
@@ -192,6 +198,26 @@ export async function openHistory(paths: HistoryPaths, opts: OpenOptions): Promi
   /** every tranId in the journal: built only when a row older than the window shows up */
   let allIds: Set<string> | undefined;
 
+  /** a batch into the in-memory indexes (an id seen before: the later record wins) */
+  function remember(batch: HistoryBatch): void {
+    for (const p of batch.positions) place(p);
+    for (const f of batch.fills) {
+      const prior = fills.get(f.id);
+      fills.set(f.id, f);
+      if (prior) {
+        const l = fillsByPosition.get(prior.positionId)!;
+        l.splice(l.indexOf(prior), 1, ...(prior.positionId === f.positionId ? [f] : []));
+        if (prior.positionId !== f.positionId) index(f);
+      } else index(f);
+    }
+    for (const r of batch.funding) {
+      sums.add(r);
+      tranIds.add(r.tranId);
+      allIds?.add(r.tranId);
+      if (r.time >= recentFrom) recent.push(r);
+    }
+  }
+
   const history: History = {
     paths,
     closed,
@@ -215,29 +241,25 @@ export async function openHistory(paths: HistoryPaths, opts: OpenOptions): Promi
       }
       return allIds.has(row.tranId);
     },
+    get unwritten() {
+      return Object.values(journals).reduce((n, j) => n + j.unwritten, 0);
+    },
     async append(batch) {
-      await Promise.all((Object.keys(journals) as Array<keyof HistoryBatch>).map((k) => journals[k].append(batch[k])));
-      for (const p of batch.positions) place(p);
-      for (const f of batch.fills) {
-        const prior = fills.get(f.id);
-        fills.set(f.id, f);
-        if (prior) {
-          const l = fillsByPosition.get(prior.positionId)!;
-          l.splice(l.indexOf(prior), 1, ...(prior.positionId === f.positionId ? [f] : []));
-          if (prior.positionId !== f.positionId) index(f);
-        } else index(f);
-      }
-      for (const r of batch.funding) {
-        sums.add(r);
-        tranIds.add(r.tranId);
-        allIds?.add(r.tranId);
-        if (r.time >= recentFrom) recent.push(r);
-      }
+      const written = await Promise.allSettled((Object.keys(journals) as Array<keyof HistoryBatch>).map((k) => journals[k].append(batch[k])));
+      remember(batch);
+      const failed = written.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
     },
     checkpoint() {
-      if (sumsAt === journals.funding.size) return;
-      sums.save(paths.sums, paths.funding, journals.funding.size);
-      sumsAt = journals.funding.size;
+      // the sums hold rows the journal has not written yet: a checkpoint now would count them twice later
+      if (sumsAt === journals.funding.size || journals.funding.unwritten) return;
+      try {
+        sums.save(paths.sums, paths.funding, journals.funding.size);
+        sumsAt = journals.funding.size;
+      } catch (err) {
+        // only a shortcut for the next start (the journal replays without it): a full disk may refuse it
+        logger?.warn({ err, file: paths.sums }, 'funding sums checkpoint not saved');
+      }
     },
     async close() {
       await Promise.all(Object.values(journals).map((j) => j.close()));

@@ -14,8 +14,13 @@ export interface Journal {
   readonly file: string;
   /** bytes of whole lines in the file */
   readonly size: number;
-  /** appends the records as lines and fsyncs; resolves once they are durable */
+  /**
+   * Appends the records as lines and fsyncs; resolves once they are durable. Records of a failed
+   * append (a full disk) are kept and go out first with the next append, once each.
+   */
   append(records: readonly unknown[]): Promise<void>;
+  /** records of failed appends not yet on disk */
+  readonly unwritten: number;
   close(): Promise<void>;
 }
 
@@ -152,14 +157,19 @@ export async function openJournal(file: string, opts: JournalOptions = {}): Prom
   let size = repairTail(file, opts);
   let handle: FileHandle | undefined;
   let queue: Promise<unknown> = Promise.resolve();
+  /** records a failed append cut back off the file: written before anything newer */
+  let unwritten: unknown[] = [];
   const handleOf = async () => (handle ??= await open(file, 'a'));
   return {
     file,
     get size() {
       return size;
     },
+    get unwritten() {
+      return unwritten.length;
+    },
     append(records) {
-      if (!records.length) return Promise.resolve();
+      if (!records.length && !unwritten.length) return Promise.resolve();
       // appends to one journal go one at a time: a failed one cuts back to where it began
       const run = queue.then(() => write(records));
       queue = run.catch(() => undefined);
@@ -172,9 +182,20 @@ export async function openJournal(file: string, opts: JournalOptions = {}): Prom
       await h?.close();
     },
   };
-  async function write(records: readonly unknown[]): Promise<void> {
+  async function write(fresh: readonly unknown[]): Promise<void> {
     const held = opts.gate?.passage();
     if (held) await held;
+    const records = unwritten.length ? [...unwritten, ...fresh] : fresh;
+    unwritten = [];
+    try {
+      await writeLines(records);
+    } catch (err) {
+      unwritten = [...records];
+      throw err;
+    }
+  }
+  async function writeLines(records: readonly unknown[]): Promise<void> {
+    if (!records.length) return;
     const h = await handleOf();
     const before = size;
     let at = size;
@@ -190,6 +211,9 @@ export async function openJournal(file: string, opts: JournalOptions = {}): Prom
     } catch (err) {
       // a failed append (disk full) must not leave half a line for the next one to glue onto
       await h.truncate(before).catch(() => undefined);
+      // and the next one starts on a fresh handle (the file may have been freed or replaced meanwhile)
+      handle = undefined;
+      await h.close().catch(() => undefined);
       throw err;
     }
   }

@@ -62,10 +62,15 @@ export interface Health {
 export interface Ledger extends RiskRecords {
   readonly file: string;
   readonly createdAt: number;
-  /** the last write failed (a full disk): memory is back at the file; new opens wait */
+  /**
+   * A write failed (a full disk): memory is ahead of the files and is what the bot runs on. The
+   * ledger retries the write with backoff; new opens wait until it succeeds.
+   */
   readonly unsaved: boolean;
-  /** called when a write succeeds after failed ones */
+  /** called once memory is saved again after failed writes */
   onSaved(listener: () => void): void;
+  /** called once when a write is refused and memory gets ahead of the files */
+  onUnsaved(listener: () => void): void;
   /**
    * Holds every write (by any job) before its next step until the returned release is called:
    * the trade path holds them between its two legs, so the second order goes out before anything
@@ -103,8 +108,6 @@ export interface Ledger extends RiskRecords {
   busySymbols(mode: Mode, since: number): Set<string>;
   /** written before any order is sent; `position` is the one an open creates */
   recordIntent(intent: Intent, position?: Position): Promise<void>;
-  /** the intent write failed: make sure it (and the position it created) is not in memory */
-  discardIntent(intent: Intent, created: boolean, restoreStatus?: Position['status']): Promise<void>;
   /** one atomic change to an intent, its position and its fills */
   updateTrade<T>(intentId: string, change: (t: TradeRecord) => T): Promise<T>;
   /** the fill recorded for one order of an intent */
@@ -182,4 +185,4 @@ export function heldQuantity(positions: readonly Position[]): { spot: Decimal; f
   return { spot, futures };
 }
 
-export { openLedger } from './ledgerStore.js';
+export { openLedger, type OpenLedgerOptions } from './ledgerStore.js';

@@ -11,6 +11,7 @@ import { isHeld, latestFills, positionAt } from './queries.js';
 import { dropSent, enqueue, newMessageId, nextPerChat, publishAll, queuedFor } from './outbox.js';
 import { riskRecords } from './risk.js';
 import { fundingRowSchema, intentSchema, stateSchema, storeSchema, type Fill, type FundingRow, type Intent, type Position, type StateData, type StoreData } from './schema.js';
+import { SAVE_RETRY_MS, saveAgain } from './saveAgain.js';
 import { openStore, type OpenStoreOptions, type Store } from './store.js';
 import { createWriteGate, type WriteGate } from './writeGate.js';
 
@@ -80,7 +81,12 @@ export async function saveLedger(file: string, whole: StoreData, opts: { now?: (
   await writeFile(file, JSON.stringify(state));
 }
 
-export async function openLedger(fileName: string, opts: OpenStoreOptions = {}): Promise<Ledger> {
+export interface OpenLedgerOptions extends OpenStoreOptions {
+  /** waits between retries of a write the disk refused (default 0.5 s doubling to 30 s) */
+  saveRetryMs?: readonly number[];
+}
+
+export async function openLedger(fileName: string, opts: OpenLedgerOptions = {}): Promise<Ledger> {
   const now = opts.now ?? Date.now;
   const paths = historyPaths(resolve(fileName));
   // an older state document of this layout: its history is in the journals, and migrates with it
@@ -106,7 +112,7 @@ export async function openLedger(fileName: string, opts: OpenStoreOptions = {}):
     history = await openHistory(paths, { ...historyOpts, recentFrom: recentFrom(store.data, now()), fillsFrom: fillsFrom(store.data, now()) });
     if (opened.created) await store.update(() => undefined);
   }
-  return ledgerOver(store, gate, () => history, async (whole) => {
+  return ledgerOver(store, gate, () => history, opts, async (whole) => {
     const { state, batch } = split(whole);
     await history.close();
     removeHistory(paths);
@@ -117,7 +123,7 @@ export async function openLedger(fileName: string, opts: OpenStoreOptions = {}):
   });
 }
 
-function ledgerOver(store: Store, gate: WriteGate, hist: () => History, rebuild: (whole: StoreData) => Promise<StateData>): Ledger {
+function ledgerOver(store: Store, gate: WriteGate, hist: () => History, opts: OpenLedgerOptions, rebuild: (whole: StoreData) => Promise<StateData>): Ledger {
   const data = () => store.data;
   const finished: Intent[] = [];
   /** closed positions between the state change and their journal append */
@@ -145,7 +151,7 @@ function ledgerOver(store: Store, gate: WriteGate, hist: () => History, rebuild:
   ];
 
   /** one ledger write: state change in memory, history appended and fsync'd, state written */
-  function write<T>(change: (d: StateData, batch: HistoryBatch) => T): Promise<T> {
+  function write<T>(change: (d: StateData, batch: HistoryBatch) => T, how?: { revert?: boolean }): Promise<T> {
     const batch = emptyBatch();
     const run = store.update(
       (d) => {
@@ -153,9 +159,10 @@ function ledgerOver(store: Store, gate: WriteGate, hist: () => History, rebuild:
         return change(d, batch);
       },
       () => appendHistory(batch),
+      how,
     );
-    // a failed write brings the state back from disk: nothing cached may outlive it
-    run.catch(() => void version++);
+    // a write taken back: nothing cached may outlive it
+    run.catch(() => void version++).finally(saving.check);
     return run;
   }
 
@@ -169,6 +176,14 @@ function ledgerOver(store: Store, gate: WriteGate, hist: () => History, rebuild:
     }
   }
 
+  // memory ahead of the disk (a full disk): a write of the whole state and the journals' unwritten lines, retried
+  const saving = saveAgain({
+    unsaved: () => store.unsaved || hist().unwritten > 0,
+    save: () => store.update(() => undefined, () => appendHistory(emptyBatch())),
+    retryMs: opts.saveRetryMs ?? SAVE_RETRY_MS,
+    logger: opts.logger,
+  });
+
   /** history that changes nothing in the state document: appended one batch at a time, apart from it */
   let appending: Promise<unknown> = Promise.resolve();
   function appendOnly(make: () => HistoryBatch): Promise<HistoryBatch> {
@@ -180,6 +195,7 @@ function ledgerOver(store: Store, gate: WriteGate, hist: () => History, rebuild:
       return batch;
     });
     appending = run.catch(() => undefined);
+    void appending.finally(saving.check);
     return run;
   }
 
@@ -228,7 +244,8 @@ function ledgerOver(store: Store, gate: WriteGate, hist: () => History, rebuild:
       publishAll(d, items, Date.now());
       return result;
     });
-    if (items?.length) run.then(announce, () => undefined);
+    // a refused write keeps the items in memory too: the sender may deliver them either way
+    if (items?.length) run.then(announce, announce);
     return run;
   }
 
@@ -239,9 +256,10 @@ function ledgerOver(store: Store, gate: WriteGate, hist: () => History, rebuild:
       return data().createdAt;
     },
     get unsaved() {
-      return store.unsaved;
+      return saving.unsaved();
     },
-    onSaved: (l) => store.onSaved(l),
+    onSaved: (l) => saving.onSaved(l),
+    onUnsaved: (l) => saving.onUnsaved(l),
     holdWrites: () => gate.hold(),
     async liftAutoPause() {
       const d = data();
@@ -291,15 +309,19 @@ function ledgerOver(store: Store, gate: WriteGate, hist: () => History, rebuild:
       for (const i of [...data().intents, ...finished]) if (i.mode === mode && (i.status === 'pending' || i.updatedAt >= since)) out.add(i.symbol);
       return out;
     },
+    // orders follow only a saved intent: if the disk refuses it, memory takes it back
     recordIntent: (intent, position) =>
-      write((d) => {
-        d.intents.push(structuredClone(intent));
-        if (position) d.positions.push(structuredClone(position));
-        else {
-          const p = d.positions.find((x) => x.id === intent.positionId);
-          if (p && intent.kind === 'close') p.status = 'closing';
-        }
-      }),
+      write(
+        (d) => {
+          d.intents.push(structuredClone(intent));
+          if (position) d.positions.push(structuredClone(position));
+          else {
+            const p = d.positions.find((x) => x.id === intent.positionId);
+            if (p && intent.kind === 'close') p.status = 'closing';
+          }
+        },
+        { revert: true },
+      ),
     updateTrade: (intentId, change) => {
       let published = false;
       const run = write((d, batch) => {
@@ -333,16 +355,10 @@ function ledgerOver(store: Store, gate: WriteGate, hist: () => History, rebuild:
         settle(d, batch, intent, position);
         return result;
       });
-      run.then(() => published && announce(), () => undefined);
+      // a refused write keeps the message in memory too: the sender may deliver it either way
+      run.then(() => published && announce(), () => published && announce());
       return run;
     },
-    discardIntent: (intent, created, restoreStatus) =>
-      write((d) => {
-        d.intents = d.intents.filter((i) => i.id !== intent.id);
-        if (created) d.positions = d.positions.filter((p) => p.id !== intent.positionId);
-        const p = d.positions.find((x) => x.id === intent.positionId);
-        if (p && restoreStatus) p.status = restoreStatus;
-      }),
     fillOf(intentId, clientOrderId) {
       const find = () => [...hist().fills.values()].find((f) => f.intentId === intentId && f.clientOrderId === clientOrderId);
       const found = find();
@@ -474,6 +490,7 @@ function ledgerOver(store: Store, gate: WriteGate, hist: () => History, rebuild:
       hist().checkpoint();
     },
     async close() {
+      saving.stop();
       await ledger.flush();
       await hist().close();
     },

@@ -19,15 +19,15 @@ export interface Store {
   readonly data: StateData;
   /**
    * Applies a change and persists it; resolves after the file is written. `beforeWrite` runs
-   * between the change and the write (the history appends that must be durable first).
+   * between the change and the write (the history appends that must be durable first). If the
+   * write fails (a full disk) it rejects with StoreError and memory KEEPS the change (the caller
+   * retries the write: see `unsaved`), unless `revert`: then memory goes back to just before it.
    */
-  update<T>(change: (data: StateData) => T, beforeWrite?: () => Promise<void>): Promise<T>;
+  update<T>(change: (data: StateData) => T, beforeWrite?: () => Promise<void>, opts?: { revert?: boolean }): Promise<T>;
   /** wait for pending writes */
   flush(): Promise<void>;
-  /** the last write failed (a full disk): new opens wait until a write succeeds again */
+  /** memory is ahead of the file: a write failed and no write has succeeded since */
   readonly unsaved: boolean;
-  /** called when a write succeeds after failed ones */
-  onSaved(listener: () => void): void;
 }
 
 export interface OpenStoreOptions {
@@ -116,7 +116,6 @@ export async function openStore(fileName: string, opts: OpenStoreOptions = {}): 
 
   let queue: Promise<unknown> = Promise.resolve();
   let unsaved = false;
-  const savedListeners: Array<() => void> = [];
   const store: Store = {
     file,
     get data() {
@@ -125,11 +124,11 @@ export async function openStore(fileName: string, opts: OpenStoreOptions = {}): 
     get unsaved() {
       return unsaved;
     },
-    onSaved: (l) => void savedListeners.push(l),
-    update<T>(change: (data: StateData) => T, beforeWrite?: () => Promise<void>): Promise<T> {
+    update<T>(change: (data: StateData) => T, beforeWrite?: () => Promise<void>, o: { revert?: boolean } = {}): Promise<T> {
       const run = queue.then(async () => {
         const held = opts.gate?.passage();
         if (held) await held;
+        const before = o.revert ? structuredClone(db.data) : undefined;
         const result = change(db.data);
         try {
           await beforeWrite?.();
@@ -137,18 +136,17 @@ export async function openStore(fileName: string, opts: OpenStoreOptions = {}): 
           if (again) await again;
           await write();
         } catch (err) {
-          // The file on disk is still the previous good version; bring memory back to it so
-          // nothing acts on a change that was never saved.
-          opts.logger?.error({ err, file }, 'store write failed; change discarded');
-          const prior = await readFile(file, 'utf8').then(parse).catch(() => undefined);
-          if (prior) db.data = prior;
-          unsaved = true;
+          // The file on disk is still the previous good version. A change whose caller acts only
+          // once it is saved (an intent before its orders) is taken back; any other is the truth
+          // the bot now runs on, kept in memory until a later write saves it.
+          if (before) db.data = before;
+          else unsaved = true;
+          opts.logger?.error({ err, file }, before ? 'store write failed; change taken back' : 'store write failed; memory keeps the change until a write succeeds');
           throw new StoreError(`could not save the store ${file}: ${errorMessage(err)}`, file, { cause: err });
         }
         if (unsaved) {
           unsaved = false;
           opts.logger?.warn({ file }, 'store saved again after failed writes');
-          for (const l of savedListeners) l();
         }
         return result;
       });

@@ -76,9 +76,14 @@ export interface RiskActionDeps {
   view: () => Promise<MarginView>;
   move: MoveToFutures;
   closer: Closer;
+  /** the trading queue: a manual move waits for the trade in progress, and trades wait for it */
+  queue?: <T>(fn: () => Promise<T>) => Promise<T>;
   logger: Logger;
   now: () => number;
 }
+
+/** A confirm tap, decided at once; the action itself runs on (`result`). */
+export type RiskStart = { kind: 'expired' | 'not_yours' } | { kind: 'started'; action: RiskPreview['action']; result: Promise<RiskConfirmResult> };
 
 const AMOUNT = /^\d{1,12}(\.\d{1,8})?$/;
 
@@ -132,10 +137,26 @@ export function createRiskActions(deps: RiskActionDeps) {
     return { token: tokens.remember({ userId, chatId, expiresAt: preview.expiresAt, preview }), preview };
   }
 
-  async function confirm(token: string, userId: number): Promise<RiskConfirmResult> {
+  /** claims the token now; the move or the closes run on, off the caller's path */
+  function start(token: string, userId: number): RiskStart {
     const p = tokens.claim(token, userId);
     if (p === 'expired' || p === 'not_yours') return { kind: p };
-    if (p.preview.action === 'topup') return topup(p.preview.amount, userId);
+    const result = run(p, userId);
+    // the caller looks at it later (after answering the tap): not an unhandled rejection meanwhile
+    result.catch(() => undefined);
+    return { kind: 'started', action: p.preview.action, result };
+  }
+
+  async function confirm(token: string, userId: number): Promise<RiskConfirmResult> {
+    const s = start(token, userId);
+    return s.kind === 'started' ? s.result : s;
+  }
+
+  async function run(p: Pending, userId: number): Promise<RiskConfirmResult> {
+    if (p.preview.action === 'topup') {
+      const amount = p.preview.amount;
+      return deps.queue ? deps.queue(() => topup(amount, userId)) : topup(amount, userId);
+    }
     // one after another, each futures first (the executor's close); a refusal does not stop the rest
     const results: CloseAllResult[] = [];
     for (const pos of p.preview.positions) {
@@ -168,7 +189,7 @@ export function createRiskActions(deps: RiskActionDeps) {
     return typeof p === 'string' ? p : 'cancelled';
   }
 
-  return { previewTopup, previewCloseAll, confirm, cancel };
+  return { previewTopup, previewCloseAll, start, confirm, cancel };
 }
 
 export type RiskActions = ReturnType<typeof createRiskActions>;

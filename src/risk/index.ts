@@ -43,6 +43,8 @@ export interface RiskDeps {
   /** live: the futures account, positionRisk, ADL, spot balances and the transfer */
   binance?: Pick<Binance, 'spot' | 'futures' | 'margin'>;
   closer: Closer;
+  /** the trading queue (a manual move runs on it, one at a time with trades) */
+  queue?: <T>(fn: () => Promise<T>) => Promise<T>;
   logger: Logger;
   now: () => number;
   isStopping?: () => boolean;
@@ -53,7 +55,7 @@ export function createRisk(deps: RiskDeps): Risk {
   const binance = config.mode === 'live' ? deps.binance : undefined;
   const view = () => marginView({ config, ledger, market: deps.market, binance, logger });
   const move = createMoveToFutures({ config, ledger, binance, now });
-  const actions = createRiskActions({ config, ledger, view, move, closer: deps.closer, logger, now });
+  const actions = createRiskActions({ config, ledger, view, move, closer: deps.closer, ...(deps.queue ? { queue: deps.queue } : {}), logger, now });
   const watcher = createMarginWatch({ config, ledger, audience, view, move, logger, now });
   const autoExit = createAutoExit({ config, ledger, audience, closer: deps.closer, logger, now, isStopping: deps.isStopping });
 

@@ -32,5 +32,7 @@ export function renderDomainEvent(t: Translator, e: DomainEvent, skipped = 0): O
       return { text: renderRiskResult(t, e.result, e.mode) };
     case 'kept_open':
       return { text: t.t('risk.exit.keptText', { symbol: e.symbol }) };
+    case 'store':
+      return { text: t.t(e.saved ? 'ledger.store.saved' : 'ledger.store.unsaved') };
   }
 }

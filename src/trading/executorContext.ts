@@ -162,12 +162,10 @@ export const intentOrigin = (plan: { userId: number; chatId: number; messageId?:
 });
 
 export async function writeIntent(ctx: ExecutorContext, intent: Intent, position?: Position): Promise<void> {
-  const before = position ? undefined : ctx.ledger.position(intent.positionId)?.status;
   try {
     await ctx.ledger.recordIntent(intent, position);
   } catch (err) {
     if (!(err instanceof StoreError)) throw err;
-    await ctx.ledger.discardIntent(intent, position !== undefined, before).catch(() => undefined);
     ctx.logger.error({ err: errorMessage(err) }, 'the trade intent could not be saved; nothing was sent');
     throw new UserError('trading.error.notSaved');
   }

@@ -4,7 +4,7 @@ import type { DomainEvent } from '../../src/events.js';
 import type { FakeBinance } from '../fakes/binance.js';
 import type { FakeTelegram } from '../fakes/telegram.js';
 import { OWNER, PARTNER, buttonsOf, seedShort, startRiskBot, type RiskBot } from '../risk/harness.js';
-import { delivered, startHarness, waitUntil, type Harness } from '../telegram/harness.js';
+import { delivered, isOutcomeEdit, startHarness, waitUntil, type Harness } from '../telegram/harness.js';
 
 /**
  * Fault injection for pushes (alerts, signals): each is in the outbox with the state that says
@@ -72,7 +72,7 @@ describe('faults: alerts survive Telegram outages and restarts', () => {
     const foreign = await bot.tap(ok!.callback_data, PARTNER, p.result.message_id);
     assert.match(String(foreign.body.text), /belongs to someone else/);
     assert.equal(bot.transfers().length, 0);
-    const edit = tg.nextCall('editMessageText', (c) => c.body.message_id === p.result.message_id);
+    const edit = tg.nextCall('editMessageText', (c) => c.body.message_id === p.result.message_id && isOutcomeEdit(c));
     await bot.tap(ok!.callback_data, OWNER, p.result.message_id);
     assert.match(String((await edit).body.text), /Moved/);
     assert.equal(bot.transfers().length, 1, 'exactly one transfer');

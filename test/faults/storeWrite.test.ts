@@ -12,8 +12,8 @@ import { isOrderPost, silent, tradingRig } from './helpers.js';
 
 /**
  * Fault injection, storage: a write that fails (a full disk, simulated through
- * openStore's writeText hook) leaves the previous file byte-for-byte intact, and when the intent
- * of an open cannot be written, no order is sent.
+ * openStore's writeText hook) leaves the previous file byte-for-byte intact while memory keeps
+ * the change, and when the intent of an open cannot be written, no order is sent.
  */
 
 const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
@@ -27,7 +27,7 @@ describe('faults: store write failure', () => {
     await fake.close();
   });
 
-  it('a failed write keeps the previous file intact and memory back at it; the next write works', async () => {
+  it('a failed write keeps the previous file intact and the change in memory; the next write saves it', async () => {
     let full = false;
     const dir = await mkdtemp(join(tmpdir(), 'carrybot-faults-store-'));
     const file = join(dir, 'store.json');
@@ -53,14 +53,17 @@ describe('faults: store write failure', () => {
         StoreError,
       );
       assert.equal(await readFile(file, 'utf8'), good, 'file untouched');
-      assert.equal(store.data.pausedReason, 'before', 'memory back to what is on disk');
-      assert.equal(store.data.paused, false);
+      assert.equal(store.data.pausedReason, 'lost', 'memory keeps what happened');
+      assert.equal(store.unsaved, true);
 
       full = false;
       await store.update((d) => {
         d.pausedReason = 'after';
       });
-      assert.equal(JSON.parse(await readFile(file, 'utf8')).pausedReason, 'after');
+      const saved = JSON.parse(await readFile(file, 'utf8'));
+      assert.equal(saved.pausedReason, 'after');
+      assert.equal(saved.paused, true, 'the kept change is saved with it');
+      assert.equal(store.unsaved, false);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

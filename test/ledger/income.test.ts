@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { afterEach, test } from 'node:test';
 import type { FundingRateRow, FuturesApi, IncomeRow } from '../../src/binance/types.js';
@@ -73,7 +74,7 @@ test('live sync pages from the cursor, dedupes by tranId, attributes by time, an
   assert.equal(ts.ledger.snapshot().funding.length, 5);
 });
 
-test('a failed state write leaves the cursor where it was; the row is never counted twice', async () => {
+test('a failed state write leaves the cursor on disk where it was; the row is never counted twice', async () => {
   ts = await tempStore();
   await seed(ts.ledger, (d) => void d.positions.push(position({ id: 'p1', symbol: 'BTCUSDT', openedAt: T0 })));
   await ts.ledger.flush();
@@ -84,7 +85,9 @@ test('a failed state write leaves the cursor where it was; the row is never coun
   });
   const { api } = incomeApi([inc('7', 'BTCUSDT', '1', T0 + 8 * HOUR)]);
   await assert.rejects(syncIncome({ ledger: full, futures: api, logger: silent, now: () => T0 + DAY }), /could not save/);
-  assert.equal(full.snapshot().cursors.incomeTime, undefined, 'the cursor never gets ahead of what is saved');
+  assert.equal(full.incomeCursor(), T0 + 8 * HOUR, 'memory runs on what it synced');
+  assert.equal(JSON.parse(await readFile(ts.file, 'utf8')).cursors.incomeTime, undefined, 'the cursor on disk never gets ahead of the saved rows');
+  await full.close();
   // the row reached its journal before the state write failed: the next sync reads it again and skips it
   const ok = await ts.open();
   const again = await syncIncome({ ledger: ok, futures: api, logger: silent, now: () => T0 + DAY });

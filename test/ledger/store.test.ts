@@ -83,7 +83,7 @@ test('migration from version 1 turns numeric order ids into decimal strings and 
   assert.equal(reopened.snapshot().fills[0]?.orderId, '4087922044');
 });
 
-test('a failed write (disk full) leaves the previous file whole and memory back on it', async () => {
+test('a failed write (disk full) leaves the previous file whole; memory keeps the change, or takes back one marked revert', async () => {
   ts = await tempStore();
   await ts.ledger.rewrite((d) => void d.positions.push(position({ id: 'kept', symbol: 'BTCUSDT' })));
   await ts.ledger.flush();
@@ -97,19 +97,30 @@ test('a failed write (disk full) leaves the previous file whole and memory back 
     },
   });
   await assert.rejects(
+    store.update((d) => void d.positions.push(position({ id: 'intent', symbol: 'SOLUSDT' })), undefined, { revert: true }),
+    StoreError,
+  );
+  assert.deepEqual(store.data.positions.map((p) => p.id), ['kept'], 'a reverted change leaves memory');
+  assert.equal(store.unsaved, false, 'nothing is ahead of the disk');
+  await assert.rejects(
     store.update((d) => {
-      d.positions.push(position({ id: 'lost', symbol: 'ETHUSDT' }));
+      d.positions.push(position({ id: 'fact', symbol: 'ETHUSDT' }));
       d.paused = true;
     }),
     StoreError,
   );
   assert.equal(await readFile(ts.file, 'utf8'), before);
-  assert.deepEqual(store.data.positions.map((p) => p.id), ['kept']);
-  assert.equal(store.data.paused, false);
-  // the next write works again and builds on the restored state
+  assert.deepEqual(store.data.positions.map((p) => p.id), ['kept', 'fact'], 'memory keeps what happened');
+  assert.equal(store.data.paused, true);
+  assert.equal(store.unsaved, true);
+  // a reverted change on top of unsaved memory takes back only itself
+  await assert.rejects(store.update((d) => void d.positions.push(position({ id: 'intent', symbol: 'SOLUSDT' })), undefined, { revert: true }), StoreError);
+  assert.deepEqual(store.data.positions.map((p) => p.id), ['kept', 'fact']);
+  // the next write saves everything memory holds
   fail = false;
-  await store.update((d) => void d.positions.push(position({ id: 'next', symbol: 'ETHUSDT' })));
-  assert.deepEqual(JSON.parse(await readFile(ts.file, 'utf8')).positions.map((p: { id: string }) => p.id), ['kept', 'next']);
+  await store.update((d) => void d.positions.push(position({ id: 'next', symbol: 'ADAUSDT' })));
+  assert.equal(store.unsaved, false);
+  assert.deepEqual(JSON.parse(await readFile(ts.file, 'utf8')).positions.map((p: { id: string }) => p.id), ['kept', 'fact', 'next']);
 });
 
 test('concurrent updates run one at a time, in order, and all land in the file', async () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { isOutcomeEdit } from '../telegram/harness.js';
 import { test } from 'node:test';
 import type { FakeBinance, FakeRequest } from '../fakes/binance.js';
 import { OWNER, PARTNER, buttonsOf, seedShort, startRiskBot } from './harness.js';
@@ -103,7 +104,7 @@ test('/close all on three positions: each futures BUY reduce-only then its spot 
     assert.equal(buttonsOf(p).length, 2);
     assert.equal(bot.orders().length, 0);
 
-    const edit = bot.tg.nextCall('editMessageText', (c) => c.body.message_id === p.result.message_id);
+    const edit = bot.tg.nextCall('editMessageText', (c) => c.body.message_id === p.result.message_id && isOutcomeEdit(c));
     await bot.tap(ok!.callback_data, OWNER, p.result.message_id);
     const summary = String((await edit).body.text);
     assert.match(summary, /Close all<\/b>: 3 of 3 closed/);
@@ -112,7 +113,7 @@ test('/close all on three positions: each futures BUY reduce-only then its spot 
       'futures BUY ETHUSDT reduceOnly', 'spot SELL ETHUSDT',
       'futures BUY SOLUSDT reduceOnly', 'spot SELL SOLUSDT',
     ]);
-    assert.equal(bot.tg.callsOf('editMessageText', OWNER).length, 1, 'one summary for the initiator');
+    assert.equal(bot.tg.callsOf('editMessageText', OWNER).filter(isOutcomeEdit).length, 1, 'one summary for the initiator');
     await bot.tg.waitFor('sendMessage', (c) => c.body.chat_id === PARTNER && /Close all/.test(String(c.body.text)));
     assert.equal(bot.tg.sentTexts(PARTNER).filter((t) => /Close all/.test(t)).length, 1, 'one summary for the others');
     assert.ok(bot.running.deps.ledger.snapshot().positions.every((x) => x.status === 'closed'));

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { isOutcomeEdit } from '../telegram/harness.js';
 import { test } from 'node:test';
 import { dec } from '../../src/money.js';
 import { OWNER, PARTNER, buttonsOf, seedShort, startRiskBot } from './harness.js';
@@ -61,7 +62,7 @@ test('live: a mark move under MARGIN_ALERT_PCT pushes ONE alert; Move previews, 
     assert.match(String(foreign.body.text), /belongs to someone else/);
     assert.equal(bot.transfers().length, 0);
 
-    const edit = tg.nextCall('editMessageText', (c) => c.body.message_id === p.result.message_id);
+    const edit = tg.nextCall('editMessageText', (c) => c.body.message_id === p.result.message_id && isOutcomeEdit(c));
     await bot.tap(ok!.callback_data, OWNER, p.result.message_id);
     assert.match(String((await edit).body.text), /Moved <b>21284\.8 USDT|Moved <b>21,284\.80 USDT/);
     const sent = bot.transfers();
@@ -113,7 +114,7 @@ test('live: /topup without the universal-transfer permission gets a clear reply 
     assert.match(String((await bot.say('/topup 1000000')).body.text), /has 100,000\.00000000 USDT free|100000\.00000000 USDT free/);
     const p = await bot.say('/topup 250');
     const [ok] = buttonsOf(p);
-    const edit = bot.tg.nextCall('editMessageText', (c) => c.body.message_id === p.result.message_id);
+    const edit = bot.tg.nextCall('editMessageText', (c) => c.body.message_id === p.result.message_id && isOutcomeEdit(c));
     await bot.tap(ok!.callback_data, OWNER, p.result.message_id);
     const text = String((await edit).body.text);
     assert.match(text, /Permits Universal Transfer/);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { isOutcomeEdit } from '../telegram/harness.js';
 import { test } from 'node:test';
 import { row } from '../ledger/botHarness.js';
 import { OWNER, buttonsOf, seedShort, startRiskBot } from './harness.js';
@@ -27,7 +28,7 @@ test('paper: /margin and /status from the simulated wallet; /topup moves it and 
 
     const p = await bot.say('/topup 202');
     assert.match(String(p.body.text), /ETHUSDT: 37\.5\s?% → 39\.7\s?%/);
-    const edit = bot.tg.nextCall('editMessageText', (c) => c.body.message_id === p.result.message_id);
+    const edit = bot.tg.nextCall('editMessageText', (c) => c.body.message_id === p.result.message_id && isOutcomeEdit(c));
     await bot.tap(buttonsOf(p)[0]!.callback_data, OWNER, p.result.message_id);
     assert.match(String((await edit).body.text), /simulated futures wallet/);
     assert.equal(row(String((await bot.say('/margin')).body.text), 'Wallet balance'), `3,702.00${NB}USDT`);

@@ -45,6 +45,8 @@ export interface HarnessOptions {
   timings?: StartOptions['timings'];
   /** the bot's clock (default the wall clock) */
   now?: () => number;
+  /** replaces the state document's writer (a full disk) */
+  writeState?: StartOptions['writeState'];
 }
 
 export function baseEnv(tg: FakeTelegram, binance: FakeBinance, dataFile: string, allowed: number[]): Record<string, string> {
@@ -79,7 +81,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
   });
   const env = { ...baseEnv(tg, binance, dataFile, opts.allowed ?? [111]), ...opts.env };
-  const running = await startBot(env, { logDestination: destination, pollRetryMs: 50, scanOnStart: opts.scanOnStart ?? false, venueTimeoutMs: opts.venueTimeoutMs, ...(opts.now ? { now: opts.now } : {}), ...(opts.timings ? { timings: opts.timings } : {}) });
+  const running = await startBot(env, { logDestination: destination, pollRetryMs: 50, scanOnStart: opts.scanOnStart ?? false, venueTimeoutMs: opts.venueTimeoutMs, ...(opts.now ? { now: opts.now } : {}), ...(opts.writeState ? { writeState: opts.writeState } : {}), ...(opts.timings ? { timings: opts.timings } : {}) });
   return {
     tg,
     binance,
@@ -105,8 +107,8 @@ export async function waitUntil(check: () => boolean, what: string, timeoutMs = 
   }
 }
 
-/** An edit of a confirmed preview that is not the "sending…" progress line: the trade's outcome or refusal. */
-export const isOutcomeEdit = (c: { body: Record<string, unknown> }): boolean => !/Sending orders/.test(String(c.body.text));
+/** An edit of a confirmed preview that is not the progress line ("sending…", "working…"): the outcome or refusal. */
+export const isOutcomeEdit = (c: { body: Record<string, unknown> }): boolean => !/Sending orders|Working…/.test(String(c.body.text));
 
 /** Resolves once every outbox message was accepted by the fake Telegram (pushes go out asynchronously, through the outbox). */
 export const delivered = (h: Pick<Harness, 'running'>, timeoutMs = 5000): Promise<void> =>

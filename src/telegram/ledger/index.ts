@@ -8,6 +8,7 @@ import { replyHtml } from '../reply.js';
 import type { PositionMargin } from '../../risk/index.js';
 import { renderFills, renderPnl } from './pnlView.js';
 import { renderStatus } from './status.js';
+import type { Translator } from '../../notify.js';
 
 /**
  * LEDGER in Telegram: /status, /pnl [7d|30d|all], /fills [SYMBOL], and the exit-alert post-scan
@@ -32,6 +33,8 @@ async function marginByPosition(deps: BotDeps): Promise<Map<string, PositionMarg
 export const ledgerFeature: Feature = (bot, deps) => {
   const { config, logger } = deps;
   const { reports, ledger } = deps;
+  /** memory is ahead of the disk (a refused write): what is shown is memory, and says so */
+  const unsavedNote = (t: Translator): string => (ledger.unsaved ? `${t.t('ledger.status.unsaved')}\n\n` : '');
 
   bot.command('status', async (ctx) => {
     if (commandArgs(ctx).length) return void (await replyHtml(ctx, ctx.t.t('core.errors.usage', { usageHtml: '/status' })));
@@ -49,7 +52,7 @@ export const ledgerFeature: Feature = (bot, deps) => {
     }
     await ctx.sendChatAction('typing').catch(() => undefined);
     const report = await reports.pnl(period);
-    const text = renderPnl(ctx.t, report);
+    const text = unsavedNote(ctx.t) + renderPnl(ctx.t, report);
     if (!report.rows.length) return void (await replyHtml(ctx, text));
     const labels = { period: ctx.t.t(`ledger.pnl.period.${period}`), mode: ctx.t.t(`core.mode.${report.mode}`) };
     await replyWithChart(ctx, deps, text, () => pnlChart(reports.pnlSeries(period, report.now), ctx.t, labels));
@@ -62,7 +65,7 @@ export const ledgerFeature: Feature = (bot, deps) => {
       return void (await replyHtml(ctx, ctx.t.t('core.errors.usage', { usageHtml: ctx.t.t('ledger.fills.usage') })));
     }
     const fills = deps.ledger.latestFills({ symbol, mode: config.mode, limit: FILLS_LIMIT });
-    await replyHtml(ctx, renderFills(ctx.t, fills, symbol));
+    await replyHtml(ctx, unsavedNote(ctx.t) + renderFills(ctx.t, fills, symbol));
   });
 
   deps.onScan.push(async (scan) => {

@@ -1,5 +1,5 @@
-import { riskResultOf, type RiskConfirmResult } from '../../risk/index.js';
-import { UserError } from '../../errors.js';
+import { riskResultOf } from '../../risk/index.js';
+import { UserError, errorMessage } from '../../errors.js';
 import { commandArgs } from '../args.js';
 import type { BotContext, Feature } from '../context.js';
 import { HTML_OPTIONS, replyHtml } from '../reply.js';
@@ -64,20 +64,35 @@ export const riskFeature: Feature = (bot, deps) => {
     await topupPreview(ctx, ctx.match[1]);
   });
 
+  // the tap is answered at once; the move or the closes run on the trading queue, off the update
+  // handler, so other users' commands are answered meanwhile; the outcome edits the preview
   bot.action(new RegExp(`^${RISK_CB.ok}([A-Za-z0-9_-]{8,40})$`), async (ctx) => {
     const { t } = ctx;
-    const r: RiskConfirmResult = await risk.confirm(ctx.match[1]!, ctx.from.id);
-    if (r.kind === 'expired') return void (await ctx.answerCbQuery(t.t('trading.confirm.expired')));
-    if (r.kind === 'not_yours') return void (await ctx.answerCbQuery(t.t('trading.confirm.notYours')));
-    await ctx.answerCbQuery().catch(() => undefined);
-    const text = renderRiskResult(t, r, config.mode);
-    const event = { type: 'risk_result' as const, mode: config.mode, result: riskResultOf(r) };
+    const started = risk.start(ctx.match[1]!, ctx.from.id);
+    if (started.kind !== 'started') return void (await ctx.answerCbQuery(t.t(started.kind === 'expired' ? 'trading.confirm.expired' : 'trading.confirm.notYours')));
+    const chatId = ctx.chat?.id ?? ctx.from.id;
     const initiator = ctx.from.id;
+    const messageId = ctx.callbackQuery.message?.message_id;
+    const edit = async (text: string) => {
+      if (messageId === undefined) throw new Error('no preview to edit');
+      await ctx.telegram.editMessageText(chatId, messageId, undefined, text, HTML_OPTIONS);
+    };
+    await Promise.all([ctx.answerCbQuery(t.t('trading.confirm.working')).catch(() => undefined), edit(t.t('risk.topup.inProgress')).catch(() => undefined)]);
     const notSaved = (err: unknown) => ctx.log.error({ err }, 'the result could not be saved to the outbox');
-    // the preview cannot be edited: the result goes to this chat through the outbox
-    await ctx.editMessageText(text, HTML_OPTIONS).catch(() => ledger.publish([{ event, chats: [ctx.chat?.id ?? initiator] }]).catch(notSaved));
-    // fills reach every allowlisted user; the initiator has the result in the chat
-    if (r.kind === 'closed_all' || r.kind === 'moved') await ledger.publish([{ event, chats: audience.all().filter((id) => id !== initiator) }]).catch(notSaved);
+    void started.result.then(
+      async (r) => {
+        if (r.kind === 'expired' || r.kind === 'not_yours') return;
+        const event = { type: 'risk_result' as const, mode: config.mode, result: riskResultOf(r) };
+        // the preview cannot be edited: the result goes to this chat through the outbox
+        await edit(renderRiskResult(t, r, config.mode)).catch(() => ledger.publish([{ event, chats: [chatId] }]).catch(notSaved));
+        // fills reach every allowlisted user; the initiator has the result in the chat
+        if (r.kind === 'closed_all' || r.kind === 'moved') await ledger.publish([{ event, chats: audience.all().filter((id) => id !== initiator) }]).catch(notSaved);
+      },
+      async (err: unknown) => {
+        ctx.log.error({ err: errorMessage(err), action: started.action }, 'risk action failed unexpectedly');
+        await edit(t.t('risk.topup.outcomeUnknown')).catch(() => undefined);
+      },
+    );
   });
 
   bot.action(new RegExp(`^${RISK_CB.no}([A-Za-z0-9_-]{8,40})$`), async (ctx) => {
