@@ -21,7 +21,8 @@ export interface MarginAlertState {
 }
 
 export interface RiskRecords {
-  recordTransfer(t: Transfer): Promise<void>;
+  /** `publish`: what the move tells people, in the same write (never lost to a crash between the two) */
+  recordTransfer(t: Transfer, publish?: readonly Publication[]): Promise<void>;
   /** USDT the bot moved by itself in the 24 h before `now` (the AUTO_TOPUP_USDT budget used) */
   autoTopupUsed(mode: Position['mode'], now: number): Decimal;
   /** every simulated move so far (it stays in the paper futures wallet) */
@@ -44,7 +45,13 @@ export function riskRecords(store: Store, published: () => void): RiskRecords {
   const data = () => store.data;
   const announce = (items: readonly Publication[] | undefined) => (items?.length ? published() : undefined);
   return {
-    recordTransfer: (t) => store.update((d) => void d.transfers.push(t)),
+    async recordTransfer(t, publish) {
+      await store.update((d) => {
+        d.transfers.push(t);
+        publishAll(d, publish, Date.now());
+      });
+      announce(publish);
+    },
     autoTopupUsed: (mode, now) => exactSum(data().transfers.filter((t) => t.auto && t.mode === mode && t.time > now - DAY_MS).map((t) => t.amount)),
     paperTransferred: () => exactSum(data().transfers.filter((t) => t.mode === 'paper').map((t) => t.amount)),
 

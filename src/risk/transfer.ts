@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Binance } from '../binance/index.js';
 import type { Config } from '../config.js';
 import type { Ledger } from '../ledger/ledger.js';
+import type { Publication } from '../events.js';
 import { toPlain, type Decimal } from '../money.js';
 
 /**
@@ -14,6 +15,8 @@ export interface MoveBy {
   auto: boolean;
   userId?: number;
   symbol?: string;
+  /** what the recorded move tells people: stored in the outbox in the transfer's own write */
+  publish?: readonly Publication[];
 }
 
 export type MoveToFutures = (amount: Decimal, by: MoveBy) => Promise<{ tranId?: string }>;
@@ -41,7 +44,7 @@ export function createMoveToFutures(deps: {
       ...(by.userId !== undefined ? { userId: by.userId } : {}),
       ...(by.symbol ? { symbol: by.symbol } : {}),
       ...(tranId ? { tranId } : {}),
-    });
+    }, by.publish);
     return tranId ? { tranId } : {};
   };
 }

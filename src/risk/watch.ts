@@ -53,11 +53,13 @@ export function createMarginWatch(deps: WatchDeps) {
         logger.warn({ symbol: p.symbol, budget: budget.toFixed(), left: left.toFixed() }, 'automatic top-up wanted but its 24 h budget (or the spot wallet) is used up');
         continue;
       }
+      // the report is written with the transfer itself: a crash after the move cannot lose it
+      const used = budget.minus(left).plus(amount);
+      const report: MarginEvent = { kind: 'auto_topup', symbol: p.symbol, amount: toPlain(amount), distancePct: p.distancePct, used: toPlain(used), budget: budget.toFixed() };
       try {
-        await deps.move(amount, { auto: true, symbol: p.symbol });
+        await deps.move(amount, { auto: true, symbol: p.symbol, publish: [{ event: { type: 'risk', mode: config.mode, notice: report }, chats: deps.audience.all() }] });
         if (view.spotUsdtFree !== null) view.spotUsdtFree = toPlain(dec(view.spotUsdtFree).minus(amount));
-        const used = ledger.autoTopupUsed(config.mode, now());
-        events.push({ kind: 'auto_topup', symbol: p.symbol, amount: toPlain(amount), distancePct: p.distancePct, used: toPlain(used), budget: budget.toFixed() });
+        events.push(report);
       } catch (err) {
         logger.error({ symbol: p.symbol, amount: amount.toFixed(), err: errorMessage(err) }, 'automatic top-up failed');
         const unknown = err instanceof UnknownOutcomeError;
@@ -97,7 +99,8 @@ export function createMarginWatch(deps: WatchDeps) {
     const all = [...moved, ...events];
     for (const e of all) logger.warn({ event: e.kind, symbol: 'symbol' in e ? e.symbol : e.position.symbol }, 'risk alert');
     const chats = all.length ? deps.audience.all() : [];
-    const push = all.map((notice) => ({ event: { type: 'risk' as const, mode: config.mode, notice }, chats }));
+    // an automatic top-up's report was published with its transfer
+    const push = all.filter((notice) => notice.kind !== 'auto_topup').map((notice) => ({ event: { type: 'risk' as const, mode: config.mode, notice }, chats }));
     await ledger.recordMarginAlerts(changes, new Set(view.positions.map((p) => p.positionId)), push);
     return all;
   }

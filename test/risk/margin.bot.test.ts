@@ -150,6 +150,8 @@ test('live: AUTO_TOPUP_USDT moves by itself below half the threshold, never more
     assert.deepEqual(moved().map((m) => m.amount.toFixed()), ['100'], 'the whole budget once, then nothing within 24 h');
     const told = await bot.tg.waitFor('sendMessage', (c) => c.body.chat_id === OWNER && /by itself/.test(String(c.body.text)));
     assert.match(String(told.body.text), /Moved <b>100(\.00)? USDT<\/b>.*100(\.00)? of 100(\.00)? USDT used in 24 h/);
+    await bot.scan(); // the outbox has gone round again: the report was published once, with the transfer
+    assert.equal(bot.tg.sentTexts(OWNER).filter((t) => /by itself/.test(t)).length, 1, 'told once');
 
     clock.advance(4 * 3_600_000); // 25 h after the first move: the budget is free again
     await bot.scan();
