@@ -158,6 +158,8 @@ export type DomainEvent = TradeEvent | SignalsEvent | VenueGapEvent | ExitAlertE
 export interface Publication {
   event: DomainEvent;
   chats: readonly number[];
+  /** in this chat, the message to edit with it (a confirm's preview) instead of a new message */
+  edit?: { chatId: number; messageId: number };
 }
 
 /** Who is told: every allowlisted user (private chat id = user id), or those with alerts on. */

@@ -29,7 +29,7 @@ export const newMessageId = (): string => `m${Date.now().toString(36)}${(seq++).
 
 /** Call inside a store change: each publication to each of its chats, in order. */
 export function publishAll(d: StateData, items: readonly Publication[] | undefined, now: number): boolean {
-  for (const p of items ?? []) enqueue(d, p.event, p.chats, { now, newId: newMessageId });
+  for (const p of items ?? []) enqueue(d, p.event, p.chats, { now, newId: newMessageId, ...(p.edit ? { edit: p.edit } : {}) });
   return (items?.length ?? 0) > 0;
 }
 

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { ExchangeError, RejectedError, UnknownOutcomeError, UserError, errorMessage } from '../errors.js';
-import { errorText, type RiskResult } from '../events.js';
+import { errorText, type Audience, type Publication, type RiskResult } from '../events.js';
 import { TransferPermissionError } from '../binance/margin.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Position } from '../ledger/schema.js';
@@ -42,7 +42,8 @@ export type RiskConfirmResult =
   | { kind: 'expired' }
   | { kind: 'not_yours' }
   | { kind: 'refused'; error: UserError }
-  | { kind: 'moved'; amount: string; tranId?: string }
+  /** `told`: the result is in the outbox, written with the transfer (the preview is edited from there) */
+  | { kind: 'moved'; amount: string; tranId?: string; told?: boolean }
   /** the transfer may or may not have happened: look before trying again */
   | { kind: 'move_unknown'; amount: string; reason: string }
   | { kind: 'closed_all'; results: CloseAllResult[] };
@@ -76,6 +77,8 @@ export interface RiskActionDeps {
   view: () => Promise<MarginView>;
   move: MoveToFutures;
   closer: Closer;
+  /** who is told of a manual move besides the initiator's chat */
+  audience?: Pick<Audience, 'all'>;
   /** the trading queue: a manual move waits for the trade in progress, and trades wait for it */
   queue?: <T>(fn: () => Promise<T>) => Promise<T>;
   logger: Logger;
@@ -138,10 +141,10 @@ export function createRiskActions(deps: RiskActionDeps) {
   }
 
   /** claims the token now; the move or the closes run on, off the caller's path */
-  function start(token: string, userId: number): RiskStart {
+  function start(token: string, userId: number, messageId?: number): RiskStart {
     const p = tokens.claim(token, userId);
     if (p === 'expired' || p === 'not_yours') return { kind: p };
-    const result = run(p, userId);
+    const result = run(p, userId, messageId);
     // the caller looks at it later (after answering the tap): not an unhandled rejection meanwhile
     result.catch(() => undefined);
     return { kind: 'started', action: p.preview.action, result };
@@ -152,10 +155,11 @@ export function createRiskActions(deps: RiskActionDeps) {
     return s.kind === 'started' ? s.result : s;
   }
 
-  async function run(p: Pending, userId: number): Promise<RiskConfirmResult> {
+  async function run(p: Pending, userId: number, messageId: number | undefined): Promise<RiskConfirmResult> {
     if (p.preview.action === 'topup') {
       const amount = p.preview.amount;
-      return deps.queue ? deps.queue(() => topup(amount, userId)) : topup(amount, userId);
+      const where = { chatId: p.chatId, ...(messageId !== undefined ? { messageId } : {}) };
+      return deps.queue ? deps.queue(() => topup(amount, userId, where)) : topup(amount, userId, where);
     }
     // one after another, each futures first (the executor's close); a refusal does not stop the rest
     const results: CloseAllResult[] = [];
@@ -171,10 +175,20 @@ export function createRiskActions(deps: RiskActionDeps) {
     return { kind: 'closed_all', results };
   }
 
-  async function topup(amount: string, userId: number): Promise<RiskConfirmResult> {
+  async function topup(amount: string, userId: number, where?: { chatId: number; messageId?: number }): Promise<RiskConfirmResult> {
+    // the result rides in the transfer's own write: a crash after the move cannot leave it untold
+    const publish: Publication[] = where
+      ? [
+          {
+            event: { type: 'risk_result', mode: config.mode, result: { kind: 'moved', amount } },
+            chats: [...new Set([where.chatId, ...(deps.audience?.all() ?? [])])],
+            ...(where.messageId !== undefined ? { edit: { chatId: where.chatId, messageId: where.messageId } } : {}),
+          },
+        ]
+      : [];
     try {
-      const r = await deps.move(dec(amount), { auto: false, userId });
-      return { kind: 'moved', amount, ...r };
+      const r = await deps.move(dec(amount), { auto: false, userId, ...(where ? { publish } : {}) });
+      return { kind: 'moved', amount, ...r, ...(where ? { told: true } : {}) };
     } catch (err) {
       if (err instanceof UnknownOutcomeError) {
         deps.logger.error({ amount, err: errorMessage(err) }, 'transfer outcome unknown');

@@ -55,7 +55,7 @@ export function createRisk(deps: RiskDeps): Risk {
   const binance = config.mode === 'live' ? deps.binance : undefined;
   const view = () => marginView({ config, ledger, market: deps.market, binance, logger });
   const move = createMoveToFutures({ config, ledger, binance, now });
-  const actions = createRiskActions({ config, ledger, view, move, closer: deps.closer, ...(deps.queue ? { queue: deps.queue } : {}), logger, now });
+  const actions = createRiskActions({ config, ledger, audience, view, move, closer: deps.closer, ...(deps.queue ? { queue: deps.queue } : {}), logger, now });
   const watcher = createMarginWatch({ config, ledger, audience, view, move, logger, now });
   const autoExit = createAutoExit({ config, ledger, audience, closer: deps.closer, logger, now, isStopping: deps.isStopping });
 

@@ -68,31 +68,42 @@ export const riskFeature: Feature = (bot, deps) => {
   // handler, so other users' commands are answered meanwhile; the outcome edits the preview
   bot.action(new RegExp(`^${RISK_CB.ok}([A-Za-z0-9_-]{8,40})$`), async (ctx) => {
     const { t } = ctx;
-    const started = risk.start(ctx.match[1]!, ctx.from.id);
+    const messageId = ctx.callbackQuery.message?.message_id;
+    const started = risk.start(ctx.match[1]!, ctx.from.id, messageId);
     if (started.kind !== 'started') return void (await ctx.answerCbQuery(t.t(started.kind === 'expired' ? 'trading.confirm.expired' : 'trading.confirm.notYours')));
     const chatId = ctx.chat?.id ?? ctx.from.id;
     const initiator = ctx.from.id;
-    const messageId = ctx.callbackQuery.message?.message_id;
     const edit = async (text: string) => {
       if (messageId === undefined) throw new Error('no preview to edit');
       await ctx.telegram.editMessageText(chatId, messageId, undefined, text, HTML_OPTIONS);
     };
-    await Promise.all([ctx.answerCbQuery(t.t('trading.confirm.working')).catch(() => undefined), edit(t.t('risk.topup.inProgress')).catch(() => undefined)]);
+    // a move's result reaches the preview through the outbox, which waits for this edit first
+    const key = messageId !== undefined ? `${chatId}:${messageId}` : undefined;
+    const progress = edit(t.t('risk.topup.inProgress')).catch(() => undefined);
+    if (key) deps.editsInFlight.set(key, progress);
+    await ctx.answerCbQuery(t.t('trading.confirm.working')).catch(() => undefined);
     const notSaved = (err: unknown) => ctx.log.error({ err }, 'the result could not be saved to the outbox');
-    void started.result.then(
-      async (r) => {
-        if (r.kind === 'expired' || r.kind === 'not_yours') return;
-        const event = { type: 'risk_result' as const, mode: config.mode, result: riskResultOf(r) };
-        // the preview cannot be edited: the result goes to this chat through the outbox
-        await edit(renderRiskResult(t, r, config.mode)).catch(() => ledger.publish([{ event, chats: [chatId] }]).catch(notSaved));
-        // fills reach every allowlisted user; the initiator has the result in the chat
-        if (r.kind === 'closed_all' || r.kind === 'moved') await ledger.publish([{ event, chats: audience.all().filter((id) => id !== initiator) }]).catch(notSaved);
-      },
-      async (err: unknown) => {
-        ctx.log.error({ err: errorMessage(err), action: started.action }, 'risk action failed unexpectedly');
-        await edit(t.t('risk.topup.outcomeUnknown')).catch(() => undefined);
-      },
-    );
+    void started.result
+      .then(
+        async (r) => {
+          await progress;
+          // a move was told in its own write (this preview edited, every user told) by the outbox
+          if (r.kind === 'expired' || r.kind === 'not_yours' || (r.kind === 'moved' && r.told)) return;
+          const event = { type: 'risk_result' as const, mode: config.mode, result: riskResultOf(r) };
+          // the preview cannot be edited: the result goes to this chat through the outbox
+          await edit(renderRiskResult(t, r, config.mode)).catch(() => ledger.publish([{ event, chats: [chatId] }]).catch(notSaved));
+          // fills reach every allowlisted user; the initiator has the result in the chat
+          if (r.kind === 'closed_all' || r.kind === 'moved') await ledger.publish([{ event, chats: audience.all().filter((id) => id !== initiator) }]).catch(notSaved);
+        },
+        async (err: unknown) => {
+          await progress;
+          ctx.log.error({ err: errorMessage(err), action: started.action }, 'risk action failed unexpectedly');
+          await edit(t.t('risk.topup.outcomeUnknown')).catch(() => undefined);
+        },
+      )
+      .finally(() => {
+        if (key && deps.editsInFlight.get(key) === progress) deps.editsInFlight.delete(key);
+      });
   });
 
   bot.action(new RegExp(`^${RISK_CB.no}([A-Za-z0-9_-]{8,40})$`), async (ctx) => {
