@@ -175,20 +175,18 @@ export function createRiskActions(deps: RiskActionDeps) {
     return { kind: 'closed_all', results };
   }
 
-  async function topup(amount: string, userId: number, where?: { chatId: number; messageId?: number }): Promise<RiskConfirmResult> {
+  async function topup(amount: string, userId: number, where: { chatId: number; messageId?: number }): Promise<RiskConfirmResult> {
     // the result rides in the transfer's own write: a crash after the move cannot leave it untold
-    const publish: Publication[] = where
-      ? [
-          {
-            event: { type: 'risk_result', mode: config.mode, result: { kind: 'moved', amount } },
-            chats: [...new Set([where.chatId, ...(deps.audience?.all() ?? [])])],
-            ...(where.messageId !== undefined ? { edit: { chatId: where.chatId, messageId: where.messageId } } : {}),
-          },
-        ]
-      : [];
+    const publish: Publication[] = [
+      {
+        event: { type: 'risk_result', mode: config.mode, result: { kind: 'moved', amount } },
+        chats: [...new Set([where.chatId, ...(deps.audience?.all() ?? [])])],
+        ...(where.messageId !== undefined ? { edit: { chatId: where.chatId, messageId: where.messageId } } : {}),
+      },
+    ];
     try {
-      const r = await deps.move(dec(amount), { auto: false, userId, ...(where ? { publish } : {}) });
-      return { kind: 'moved', amount, ...r, ...(where ? { told: true } : {}) };
+      const r = await deps.move(dec(amount), { auto: false, userId, publish });
+      return { kind: 'moved', amount, ...r, told: true };
     } catch (err) {
       if (err instanceof UnknownOutcomeError) {
         deps.logger.error({ amount, err: errorMessage(err) }, 'transfer outcome unknown');

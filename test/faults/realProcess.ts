@@ -18,6 +18,29 @@ const PARTNER = 222;
 const okData = (call: RecordedCall): string => call.body.reply_markup.inline_keyboard[0][0].callback_data as string;
 const readStore = async (file: string): Promise<StateData | undefined> => JSON.parse(await readFile(file, 'utf8').catch(() => 'null')) as StateData | undefined;
 
+/** fresh fakes, a data folder and the live-mode environment of one scenario; close() removes them all */
+async function liveRig(prefix: string, users: number[]) {
+  const tg = await startFakeTelegram();
+  const fake = await startFakeBinance();
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const dataFile = join(dir, 'store.json');
+  const env = { ...baseEnv(tg, fake, dataFile, users), TRADING_MODE: 'live', BINANCE_API_KEY: fake.apiKey, BINANCE_API_SECRET: fake.apiSecret, LOG_LEVEL: 'info' };
+  const close = async () => {
+    await tg.close();
+    await fake.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+  return { tg, fake, dir, dataFile, env, close };
+}
+
+/** once the bot is connected, USER asks for `/open BTCUSDT 0.01`: the preview with its buttons */
+async function openPreview(p: ReturnType<typeof runBot>, tg: FakeTelegram): Promise<RecordedCall> {
+  await waitUntil(() => p.output().includes('connected to Telegram'), 'startup', 30_000);
+  const previewCall = tg.nextCall('sendMessage', (c) => c.body.chat_id === USER && c.body.reply_markup !== undefined, 15_000);
+  tg.sendText(USER, '/open BTCUSDT 0.01');
+  return previewCall;
+}
+
 /** accepted sends and edits of the open's outcome to one chat */
 const outcomes = (tg: FakeTelegram, chat: number) =>
   tg.calls.filter((c) => ['sendMessage', 'editMessageText'].includes(c.method) && c.error === undefined && c.body.chat_id === chat && /Opened BTCUSDT/.test(String(c.body.text)));
@@ -29,17 +52,11 @@ const outcomes = (tg: FakeTelegram, chat: number) =>
  * once Telegram is back it reaches both users, once each, and nothing was given up.
  */
 export async function telegramOutage(outageMs: number): Promise<void> {
-  const tg = await startFakeTelegram();
-  const fake = await startFakeBinance();
-  const dir = await mkdtemp(join(tmpdir(), 'carrybot-outage-'));
-  const dataFile = join(dir, 'store.json');
-  const env = { ...baseEnv(tg, fake, dataFile, [USER, PARTNER]), TRADING_MODE: 'live', BINANCE_API_KEY: fake.apiKey, BINANCE_API_SECRET: fake.apiSecret, LOG_LEVEL: 'info' };
+  const rig = await liveRig('carrybot-outage-', [USER, PARTNER]);
+  const { tg, fake, dir, dataFile, env } = rig;
   const p = runBot(env, dir);
   try {
-    await waitUntil(() => p.output().includes('connected to Telegram'), 'startup', 30_000);
-    const previewCall = tg.nextCall('sendMessage', (c) => c.body.chat_id === USER && c.body.reply_markup !== undefined, 15_000);
-    tg.sendText(USER, '/open BTCUSDT 0.01');
-    const preview = await previewCall;
+    const preview = await openPreview(p, tg);
 
     tg.inject({ method: /^(?!getUpdates$)/, status: 502, description: 'Bad Gateway', times: Infinity });
     const tap = tg.sendCallback(USER, okData(preview), { messageId: preview.result.message_id });
@@ -83,9 +100,7 @@ export async function telegramOutage(outageMs: number): Promise<void> {
     assert.doesNotMatch(p.output(), /giving up|undeliverable|dropped/, 'nothing given up');
   } finally {
     p.kill('SIGKILL');
-    await tg.close();
-    await fake.close();
-    await rm(dir, { recursive: true, force: true });
+    await rig.close();
   }
 }
 
@@ -96,17 +111,11 @@ export async function telegramOutage(outageMs: number): Promise<void> {
  * does not hold up another user's /help meanwhile.
  */
 export async function spotFaultSettles(): Promise<Measured> {
-  const tg = await startFakeTelegram();
-  const fake = await startFakeBinance();
-  const dir = await mkdtemp(join(tmpdir(), 'carrybot-spot503-'));
-  const dataFile = join(dir, 'store.json');
-  const env = { ...baseEnv(tg, fake, dataFile, [USER, PARTNER]), TRADING_MODE: 'live', BINANCE_API_KEY: fake.apiKey, BINANCE_API_SECRET: fake.apiSecret, LOG_LEVEL: 'info' };
+  const rig = await liveRig('carrybot-spot503-', [USER, PARTNER]);
+  const { tg, fake, dir, dataFile, env } = rig;
   const p = runBot(env, dir);
   try {
-    await waitUntil(() => p.output().includes('connected to Telegram'), 'startup', 30_000);
-    const previewCall = tg.nextCall('sendMessage', (c) => c.body.chat_id === USER && c.body.reply_markup !== undefined, 15_000);
-    tg.sendText(USER, '/open BTCUSDT 0.01');
-    const preview = await previewCall;
+    const preview = await openPreview(p, tg);
     fake.inject({ path: '/api/v3/order', method: 'POST' }, { status: 503, unknown: true });
     fake.inject({ path: '/api/v3/order', method: 'GET' }, { status: 503, unknown: true }, { times: 4 });
     tg.sendCallback(USER, okData(preview), { messageId: preview.result.message_id });
@@ -141,9 +150,7 @@ export async function spotFaultSettles(): Promise<Measured> {
     return { nakedMs: Math.round(nakedMs), helpMs: Math.round(helpMs) };
   } finally {
     p.kill('SIGKILL');
-    await tg.close();
-    await fake.close();
-    await rm(dir, { recursive: true, force: true });
+    await rig.close();
   }
 }
 
@@ -154,18 +161,12 @@ export async function spotFaultSettles(): Promise<Measured> {
  * nothing is owed.
  */
 export async function crashBeforeIntent(): Promise<void> {
-  const tg = await startFakeTelegram();
-  const fake = await startFakeBinance();
-  const dir = await mkdtemp(join(tmpdir(), 'carrybot-recheck-'));
-  const dataFile = join(dir, 'store.json');
-  const env = { ...baseEnv(tg, fake, dataFile, [USER]), TRADING_MODE: 'live', BINANCE_API_KEY: fake.apiKey, BINANCE_API_SECRET: fake.apiSecret, LOG_LEVEL: 'info' };
+  const rig = await liveRig('carrybot-recheck-', [USER]);
+  const { tg, fake, dir, dataFile, env } = rig;
   try {
     const a = runBot(env, dir);
     try {
-      await waitUntil(() => a.output().includes('connected to Telegram'), 'startup', 30_000);
-      const previewCall = tg.nextCall('sendMessage', (c) => c.body.chat_id === USER && c.body.reply_markup !== undefined, 15_000);
-      tg.sendText(USER, '/open BTCUSDT 0.01');
-      const preview = await previewCall;
+      const preview = await openPreview(a, tg);
       fake.inject({ path: '/fapi/v1/ticker/bookTicker', when: (r) => r.params.symbol === 'BTCUSDT' }, 'hang');
       const answered = tg.nextCall('answerCallbackQuery', undefined, 15_000);
       tg.sendCallback(USER, okData(preview), { messageId: preview.result.message_id });
@@ -193,8 +194,6 @@ export async function crashBeforeIntent(): Promise<void> {
     assert.equal(data?.outbox.length ?? 0, 0, 'nothing owed');
     assert.equal(fake.orders.length, 0, 'no order sent');
   } finally {
-    await tg.close();
-    await fake.close();
-    await rm(dir, { recursive: true, force: true });
+    await rig.close();
   }
 }

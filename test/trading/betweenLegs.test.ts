@@ -76,15 +76,20 @@ async function trade(kind: 'open' | 'close'): Promise<void> {
 /** the events from the queueing on, before the queued writes could have finished */
 const afterQueue = () => events.slice(events.indexOf('writes queued'));
 
+/** right after the queueing: the second leg, and only then the queued writes' steps */
+function assertSpotFirst(): void {
+  const seen = afterQueue();
+  assert.equal(seen[1], 'spot order', seen.join(' → '));
+  assert.notEqual(seen[2], 'scan applied in memory', seen.join(' → '));
+  assert.ok(seen.indexOf('state written with the scan') > 1, seen.join(' → '));
+  assert.ok(seen.indexOf('income rows built') > 1, seen.join(' → '));
+}
+
 describe('a write queued while the first leg is in flight', () => {
   test('open: the spot order goes out before the queued writes apply, serialise or append', async () => {
     queueOn = 'futures';
     await trade('open');
-    const seen = afterQueue();
-    assert.equal(seen[1], 'spot order', seen.join(' → '));
-    assert.notEqual(seen[2], 'scan applied in memory', seen.join(' → '));
-    assert.ok(seen.indexOf('state written with the scan') > 1, seen.join(' → '));
-    assert.ok(seen.indexOf('income rows built') > 1, seen.join(' → '));
+    assertSpotFirst();
     // held, not lost: both landed once the hedge was out
     assert.equal(rig.ledger.health().lastScanAt, SCAN_AT);
     assert.equal(rig.ledger.incomeCursor(), SCAN_AT);
@@ -95,11 +100,7 @@ describe('a write queued while the first leg is in flight', () => {
     events = [];
     queueOn = 'futures';
     await trade('close');
-    const seen = afterQueue();
-    assert.equal(seen[1], 'spot order', seen.join(' → '));
-    assert.notEqual(seen[2], 'scan applied in memory', seen.join(' → '));
-    assert.ok(seen.indexOf('state written with the scan') > 1, seen.join(' → '));
-    assert.ok(seen.indexOf('income rows built') > 1, seen.join(' → '));
+    assertSpotFirst();
     assert.equal(rig.ledger.health().lastScanAt, SCAN_AT);
   });
 });

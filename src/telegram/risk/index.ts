@@ -93,7 +93,7 @@ export const riskFeature: Feature = (bot, deps) => {
           // the preview cannot be edited: the result goes to this chat through the outbox
           await edit(renderRiskResult(t, r, config.mode)).catch(() => ledger.publish([{ event, chats: [chatId] }]).catch(notSaved));
           // fills reach every allowlisted user; the initiator has the result in the chat
-          if (r.kind === 'closed_all' || r.kind === 'moved') await ledger.publish([{ event, chats: audience.all().filter((id) => id !== initiator) }]).catch(notSaved);
+          if (r.kind === 'closed_all') await ledger.publish([{ event, chats: audience.all().filter((id) => id !== initiator) }]).catch(notSaved);
         },
         async (err: unknown) => {
           await progress;
